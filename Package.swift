@@ -45,7 +45,7 @@ let package = Package(
         ),
         .testTarget(name: "MediaProbeTests", dependencies: ["MediaProbe"]),
         .testTarget(name: "PreflightTests", dependencies: ["Preflight", "MediaProbe"]),
-        .testTarget(name: "tlTests", dependencies: []),
+        .testTarget(name: "tlTests", dependencies: ["tl"]),
     ]
 )
 
