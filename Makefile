@@ -1,0 +1,29 @@
+# VideoPreflight: `make run` shows real verdicts on TestMedia/, `make test` runs every test.
+SWIFT ?= swift
+TL_DEBUG := .build/debug/tl
+
+.PHONY: deps build run test bench clean
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+# Exit status 1 from tl means "some files fail", which several fixtures are made to do.
+run: build
+	@$(TL_DEBUG) preflight --format text TestMedia/; status=$$?; \
+	  echo "(tl preflight exited with $$status: 0 = all pass, 1 = some files fail)"; \
+	  [ $$status -le 1 ]
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	@scripts/ensure-deps.sh --tools
+	$(SWIFT) build -c release
+	scripts/bench.sh
+
+clean:
+	rm -rf .build

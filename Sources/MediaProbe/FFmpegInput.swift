@@ -1,0 +1,134 @@
+import CFFmpeg
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Opens a gated local file with FFmpeg under the probe's safety rules and hands the open
+/// `AVFormatContext` to a body; everything is freed on every path before it returns.
+///
+/// Safety rules: FFmpeg gets `file:` + the resolved absolute path (so a name such as
+/// `concat:a|b` or `http:x` can never select another protocol); the I/O context and the format
+/// context only allow the `file` protocol; the format is detected first and checked against
+/// ``AllowedFormats`` before any demuxer reads its header (so an HLS playlist or a concat list
+/// is refused before it can open anything); the interrupt callback enforces the time budget.
+enum FFmpegInput {
+    static func withInput<T>(
+        path: String,
+        file: GatedFile,
+        options: ProbeOptions,
+        session: ProbeSession,
+        _ body: (UnsafeMutablePointer<AVFormatContext>) throws(ProbeError) -> T
+    ) throws(ProbeError) -> T {
+        var interrupt = session.interruptCallback
+        let url = "file:" + file.resolvedPath
+
+        var ioOptions: OpaquePointer?
+        av_dict_set(&ioOptions, "protocol_whitelist", "file", 0)
+        var io: UnsafeMutablePointer<AVIOContext>?
+        let ioResult = avio_open2(&io, url, AVIO_FLAG_READ, &interrupt, &ioOptions)
+        av_dict_free(&ioOptions)
+        guard ioResult >= 0, let io else {
+            throw failure(ioResult, path: path, session: session, stage: "open")
+        }
+        defer {
+            var closing: UnsafeMutablePointer<AVIOContext>? = io
+            avio_closep(&closing)
+        }
+
+        var format: UnsafePointer<AVInputFormat>?
+        let maxProbe = UInt32(clamping: max(options.probeSize, 2048))
+        let probeResult = av_probe_input_buffer2(io, &format, url, nil, 0, maxProbe)
+        guard probeResult >= 0, let format else {
+            throw failure(probeResult, path: path, session: session, stage: "detect")
+        }
+        let formatName = String(cString: format.pointee.name)
+        guard AllowedFormats.allows(formatName) else {
+            let longName = format.pointee.long_name.map { String(cString: $0) } ?? formatName
+            throw ProbeError(
+                .formatRefused, path: path,
+                message: "\(path) is in the \(longName) format (\(formatName)), which is refused: "
+                    + "it is not a video container, or it makes FFmpeg open other files or URLs."
+            )
+        }
+
+        guard let allocated = avformat_alloc_context() else {
+            throw ProbeError(.notMedia, path: path, message: "FFmpeg could not allocate a format context.")
+        }
+        allocated.pointee.pb = io
+        allocated.pointee.interrupt_callback = interrupt
+        var formatOptions: OpaquePointer?
+        av_dict_set(&formatOptions, "protocol_whitelist", "file", 0)
+        av_dict_set(&formatOptions, "format_whitelist", AllowedFormats.whitelist, 0)
+        av_dict_set_int(&formatOptions, "probesize", options.probeSize, 0)
+        av_dict_set_int(&formatOptions, "analyzeduration", options.analyzeDuration, 0)
+        var context: UnsafeMutablePointer<AVFormatContext>? = allocated
+        // On failure avformat_open_input frees the context and sets it to NULL; the custom I/O
+        // context stays ours and is closed by the defer above.
+        let openResult = avformat_open_input(&context, url, format, &formatOptions)
+        av_dict_free(&formatOptions)
+        guard openResult >= 0, let context else {
+            throw failure(openResult, path: path, session: session, stage: "open")
+        }
+        defer {
+            var closing: UnsafeMutablePointer<AVFormatContext>? = context
+            avformat_close_input(&closing)
+        }
+        return try body(context)
+    }
+
+    /// Maps an FFmpeg failure to a ``ProbeError``, attaching FFmpeg's last log line.
+    static func failure(_ code: Int32, path: String, session: ProbeSession, stage: String) -> ProbeError {
+        if session.timedOut || session.isCancelled {
+            return timeout(path: path, session: session)
+        }
+        let ffmpegText = FFmpegRuntime.errorString(code)
+        let logged = session.lastMessage
+        switch code {
+        case vp_averror(ENOENT):
+            return ProbeError(.fileNotFound, path: path, message: "\(path) disappeared before FFmpeg could open it.", ffmpegMessage: logged, underlyingCode: code)
+        case vp_averror(EACCES), vp_averror(EPERM):
+            return ProbeError(.unreadable, path: path, message: "\(path) cannot be read: permission denied.", ffmpegMessage: logged, underlyingCode: code)
+        default:
+            let detail = logged ?? ffmpegText
+            let what = stage == "detect" ? "FFmpeg found no media container it can read" : "FFmpeg could not parse the container"
+            return ProbeError(.notMedia, path: path, message: "\(what) in \(path): \(detail).", ffmpegMessage: logged ?? ffmpegText, underlyingCode: code)
+        }
+    }
+
+    static func timeout(path: String, session: ProbeSession) -> ProbeError {
+        ProbeError(.probeTimeout, path: path, message: "Probing \(path) did not finish within its time budget.", ffmpegMessage: session.lastMessage)
+    }
+
+    /// The streams of a context as a Swift array of non-null pointers.
+    static func streams(of context: UnsafeMutablePointer<AVFormatContext>) -> [UnsafeMutablePointer<AVStream>] {
+        let count = Int(context.pointee.nb_streams)
+        guard count > 0, let list = context.pointee.streams else { return [] }
+        return (0..<count).compactMap { list[$0] }
+    }
+
+    /// The "best" real video stream: FFmpeg's own choice (`av_find_best_stream`) unless that is
+    /// an attached picture (cover art), in which case the largest non-picture video stream,
+    /// preferring the default disposition.
+    static func bestVideoStream(in context: UnsafeMutablePointer<AVFormatContext>) -> UnsafeMutablePointer<AVStream>? {
+        let all = streams(of: context)
+        let best = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+        if best >= 0, Int(best) < all.count, vp_stream_is_attached_picture(all[Int(best)]) == 0 {
+            return all[Int(best)]
+        }
+        let candidates = all.filter {
+            $0.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO && vp_stream_is_attached_picture($0) == 0
+        }
+        return candidates.max { a, b in
+            func rank(_ s: UnsafeMutablePointer<AVStream>) -> (Int, Int64, Int64) {
+                let par = s.pointee.codecpar.pointee
+                return ((s.pointee.disposition & AV_DISPOSITION_DEFAULT) != 0 ? 1 : 0,
+                        Int64(par.width) * Int64(par.height), par.bit_rate)
+            }
+            return rank(a) < rank(b)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import CFFmpeg
+import Dispatch
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Process-wide FFmpeg set-up, done once: the log goes to a callback that hands each line to
+/// the probe running on the calling thread (never to stderr).
+enum FFmpegRuntime {
+    /// Thread-local slot holding the `ProbeSession` of the probe running on this thread.
+    /// FFmpeg logs from the thread that called it, so a line lands with the file it is about.
+    static let sessionKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+        return key
+    }()
+
+    private static let installed: Bool = {
+        // Lines above WARNING (info, verbose, debug) are never even formatted.
+        av_log_set_level(AV_LOG_WARNING)
+        av_log_set_callback(logCallback)
+        return true
+    }()
+
+    static func install() { _ = installed }
+
+    /// FFmpeg's message text for an `AVERROR` code.
+    static func errorString(_ code: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        if av_strerror(code, &buffer, buffer.count) < 0 { return "FFmpeg error \(code)" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Runs `body` on a Dispatch worker thread, outside Swift's cooperative pool, with `session`
+    /// installed for FFmpeg's log callback and interrupt callback. Task cancellation reaches
+    /// FFmpeg through the interrupt callback.
+    static func run<T: Sendable>(
+        _ session: ProbeSession,
+        _ body: @escaping @Sendable (ProbeSession) throws(ProbeError) -> T
+    ) async throws -> T {
+        install()
+        let result: Result<T, ProbeError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global(qos: .userInitiated).async {
+                    let opaque = Unmanaged.passRetained(session).toOpaque()
+                    pthread_setspecific(sessionKey, opaque)
+                    defer {
+                        pthread_setspecific(sessionKey, nil)
+                        Unmanaged<ProbeSession>.fromOpaque(opaque).release()
+                    }
+                    do throws(ProbeError) {
+                        continuation.resume(returning: .success(try body(session)))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+            }
+        } onCancel: {
+            session.cancel()
+        }
+        if session.isCancelled { throw CancellationError() }
+        return try result.get()
+    }
+}
+
+/// The state of one probe that FFmpeg's C callbacks reach through an opaque pointer: the
+/// deadline and cancellation flag (interrupt callback) and the log lines (log callback).
+final class ProbeSession: Sendable {
+    let path: String
+    let logger: Logger
+    private let deadline: ContinuousClock.Instant
+    private let cancelled = Atomic<Bool>(false)
+    private let expired = Atomic<Bool>(false)
+    private let lastLines = Mutex<(error: String?, warning: String?)>((nil, nil))
+
+    init(path: String, timeout: Duration, logger: Logger) {
+        self.path = path
+        self.logger = logger
+        self.deadline = ContinuousClock.now.advanced(by: timeout)
+    }
+
+    func cancel() { cancelled.store(true, ordering: .relaxed) }
+    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+    /// True once the interrupt callback stopped FFmpeg because the budget ran out.
+    var timedOut: Bool { expired.load(ordering: .relaxed) }
+
+    /// Called by FFmpeg, often, from blocking I/O and analysis loops.
+    func shouldInterrupt() -> Bool {
+        if cancelled.load(ordering: .relaxed) { return true }
+        if ContinuousClock.now >= deadline {
+            expired.store(true, ordering: .relaxed)
+            return true
+        }
+        return false
+    }
+
+    /// The last error FFmpeg logged for this file, else its last warning.
+    var lastMessage: String? {
+        lastLines.withLock { $0.error ?? $0.warning }
+    }
+
+    func clearMessages() { lastLines.withLock { $0 = (nil, nil) } }
+
+    fileprivate func record(level: Int32, line: String) {
+        lastLines.withLock { lines in
+            if level <= AV_LOG_ERROR { lines.error = line } else { lines.warning = line }
+        }
+        let swiftLevel: Logger.Level = level <= AV_LOG_ERROR ? .error : .warning
+        logger.log(level: swiftLevel, "\(line)", metadata: ["path": "\(path)"], source: "FFmpeg")
+    }
+
+    /// The interrupt callback to install on FFmpeg contexts, with `self` as its opaque pointer.
+    /// The pointer is unretained: the caller keeps the session alive for the whole call.
+    var interruptCallback: AVIOInterruptCB {
+        vp_interrupt_cb(interruptTrampoline, Unmanaged.passUnretained(self).toOpaque())
+    }
+}
+
+private func interruptTrampoline(_ opaque: UnsafeMutableRawPointer?) -> Int32 {
+    guard let opaque else { return 0 }
+    return Unmanaged<ProbeSession>.fromOpaque(opaque).takeUnretainedValue().shouldInterrupt() ? 1 : 0
+}
+
+private func logCallback(_ avcl: UnsafeMutableRawPointer?, _ level: Int32, _ format: UnsafePointer<CChar>?, _ args: CVaListPointer?) {
+    guard level <= AV_LOG_WARNING, let format, let args else { return }
+    // Lines from threads without a probe (e.g. a decoder's worker threads) are dropped:
+    // there is no file to attach them to, and FFmpeg must never write to stderr.
+    guard let opaque = pthread_getspecific(FFmpegRuntime.sessionKey) else { return }
+    let session = Unmanaged<ProbeSession>.fromOpaque(opaque).takeUnretainedValue()
+    var buffer = [CChar](repeating: 0, count: 1024)
+    vp_log_format(avcl, level, format, args, &buffer, Int32(buffer.count))
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    let line = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
+    guard !line.isEmpty else { return }
+    session.record(level: level, line: line)
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}

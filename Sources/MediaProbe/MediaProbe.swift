@@ -1,0 +1,51 @@
+import CFFmpeg
+
+/// Probes local media files in-process with FFmpeg's libraries.
+///
+/// ```swift
+/// let info = try await MediaProbe.probe(URL(fileURLWithPath: "clip.mp4"))
+/// print(info.durationSeconds ?? 0, info.video?.displayWidth ?? 0)
+/// ```
+///
+/// Only local regular files are read, only through FFmpeg's `file` protocol; the work runs on a
+/// Dispatch worker thread (never on Swift's cooperative pool), honours task cancellation, and
+/// stops at the time budget in ``ProbeOptions/timeout``. Nothing of FFmpeg escapes: the result
+/// is a plain value and every FFmpeg allocation is freed before the call returns or throws.
+public enum MediaProbe {
+    /// Probes the file at `path` and returns what it contains.
+    ///
+    /// - Throws: ``ProbeError`` with a stable code (`file_not_found`, `not_a_regular_file`,
+    ///   `unreadable`, `empty_file`, `not_media`, `format_refused`, `probe_timeout`), or
+    ///   `CancellationError` when the calling task is cancelled.
+    public static func probe(path: String, options: ProbeOptions = ProbeOptions()) async throws -> MediaInfo {
+        let file = try FileGate.check(path)
+        let session = ProbeSession(path: path, timeout: options.timeout, logger: options.logger)
+        return try await FFmpegRuntime.run(session) { session throws(ProbeError) in
+            try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
+                try Inspector.inspect(context, path: path, file: file, options: options, session: session)
+            }
+        }
+    }
+
+    /// Decodes the best video stream of the file at `path` to its end and reports whether the
+    /// data holds up: the deep check that catches a file whose header is intact but whose data is
+    /// cut short or corrupt (a faststart MP4 cut at 30 % passes ``probe(path:options:)``).
+    ///
+    /// Uses ``ProbeOptions/timeout`` as its budget too; pass a longer one for long files.
+    public static func decodeCheck(path: String, options: ProbeOptions = ProbeOptions()) async throws -> DecodeReport {
+        let file = try FileGate.check(path)
+        let session = ProbeSession(path: path, timeout: options.timeout, logger: options.logger)
+        return try await FFmpegRuntime.run(session) { session throws(ProbeError) in
+            try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
+                try DeepDecoder.decode(context, path: path, session: session)
+            }
+        }
+    }
+
+    /// The FFmpeg library versions this build runs with, e.g. `libavformat 59.27.100`.
+    public static var ffmpegVersions: String {
+        func text(_ name: String, _ v: UInt32) -> String { "\(name) \(v >> 16).\((v >> 8) & 0xFF).\(v & 0xFF)" }
+        return [text("libavformat", avformat_version()), text("libavcodec", avcodec_version()), text("libavutil", avutil_version())]
+            .joined(separator: ", ")
+    }
+}

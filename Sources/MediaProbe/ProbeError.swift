@@ -1,0 +1,51 @@
+/// Why a file could not be probed. The ``code`` is stable: the CLI prints it, tools match on it.
+///
+/// Follows the shape of AsyncHTTPClient's errors: a struct over a closed set of codes, so new
+/// context can be added without breaking callers, with the path and FFmpeg's own last log line
+/// ("moov atom not found") kept for people.
+public struct ProbeError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The stable reason codes.
+    public enum Code: String, Sendable, Codable, Hashable, CaseIterable {
+        /// Nothing exists at the path (or a symlink points nowhere).
+        case fileNotFound = "file_not_found"
+        /// The path resolves to a directory, FIFO, socket or device.
+        case notARegularFile = "not_a_regular_file"
+        /// The file exists but cannot be read by this process.
+        case unreadable = "unreadable"
+        /// The file has zero bytes.
+        case emptyFile = "empty_file"
+        /// FFmpeg could not recognise or parse a container in it.
+        case notMedia = "not_media"
+        /// The container is one the probe refuses on purpose: playlists, concat lists, image
+        /// sequences and other demuxers that open further files or URLs.
+        case formatRefused = "format_refused"
+        /// Probing did not finish within the time budget.
+        case probeTimeout = "probe_timeout"
+    }
+
+    /// The stable reason.
+    public var code: Code
+    /// The path as given by the caller.
+    public var path: String
+    /// A plain sentence saying what went wrong.
+    public var message: String
+    /// The last error or warning FFmpeg logged while working on this file, if any.
+    public var ffmpegMessage: String?
+    /// The FFmpeg (`AVERROR`) or POSIX error number behind the failure, if any.
+    public var underlyingCode: Int32?
+
+    /// Creates an error.
+    public init(_ code: Code, path: String, message: String, ffmpegMessage: String? = nil, underlyingCode: Int32? = nil) {
+        self.code = code
+        self.path = path
+        self.message = message
+        self.ffmpegMessage = ffmpegMessage
+        self.underlyingCode = underlyingCode
+    }
+
+    public var description: String {
+        var text = "\(code.rawValue): \(message)"
+        if let ffmpegMessage, !message.contains(ffmpegMessage) { text += " (FFmpeg: \(ffmpegMessage))" }
+        return text
+    }
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MediaProbe
+import Preflight
+
+/// `tl preflight`: check files against the platform's limits; exit 0 when all pass, 1 when any
+/// fails, 2 when the tool itself fails, 64 on a usage error.
+struct PreflightCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preflight",
+        abstract: "Check video files against the platform's limits before upload.",
+        discussion: """
+            Exit status: 0 every file passes (warnings allowed), 1 at least one file fails \
+            (a missing or unreadable file is a failing file), 2 the tool itself failed, 64 usage error.
+            Directories contribute the media files inside them (by extension); --recursive descends.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, jsonl
+    }
+
+    @Option(help: "Output format: text (default on a terminal), json (default otherwise) or jsonl (one report per line as each finishes).")
+    var format: Format?
+
+    @Option(help: "Files checked at once (default: the number of cores).")
+    var jobs: Int?
+
+    @Flag(help: "Descend into subdirectories of directory arguments.")
+    var recursive = false
+
+    @Flag(help: "Check every file found in directories, not only media extensions.")
+    var allFiles = false
+
+    @Flag(help: "Treat warnings as failures.")
+    var strict = false
+
+    @Flag(help: "Also decode each video stream to the end, to catch truncated or corrupt data.")
+    var decode = false
+
+    @Option(help: ArgumentHelp("A JSON file overriding policy limits (see README).", valueName: "FILE"))
+    var policy: String?
+
+    @Option(help: "Time budget per file for the probe, in seconds.")
+    var timeout: Double = 10
+
+    @Option(help: "Time budget per file for --decode, in seconds.")
+    var decodeTimeout: Double = 3600
+
+    @Flag(help: "Show FFmpeg's warnings and errors on stderr.")
+    var verbose = false
+
+    @Argument(help: ArgumentHelp("Files or directories to check. Use -- before paths that start with '-'.", valueName: "PATH"))
+    var paths: [String] = []
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("Give at least one PATH to check.") }
+        if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256.") }
+        if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be between 0 and 86400 seconds.") }
+        if !(decodeTimeout > 0 && decodeTimeout <= 604_800) { throw ValidationError("--decode-timeout must be between 0 and 604800 seconds.") }
+    }
+
+    func run() async throws {
+        let policy = try loadPolicy()
+        let format = self.format ?? (Terminal.stdoutIsTTY ? .text : .json)
+        let files = PathExpansion(recursive: recursive, allFiles: allFiles).expand(paths)
+        let logger = makeLogger()
+        let options = ProbeOptions(timeout: .milliseconds(Int64(timeout * 1000)), logger: logger)
+        let decodeOptions = ProbeOptions(timeout: .milliseconds(Int64(decodeTimeout * 1000)), logger: logger)
+        let renderer = ReportRenderer(format: format, strict: strict, style: Style(enabled: format == .text && Terminal.colorsAllowed))
+        let sink = OutputSink()
+
+        await sink.out(renderer.header())
+        var reports = [Report?](repeating: nil, count: files.count)
+        var nextToPrint = 0
+        let limit = jobs ?? Terminal.cores()
+        let deep = decode
+        try await withThrowingTaskGroup(of: (Int, Report).self) { group in
+            var started = 0
+            func startNext() {
+                guard started < files.count else { return }
+                let index = started, path = files[index]
+                started += 1
+                group.addTask {
+                    (index, try await Preflight.evaluate(path: path, policy: policy, options: options, deep: deep, decodeOptions: decodeOptions))
+                }
+            }
+            for _ in 0..<min(limit, files.count) { startNext() }
+            while let (index, report) = try await group.next() {
+                startNext()
+                reports[index] = report
+                if format == .jsonl {
+                    await sink.out(try renderer.line(report))
+                } else if format == .text {
+                    // Print in input order as soon as every earlier file is done.
+                    while nextToPrint < reports.count, let ready = reports[nextToPrint] {
+                        await sink.out(renderer.row(ready))
+                        nextToPrint += 1
+                    }
+                }
+            }
+        }
+        let done = reports.compactMap { $0 }
+        await sink.out(try renderer.footer(done))
+        let failed = done.contains { !$0.passes(strict: strict) }
+        if failed { throw ExitCode(1) }
+    }
+
+    private func loadPolicy() throws -> Policy {
+        guard let path = policy else { return .platformDefault }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ValidationError("Cannot read the policy file \(path): \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(Policy.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw ValidationError("The policy file \(path) is not valid: \(describe(context)).")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw ValidationError("The policy file \(path) is not valid: \(describe(context)).")
+        } catch {
+            throw ValidationError("The policy file \(path) is not valid JSON for a policy: \(error).")
+        }
+    }
+
+    private func describe(_ context: DecodingError.Context) -> String {
+        let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+        return key.isEmpty ? context.debugDescription : "\(key): \(context.debugDescription)"
+    }
+
+    private func makeLogger() -> Logger {
+        guard verbose else { return Logger(label: "tl.ffmpeg", factory: { _ in SwiftLogNoOpLogHandler() }) }
+        var logger = Logger(label: "ffmpeg", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .warning
+        return logger
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `tl`: check videos against TwelveLabs' limits before upload, then submit and follow tasks.
+@main
+struct TL: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tl",
+        abstract: "Check videos against TwelveLabs' async-analysis limits, then submit and follow tasks.",
+        version: "0.1.0",
+        subcommands: [PreflightCommand.self]
+    )
+}
