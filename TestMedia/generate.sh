@@ -234,11 +234,11 @@ aspect_864x360.mp4|aspect exactly 2.4:1|pass|||pass
 aspect_866x360.mp4|aspect just above 2.4:1|fail|aspect_ratio_out_of_range||pass
 aspect_360x864.mp4|aspect exactly 1:2.4|pass|||pass
 aspect_360x866.mp4|aspect just below 1:2.4|fail|aspect_ratio_out_of_range||pass
-max_5184x2160.mp4|largest allowed size (also 2.4:1)|pass|||pass
-over_5184x2162.mp4|short side 2 px over 2160 (aspect 2.398 fine)|fail|resolution_too_large||pass
-over_5186x2160.mp4|long side 2 px over 5184 and aspect over 2.4|fail|resolution_too_large,aspect_ratio_out_of_range||pass
-rotate_90.mp4|display matrix, 640x360 stored, 360x640 displayed|pass|||pass
-rotate_270.mp4|display matrix (rotate=270 tag), 360x640 displayed|pass|||pass
+max_5184x2160.mp4|largest allowed size (also 2.4:1), 1 fps|pass||unusual_frame_rate|pass
+over_5184x2162.mp4|short side 2 px over 2160 (aspect 2.398 fine), 1 fps|fail|resolution_too_large|unusual_frame_rate|pass
+over_5186x2160.mp4|long side 2 px over 5184 and aspect over 2.4, 1 fps|fail|resolution_too_large,aspect_ratio_out_of_range|unusual_frame_rate|pass
+rotate_90.mp4|rotate=90 tag: FFmpeg 5.1 stores a 90° counter-clockwise matrix (tl: rotation_degrees 270 clockwise); 360x640 displayed|pass|||pass
+rotate_270.mp4|rotate=270 tag: matrix -90° counter-clockwise (tl: rotation_degrees 90 clockwise); 360x640 displayed|pass|||pass
 sar_2_1.mp4|SAR 2:1, 640x360 stored, 1280x360 displayed|pass||non_square_pixels|pass
 cover_art.mp3|MP3 with a 640x360 PNG attached picture only|fail|no_video_stream||n/a
 audio_only.m4a|AAC audio, no video stream|fail|no_video_stream||n/a
@@ -247,7 +247,7 @@ ok.mov|QuickTime, H.264 + AAC|pass|||pass
 ok.ts|MPEG-TS, H.264 + AAC, start 0 (-muxdelay 0)|pass|||pass
 ok.webm|WebM, VP8 + Vorbis|pass|||pass
 webm_no_duration.webm|piped WebM, Segment Duration voided: duration only by reading packets|pass|||pass
-estimated_duration.m1v|raw MPEG-1 video: duration estimated from bit rate|pass||duration_estimated|pass
+estimated_duration.m1v|raw MPEG-1 video: FFmpeg estimates 5.36 s from the bit rate; the probe's packet scan recovers 5.00 s (duration_estimated only with the scan off)|pass|||pass
 truncated_faststart.mp4|faststart MP4 cut at 30 %: header claims all 50 frames|pass|||truncated
 truncated_nofaststart.mp4|MP4 cut at 50 % before its moov|fail|not_media||n/a
 text.mp4|plain text named .mp4|fail|not_media||n/a
