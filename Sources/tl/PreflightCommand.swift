@@ -62,6 +62,22 @@ struct PreflightCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        do {
+            try await check()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch is CancellationError {
+            throw ExitCode(130)
+        } catch {
+            // Anything else is the tool failing, not a file: say so and exit 2.
+            FileHandle.standardError.write(Data("tl: error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    private func check() async throws {
         let policy = try loadPolicy()
         let format = self.format ?? (Terminal.stdoutIsTTY ? .text : .json)
         let files = PathExpansion(recursive: recursive, allFiles: allFiles).expand(paths)
@@ -71,7 +87,7 @@ struct PreflightCommand: AsyncParsableCommand {
         let renderer = ReportRenderer(format: format, strict: strict, style: Style(enabled: format == .text && Terminal.colorsAllowed))
         let sink = OutputSink()
 
-        await sink.out(renderer.header())
+        try await sink.out(renderer.header())
         var reports = [Report?](repeating: nil, count: files.count)
         var nextToPrint = 0
         let limit = jobs ?? Terminal.cores()
@@ -91,18 +107,18 @@ struct PreflightCommand: AsyncParsableCommand {
                 startNext()
                 reports[index] = report
                 if format == .jsonl {
-                    await sink.out(try renderer.line(report))
+                    try await sink.out(try renderer.line(report))
                 } else if format == .text {
                     // Print in input order as soon as every earlier file is done.
                     while nextToPrint < reports.count, let ready = reports[nextToPrint] {
-                        await sink.out(renderer.row(ready))
+                        try await sink.out(renderer.row(ready))
                         nextToPrint += 1
                     }
                 }
             }
         }
         let done = reports.compactMap { $0 }
-        await sink.out(try renderer.footer(done))
+        try await sink.out(try renderer.footer(done))
         let failed = done.contains { !$0.passes(strict: strict) }
         if failed { throw ExitCode(1) }
     }

@@ -14,14 +14,22 @@ enum Terminal {
     static func cores() -> Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 }
 
-/// Serialises writes to stdout/stderr so concurrent reports never interleave mid-line.
+/// Serialises writes to stdout so concurrent reports never interleave mid-line. A failed
+/// write (a full disk, a closed pipe) is an error the command turns into exit status 2.
 actor OutputSink {
-    func out(_ text: String) { write(text, to: FileHandle.standardOutput) }
-    func err(_ text: String) { write(text, to: FileHandle.standardError) }
-
-    private func write(_ text: String, to handle: FileHandle) {
-        handle.write(Data(text.utf8))
+    func out(_ text: String) throws {
+        guard !text.isEmpty else { return }
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw ToolFailure(description: "cannot write to standard output: \(error.localizedDescription)")
+        }
     }
+}
+
+/// A failure of the tool itself (not of a checked file): exit status 2.
+struct ToolFailure: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// ANSI styling that becomes a no-op when colours are off.
