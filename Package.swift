@@ -43,9 +43,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "ProbeBench", dependencies: ["MediaProbe", "Preflight"]),
         .testTarget(name: "MediaProbeTests", dependencies: ["MediaProbe"]),
         .testTarget(name: "PreflightTests", dependencies: ["Preflight", "MediaProbe"]),
-        .testTarget(name: "tlTests", dependencies: ["tl"]),
+        .testTarget(name: "tlTests", dependencies: ["tl"], exclude: ["Golden"]),
     ]
 )
 

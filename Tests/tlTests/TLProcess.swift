@@ -52,7 +52,8 @@ enum TLProcess {
         _ arguments: [String],
         environment: [String: String] = [:],
         currentDirectory: URL? = nil,
-        stdin: Data? = nil
+        stdin: Data? = nil,
+        standardOutput: FileHandle? = nil
     ) async throws -> TLResult {
         let process = Process()
         process.executableURL = try binary()
@@ -62,11 +63,12 @@ enum TLProcess {
         process.environment = env
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
-        process.standardOutput = outPipe
+        process.standardOutput = standardOutput ?? outPipe
         process.standardError = errPipe
         process.standardInput = inPipe
 
         try process.run()
+        if standardOutput != nil { try? outPipe.fileHandleForWriting.close() }
         if let stdin { inPipe.fileHandleForWriting.write(stdin) }
         try? inPipe.fileHandleForWriting.close()
         // Drain both pipes on their own threads while the child runs, then wait for its exit.

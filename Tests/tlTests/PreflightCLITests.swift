@@ -1,0 +1,250 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private let root = TLProcess.packageRoot
+private func media(_ name: String) -> String { "TestMedia/" + name }
+
+private func json(_ result: TLResult) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "stdout: \(result.out) stderr: \(result.err)")
+}
+
+private func reports(_ document: [String: Any]) -> [[String: Any]] {
+    document["reports"] as? [[String: Any]] ?? []
+}
+
+private func codes(_ report: [String: Any], _ key: String = "violations") -> [String] {
+    (report[key] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+}
+
+private func scratch() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("tl-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Compares two JSON values: same keys, same types, same values, except keys in `ignoring`
+/// (whose presence and type must still match).
+private func sameJSON(_ a: Any, _ b: Any, ignoring: Set<String> = [], at path: String = "$") -> [String] {
+    switch (a, b) {
+    case let (x as [String: Any], y as [String: Any]):
+        var problems: [String] = []
+        if Set(x.keys) != Set(y.keys) { problems.append("\(path): keys \(x.keys.sorted()) vs \(y.keys.sorted())") }
+        for key in Set(x.keys).intersection(y.keys) {
+            if ignoring.contains(key) {
+                if (x[key] is NSNull) != (y[key] is NSNull) { problems.append("\(path).\(key): null vs value") }
+                continue
+            }
+            problems += sameJSON(x[key]!, y[key]!, ignoring: ignoring, at: "\(path).\(key)")
+        }
+        return problems
+    case let (x as [Any], y as [Any]):
+        guard x.count == y.count else { return ["\(path): \(x.count) vs \(y.count) items"] }
+        return zip(x, y).enumerated().flatMap { sameJSON($1.0, $1.1, ignoring: ignoring, at: "\(path)[\($0)]") }
+    case let (x as NSNumber, y as NSNumber):
+        return x == y ? [] : ["\(path): \(x) vs \(y)"]
+    case let (x as String, y as String):
+        return x == y ? [] : ["\(path): \(x) vs \(y)"]
+    case (is NSNull, is NSNull):
+        return []
+    default:
+        return ["\(path): \(a) vs \(b)"]
+    }
+}
+
+@Suite("tl preflight, run as a process")
+struct PreflightCLITests {
+    @Test("JSON output matches the golden document; exit 1 because one file fails; stderr stays empty")
+    func golden() async throws {
+        let result = try await TLProcess.run(["preflight", "--format", "json", media("ok_640x360_5s.mp4"), media("text.mp4"), media("sar_2_1.mp4")], currentDirectory: root)
+        #expect(result.status == 1)
+        #expect(result.err.isEmpty, "FFmpeg must not write to stderr: \(result.err)")
+        let golden = try Data(contentsOf: root.appendingPathComponent("Tests/tlTests/Golden/preflight.json"))
+        let problems = sameJSON(try JSONSerialization.jsonObject(with: result.stdout), try JSONSerialization.jsonObject(with: golden), ignoring: ["bit_rate"])
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    @Test("all files pass: exit 0, summary counts, reports in argument order")
+    func allPass() async throws {
+        let files = ["ok.mkv", "ok.webm", "ok.ts", "ok.mov", "rotate_90.mp4"].map(media)
+        let result = try await TLProcess.run(["preflight", "--format", "json", "--jobs", "3"] + files, currentDirectory: root)
+        #expect(result.status == 0, "\(result.err)")
+        let document = try json(result)
+        #expect(document["schema_version"] as? Int == 1)
+        let summary = try #require(document["summary"] as? [String: Int])
+        #expect(summary == ["files": 5, "passed": 5, "failed": 0])
+        #expect(reports(document).compactMap { $0["path"] as? String } == files)
+        let rotated = try #require(reports(document).last?["media"] as? [String: Any])
+        #expect(rotated["display_width"] as? Int == 360 && rotated["display_height"] as? Int == 640)
+        #expect(rotated["rotation_degrees"] as? Int == 270)
+    }
+
+    @Test("JSON Lines: one report per line, each with schema_version")
+    func jsonLines() async throws {
+        let result = try await TLProcess.run(["preflight", "--format", "jsonl", "TestMedia"], currentDirectory: root)
+        #expect(result.status == 1)
+        let lines = result.out.split(separator: "\n")
+        #expect(lines.count == 38)
+        var paths: Set<String> = []
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["schema_version"] as? Int == 1)
+            #expect(object["ok"] is Bool)
+            paths.insert(try #require(object["path"] as? String))
+        }
+        #expect(paths.count == 38)
+    }
+
+    @Test("a missing file is a failing report, not a crash")
+    func missingFile() async throws {
+        let result = try await TLProcess.run(["preflight", "--format", "json", "does/not/exist.mp4", media("ok.mkv")], currentDirectory: root)
+        #expect(result.status == 1)
+        let first = try #require(reports(try json(result)).first)
+        #expect(codes(first) == ["file_not_found"])
+        #expect(first["media"] is NSNull)
+    }
+
+    @Test("devices, FIFOs and directories never block and fail as not_a_regular_file")
+    func specialFiles() async throws {
+        let dir = try scratch()
+        let fifo = dir.appendingPathComponent("in.mp4").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let link = dir.appendingPathComponent("dirlink.mp4").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/tmp")
+        let result = try await TLProcess.run(["preflight", "--format", "json", "--all-files", "/dev/zero", fifo])
+        #expect(result.status == 1)
+        for report in reports(try json(result)) {
+            #expect(codes(report) == ["not_a_regular_file"], "\(report)")
+        }
+        // A directory argument is expanded; under --all-files the symlink to a directory (not
+        // followed while walking) and the FIFO inside it are reported, and nothing blocks.
+        let expanded = try await TLProcess.run(["preflight", "--format", "json", "--all-files", dir.path])
+        #expect(reports(try json(expanded)).map { codes($0) } == [["not_a_regular_file"], ["not_a_regular_file"]])
+    }
+
+    @Test("paths with spaces, non-ASCII characters and a leading dash work")
+    func awkwardPaths() async throws {
+        let dir = try scratch()
+        let names = ["with space.mkv", "vidéo 東京.mkv", "-dash.mkv"]
+        for name in names {
+            try FileManager.default.copyItem(atPath: root.appendingPathComponent(media("ok.mkv")).path, toPath: dir.appendingPathComponent(name).path)
+        }
+        let result = try await TLProcess.run(["preflight", "--format", "json", "--"] + names, currentDirectory: dir)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(reports(try json(result)).compactMap { $0["path"] as? String } == names)
+    }
+
+    @Test("usage errors exit 64 with a message on stderr", arguments: [
+        ["preflight"], ["preflight", "--jobs", "0", "x.mp4"], ["preflight", "--format", "xml", "x.mp4"],
+        ["preflight", "--no-such-flag", "x.mp4"], ["preflight", "--policy", "/nonexistent/policy.json", "x.mp4"],
+        ["preflight", "--timeout", "-1", "x.mp4"], ["frobnicate"],
+    ])
+    func usage(_ arguments: [String]) async throws {
+        let result = try await TLProcess.run(arguments, currentDirectory: root)
+        #expect(result.status == 64, "\(arguments): \(result.err)")
+        #expect(!result.err.isEmpty)
+        #expect(result.out.isEmpty)
+    }
+
+    @Test("an invalid policy file names the problem and exits 64")
+    func badPolicy() async throws {
+        let file = try scratch().appendingPathComponent("policy.json")
+        try Data(#"{"min_side": -5}"#.utf8).write(to: file)
+        let result = try await TLProcess.run(["preflight", "--policy", file.path, media("ok.mkv")], currentDirectory: root)
+        #expect(result.status == 64)
+        #expect(result.err.contains("min_side"))
+    }
+
+    @Test("--policy changes the limits")
+    func policyOverride() async throws {
+        let file = try scratch().appendingPathComponent("policy.json")
+        try Data(#"{"min_duration_seconds": 3.5}"#.utf8).write(to: file)
+        let strict = try await TLProcess.run(["preflight", "--format", "json", media("short_3.9s.mp4")], currentDirectory: root)
+        #expect(strict.status == 1)
+        let relaxed = try await TLProcess.run(["preflight", "--format", "json", "--policy", file.path, media("short_3.9s.mp4")], currentDirectory: root)
+        #expect(relaxed.status == 0, "\(relaxed.out)")
+    }
+
+    @Test("--strict turns warnings into failures")
+    func strict() async throws {
+        let lenient = try await TLProcess.run(["preflight", "--format", "json", media("vfr.mp4")], currentDirectory: root)
+        #expect(lenient.status == 0)
+        let strict = try await TLProcess.run(["preflight", "--format", "json", "--strict", media("vfr.mp4")], currentDirectory: root)
+        #expect(strict.status == 1)
+        #expect(try json(strict)["summary"] as? [String: Int] == ["files": 1, "passed": 0, "failed": 1])
+    }
+
+    @Test("--decode catches the truncated faststart MP4 the quick check passes")
+    func deep() async throws {
+        let quick = try await TLProcess.run(["preflight", "--format", "json", media("truncated_faststart.mp4")], currentDirectory: root)
+        #expect(quick.status == 0)
+        let deep = try await TLProcess.run(["preflight", "--format", "json", "--decode", media("truncated_faststart.mp4"), media("corrupt_payload.mp4")], currentDirectory: root)
+        #expect(deep.status == 1)
+        #expect(reports(try json(deep)).map { codes($0) } == [["truncated"], ["decode_failed"]])
+    }
+
+    @Test("directories expand to media files; --recursive descends")
+    func directories() async throws {
+        let dir = try scratch()
+        let nested = dir.appendingPathComponent("nested")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent(media("ok.mkv")).path, toPath: dir.appendingPathComponent("a.mkv").path)
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent(media("ok.webm")).path, toPath: nested.appendingPathComponent("b.webm").path)
+        try Data("notes".utf8).write(to: dir.appendingPathComponent("notes.txt"))
+        let flat = try await TLProcess.run(["preflight", "--format", "json", dir.path])
+        #expect(reports(try json(flat)).count == 1)
+        let deep = try await TLProcess.run(["preflight", "--format", "json", "--recursive", dir.path])
+        #expect(reports(try json(deep)).compactMap { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } } == ["a.mkv", "b.webm"])
+        #expect(deep.status == 0)
+    }
+
+    @Test("text output: a row per file, reasons beneath failures, a summary, no colour codes off a terminal")
+    func text() async throws {
+        let result = try await TLProcess.run(["preflight", "--format", "text", media("ok.mkv"), media("short_3.9s.mp4"), media("vfr.mp4")], currentDirectory: root)
+        #expect(result.status == 1)
+        let lines = result.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[0].hasPrefix("RESULT"))
+        #expect(lines[1].hasPrefix("PASS") && lines[1].hasSuffix("TestMedia/ok.mkv"))
+        #expect(lines[2].hasPrefix("FAIL") && lines[2].contains("3.90 s"))
+        #expect(lines[3].contains("duration_too_short: Duration 3.90 s is below the 4 s minimum."))
+        #expect(lines[4].hasPrefix("WARN"))
+        #expect(lines[5].contains("variable_frame_rate"))
+        #expect(result.out.contains("3 files: 2 passed, 1 failed (1 with warnings)"))
+        #expect(!result.out.contains("\u{1B}["))
+    }
+
+    @Test("without --format, output off a terminal is JSON")
+    func defaultFormat() async throws {
+        let result = try await TLProcess.run(["preflight", media("ok.mkv")], currentDirectory: root)
+        #expect(try json(result)["schema_version"] as? Int == 1)
+    }
+
+    @Test("--verbose routes FFmpeg's messages to stderr; without it stderr is silent")
+    func verbose() async throws {
+        let quiet = try await TLProcess.run(["preflight", "--format", "json", media("text.mp4"), media("corrupt_payload.mp4"), "--decode"], currentDirectory: root)
+        #expect(quiet.err.isEmpty)
+        let loud = try await TLProcess.run(["preflight", "--format", "json", "--verbose", media("text.mp4")], currentDirectory: root)
+        #expect(loud.err.contains("moov atom not found"))
+    }
+
+    @Test("a failure to write the output is the tool failing: exit 2")
+    func toolFailure() async throws {
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        let result = try await TLProcess.run(["preflight", "--format", "json", media("ok.mkv")], currentDirectory: root, standardOutput: full)
+        #expect(result.status == 2)
+        #expect(result.err.contains("cannot write"))
+    }
+
+    @Test("help lists the contract's options")
+    func help() async throws {
+        let result = try await TLProcess.run(["preflight", "--help"])
+        #expect(result.status == 0)
+        for option in ["--format", "--jobs", "--recursive", "--strict", "--decode", "--policy", "Exit status"] {
+            #expect(result.out.contains(option), "\(option)")
+        }
+    }
+}
