@@ -1,9 +1,11 @@
 import CFFmpeg
+public import struct Foundation.URL
 
 /// Probes local media files in-process with FFmpeg's libraries.
 ///
 /// ```swift
 /// let info = try await MediaProbe.probe(URL(fileURLWithPath: "clip.mp4"))
+/// // or: try await MediaProbe.probe(path: "clip.mp4")
 /// print(info.durationSeconds ?? 0, info.video?.displayWidth ?? 0)
 /// ```
 ///
@@ -25,6 +27,16 @@ public enum MediaProbe {
                 try Inspector.inspect(context, path: path, file: file, options: options, session: session)
             }
         }
+    }
+
+    /// Probes a local file URL. Only `file:` URLs are accepted: anything else fails with
+    /// ``ProbeError/Code/notARegularFile`` before any I/O, so a remote URL is never fetched.
+    public static func probe(_ url: URL, options: ProbeOptions = ProbeOptions()) async throws -> MediaInfo {
+        guard url.isFileURL else {
+            throw ProbeError(.notARegularFile, path: url.absoluteString,
+                             message: "\(url.absoluteString) is not a local file URL; only local files are probed.")
+        }
+        return try await probe(path: url.path, options: options)
     }
 
     /// Decodes the best video stream of the file at `path` to its end and reports whether the

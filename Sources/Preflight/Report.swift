@@ -102,7 +102,9 @@ public struct Warning: Sendable, Hashable, Codable {
 
 /// A measured value or limit: a number (encoded as a JSON integer when whole) or a text such as `"359x360"`.
 public enum Measure: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A number, e.g. seconds or bytes.
     case number(Double)
+    /// A text, e.g. `"359x360"`.
     case text(String)
 
     public init(from decoder: any Decoder) throws {
@@ -130,27 +132,47 @@ public enum Measure: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// The facts of a file in the report's stable JSON shape (snake_case keys, `null` when unknown).
 public struct MediaSummary: Sendable, Hashable, Codable {
+    /// FFmpeg's demuxer name.
     public var container: String
+    /// Duration in seconds; `null` when unknown.
     public var durationSeconds: Double?
+    /// `container`, `stream`, `packets` or `bitrate`: how the duration was obtained.
     public var durationSource: String?
+    /// Start time of the file in seconds.
     public var startTimeSeconds: Double?
+    /// Stored (coded) width in pixels: what the resolution limits apply to.
     public var width: Int?
+    /// Stored (coded) height in pixels.
     public var height: Int?
+    /// Width as displayed (sample aspect ratio, then rotation applied).
     public var displayWidth: Int?
+    /// Height as displayed.
     public var displayHeight: Int?
+    /// Clockwise display rotation: 0, 90, 180 or 270.
     public var rotationDegrees: Int?
+    /// Sample aspect ratio as `num:den`.
     public var sampleAspectRatio: String?
     /// Stored width / height, rounded to 4 decimals (the ratio the policy checks).
     public var aspectRatio: Double?
+    /// Video codec name (`none` when FFmpeg does not know it).
     public var videoCodec: String?
+    /// Whether this FFmpeg can decode the video codec.
     public var decodable: Bool?
+    /// Average frame rate (frames per second).
     public var frameRate: Double?
+    /// Nominal ("real base") frame rate.
     public var nominalFrameRate: Double?
+    /// Pixel format, e.g. `yuv420p`.
     public var pixelFormat: String?
+    /// `progressive`, `tt`, `bb`, `tb` or `bt`.
     public var fieldOrder: String?
+    /// Colour transfer characteristic, e.g. `smpte2084` (PQ).
     public var colorTransfer: String?
+    /// Overall bit rate in bits per second.
     public var bitRate: Int64?
+    /// File size in bytes.
     public var sizeBytes: Int64
+    /// Number of audio streams.
     public var audioStreams: Int
 
     /// Summarises a probe result.
