@@ -35,7 +35,7 @@ struct ReportRenderer {
         switch format {
         case .json:
             let data = try encoder.encode(Document(schemaVersion: Self.schemaVersion, summary: summary, reports: reports))
-            return String(decoding: data, as: UTF8.self) + "\n"
+            return Self.tidy(String(decoding: data, as: UTF8.self)) + "\n"
         case .jsonl:
             return ""
         case .text:
@@ -46,6 +46,12 @@ struct ReportRenderer {
             if warned > 0 { text += " (\(warned) with warnings\(strict ? ", failing under --strict" : ""))" }
             return text + "\n"
         }
+    }
+
+    /// Foundation's pretty printer writes an empty array as `[`, a blank line, `]`. JSON
+    /// strings cannot hold a raw newline, so collapsing that pattern never touches a value.
+    static func tidy(_ json: String) -> String {
+        json.replacing(/\[\n\s*\n\s*\]/, with: "[]").replacing(/\{\n\s*\n\s*\}/, with: "{}")
     }
 
     /// One table row, with the reasons beneath it.
