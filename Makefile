@@ -2,7 +2,7 @@
 SWIFT ?= swift
 TL_DEBUG := .build/debug/tl
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench leakcheck clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -19,6 +19,10 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# tl built with AddressSanitizer over every fixture: FFmpeg allocations freed on every path.
+leakcheck: deps
+	scripts/leakcheck.sh
 
 bench: deps
 	@scripts/ensure-deps.sh --tools

@@ -74,6 +74,8 @@ enum DeepDecoder {
         /// A decoder error on the last packets of a file whose packets stop well before the
         /// declared duration is the cut, not corruption: the final packet is usually partial.
         func classify(_ failed: DecodeReport) throws(ProbeError) -> DecodeReport {
+            // The packet may still hold the failing data: av_read_frame needs it empty.
+            av_packet_unref(packet)
             var laterPackets = 0
             while av_read_frame(context, packet) >= 0 {
                 if packet.pointee.stream_index == stream.pointee.index { laterPackets += 1 }
