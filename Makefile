@@ -26,7 +26,6 @@ leakcheck: deps
 
 bench: deps
 	@scripts/ensure-deps.sh --tools
-	$(SWIFT) build -c release
 	scripts/bench.sh
 
 clean:

@@ -88,8 +88,11 @@ struct PreflightCommand: AsyncParsableCommand {
         let sink = OutputSink()
 
         try await sink.out(renderer.header())
-        var reports = [Report?](repeating: nil, count: files.count)
-        var nextToPrint = 0
+        // Memory stays flat however many files there are: finished reports are written and
+        // dropped, keeping only a tally and the few that finished before an earlier file.
+        var tally = Tally()
+        var pending: [Int: Report] = [:]
+        var nextToWrite = 0
         let limit = jobs ?? Terminal.cores()
         let deep = decode
         try await withThrowingTaskGroup(of: (Int, Report).self) { group in
@@ -105,22 +108,25 @@ struct PreflightCommand: AsyncParsableCommand {
             for _ in 0..<min(limit, files.count) { startNext() }
             while let (index, report) = try await group.next() {
                 startNext()
-                reports[index] = report
+                tally.count(report, strict: strict)
                 if format == .jsonl {
+                    // As each finishes.
                     try await sink.out(try renderer.line(report))
-                } else if format == .text {
-                    // Print in input order as soon as every earlier file is done.
-                    while nextToPrint < reports.count, let ready = reports[nextToPrint] {
-                        try await sink.out(renderer.row(ready))
-                        nextToPrint += 1
-                    }
+                    continue
+                }
+                // In argument order, as soon as every earlier file is done.
+                pending[index] = report
+                while let ready = pending.removeValue(forKey: nextToWrite) {
+                    try await sink.out(try renderer.ordered(ready, first: nextToWrite == 0))
+                    nextToWrite += 1
                 }
             }
         }
-        let done = reports.compactMap { $0 }
-        try await sink.out(try renderer.footer(done))
-        let failed = done.contains { !$0.passes(strict: strict) }
-        if failed { throw ExitCode(1) }
+        try await sink.out(try renderer.footer(tally))
+        if files.isEmpty {
+            FileHandle.standardError.write(Data("tl: no media files found in \(paths.joined(separator: " ")) (use --all-files to check every file)\n".utf8))
+        }
+        if tally.failed > 0 { throw ExitCode(1) }
     }
 
     private func loadPolicy() throws -> Policy {

@@ -15,35 +15,52 @@ struct ReportRenderer {
         return encoder
     }
 
+    /// What comes before the first report: the table heading, or the opening of the JSON
+    /// document. With sorted keys `reports` comes before `schema_version` and `summary`, so
+    /// the document can be streamed report by report and closed with the summary.
     func header() -> String {
-        guard format == .text else { return "" }
-        return style.bold("RESULT  DURATION    RESOLUTION   CODEC   SOURCE     FILE") + "\n"
-    }
-
-    /// One report as a JSON line (jsonl) or table row with reasons beneath (text).
-    func line(_ report: Report) throws -> String {
-        if format == .jsonl {
-            let data = try encoder.encode(Versioned(report: report))
-            return String(decoding: data, as: UTF8.self) + "\n"
+        switch format {
+        case .text: style.bold("RESULT  DURATION    RESOLUTION   CODEC   SOURCE     FILE") + "\n"
+        case .json: "{\n  \"reports\" : ["
+        case .jsonl: ""
         }
-        return row(report)
     }
 
-    func footer(_ reports: [Report]) throws -> String {
-        let passed = reports.filter { $0.passes(strict: strict) }.count
-        let summary = Summary(files: reports.count, passed: passed, failed: reports.count - passed)
+    /// One report as a JSON line (jsonl).
+    func line(_ report: Report) throws -> String {
+        let data = try encoder.encode(Versioned(report: report))
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// One report in argument order: a table row, or an element of the JSON `reports` array.
+    func ordered(_ report: Report, first: Bool) throws -> String {
+        switch format {
+        case .text:
+            return row(report)
+        case .json:
+            let element = Self.tidy(String(decoding: try encoder.encode(report), as: UTF8.self))
+            let indented = element.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+            return (first ? "\n" : ",\n") + indented
+        case .jsonl:
+            return try line(report)
+        }
+    }
+
+    func footer(_ tally: Tally) throws -> String {
         switch format {
         case .json:
-            let data = try encoder.encode(Document(schemaVersion: Self.schemaVersion, summary: summary, reports: reports))
-            return Self.tidy(String(decoding: data, as: UTF8.self)) + "\n"
+            let summary = String(decoding: try encoder.encode(tally.summary), as: UTF8.self)
+                .split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                .map { $0.offset == 0 ? String($0.element) : "  " + $0.element }.joined(separator: "\n")
+            let close = tally.files == 0 ? "]" : "\n  ]"
+            return close + ",\n  \"schema_version\" : \(Self.schemaVersion),\n  \"summary\" : " + summary + "\n}\n"
         case .jsonl:
             return ""
         case .text:
-            let warned = reports.filter { $0.ok && !$0.warnings.isEmpty }.count
-            var text = "\n\(summary.files) file\(summary.files == 1 ? "" : "s"): "
-            text += style.green("\(summary.passed) passed") + ", "
-            text += (summary.failed > 0 ? style.red("\(summary.failed) failed") : "0 failed")
-            if warned > 0 { text += " (\(warned) with warnings\(strict ? ", failing under --strict" : ""))" }
+            var text = "\n\(tally.files) file\(tally.files == 1 ? "" : "s"): "
+            text += style.green("\(tally.passed) passed") + ", "
+            text += (tally.failed > 0 ? style.red("\(tally.failed) failed") : "0 failed")
+            if tally.warned > 0 { text += " (\(tally.warned) with warnings\(strict ? ", failing under --strict" : ""))" }
             return text + "\n"
         }
     }
@@ -81,14 +98,23 @@ struct ReportRenderer {
     }
 }
 
-/// The `--format json` document.
-struct Document: Encodable {
-    var schemaVersion: Int
-    var summary: Summary
-    var reports: [Report]
-    enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version", summary, reports }
+/// Running counts over the reports written so far.
+struct Tally {
+    var files = 0
+    var passed = 0
+    var warned = 0
+    var failed: Int { files - passed }
+
+    mutating func count(_ report: Report, strict: Bool) {
+        files += 1
+        if report.passes(strict: strict) { passed += 1 }
+        if report.ok, !report.warnings.isEmpty { warned += 1 }
+    }
+
+    var summary: Summary { Summary(files: files, passed: passed, failed: failed) }
 }
 
+/// The `summary` object of the JSON document.
 struct Summary: Encodable {
     var files: Int
     var passed: Int

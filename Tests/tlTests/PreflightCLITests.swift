@@ -217,6 +217,32 @@ struct PreflightCLITests {
         #expect(!result.out.contains("\u{1B}["))
     }
 
+    @Test("a whole directory in JSON: reports stream in sorted order and the summary adds up")
+    func wholeDirectory() async throws {
+        let result = try await TLProcess.run(["preflight", "--format", "json", "--jobs", "2", "TestMedia"], currentDirectory: root)
+        #expect(result.status == 1)
+        let document = try json(result)
+        let paths = reports(document).compactMap { $0["path"] as? String }
+        #expect(paths.count == 38)
+        #expect(paths == paths.sorted())
+        let summary = try #require(document["summary"] as? [String: Int])
+        #expect(summary["files"] == 38)
+        #expect(summary["passed"] == reports(document).filter { $0["ok"] as? Bool == true }.count)
+        #expect(summary["passed"]! + summary["failed"]! == 38)
+    }
+
+    @Test("a directory with no media: an empty, valid document, exit 0, a note on stderr")
+    func emptyDirectory() async throws {
+        let dir = try scratch()
+        try Data("notes".utf8).write(to: dir.appendingPathComponent("notes.txt"))
+        let result = try await TLProcess.run(["preflight", "--format", "json", dir.path])
+        #expect(result.status == 0)
+        let document = try json(result)
+        #expect(reports(document).isEmpty)
+        #expect(document["summary"] as? [String: Int] == ["files": 0, "passed": 0, "failed": 0])
+        #expect(result.err.contains("no media files found"))
+    }
+
     @Test("without --format, output off a terminal is JSON")
     func defaultFormat() async throws {
         let result = try await TLProcess.run(["preflight", media("ok.mkv")], currentDirectory: root)
