@@ -1,0 +1,1 @@
+// Placeholder so SwiftPM accepts the target on the `api` branch; deleted at merge.
