@@ -28,6 +28,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.seconds * 1e9)))
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnectionsPerHost)
+        // AnalyzeClient retries with its own policy and deadline; AsyncHTTPClient's silent re-dialling until the
+        // connect timeout would multiply every attempt (an unreachable host took over a minute to report).
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.maximumResponseBytes = maximumResponseBytes
     }

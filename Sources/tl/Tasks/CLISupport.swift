@@ -22,7 +22,11 @@ struct APIOptions: ParsableArguments {
     @Option(help: "Output format: text for people, json for scripts.")
     var format: OutputFormat = .text
 
+    @Option(help: "Retries of a request that failed transiently (connection failure, 408, 429, 5xx).")
+    var retries: Int = RetryPolicy().maximumAttempts - 1
+
     func validate() throws {
+        guard (0...20).contains(retries) else { throw ValidationError("--retries must be between 0 and 20.") }
         if let baseURL {
             guard let components = URLComponents(string: baseURL), ["http", "https"].contains(components.scheme ?? ""),
                   components.host?.isEmpty == false
@@ -33,9 +37,10 @@ struct APIOptions: ParsableArguments {
     /// Builds a client from the environment and options, runs `body`, and maps failures to exit codes:
     /// 1 for API and task failures, 2 for tool failures, 64 for a missing key.
     func withClient(_ body: (AnalyzeClient) async throws -> Int32) async throws {
-        let configuration: AnalyzeClient.Configuration
+        var configuration: AnalyzeClient.Configuration
         do {
             configuration = try AnalyzeClient.Configuration.fromEnvironment(baseURL: baseURL)
+            configuration.retryPolicy.maximumAttempts = retries + 1
         } catch let error as APIError {
             CLI.printError(error.detail ?? error.description, code: error.code.rawValue, format: format, error: error)
             throw ExitCode(64)
