@@ -17,10 +17,12 @@ import UnixSignals
 /// }
 /// ```
 public final class Sandbox: Sendable {
+    /// How this sandbox behaves.
     public let configuration: SandboxConfiguration
     /// Tasks, request log and the test API.
     public let state: SandboxState
 
+    /// A sandbox for `configuration`; start it with ``run(handleSignals:onListening:)`` or ``withRunning(_:_:)``.
     public init(configuration: SandboxConfiguration) {
         self.configuration = configuration
         state = SandboxState(configuration: configuration)

@@ -33,6 +33,7 @@ public struct SandboxConfiguration: Sendable {
     /// One line per request at `info`.
     public var logger: Logger = Logger(label: "Sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
 
+    /// A configuration accepting `apiKey`, with every other setting at its default.
     public init(apiKey: String) {
         self.apiKey = apiKey
     }
@@ -49,10 +50,14 @@ public struct SandboxConfiguration: Sendable {
 
 /// Time a task spends queued, pending and processing before it finishes.
 public struct TaskLifecycle: Sendable, Hashable {
+    /// Time in `queued`.
     public var queued: Duration = .milliseconds(100)
+    /// Time in `pending`.
     public var pending: Duration = .milliseconds(100)
+    /// Time in `processing`.
     public var processing: Duration = .milliseconds(300)
 
+    /// Creates a value from its fields.
     public init(queued: Duration = .milliseconds(100), pending: Duration = .milliseconds(100), processing: Duration = .milliseconds(300)) {
         self.queued = queued
         self.pending = pending
@@ -87,12 +92,14 @@ public struct FaultInjection: Sendable, Hashable {
 
     /// Fraction of requests faulted, 0–1.
     public var rate: Double = 0
+    /// The faults drawn from, uniformly.
     public var kinds: [Kind] = Kind.allCases
     /// Seed of the fault generator: the same seed and request order give the same faults.
     public var seed: UInt64 = 1
     /// Delay of ``Kind/delay`` faults.
     public var delay: Duration = .milliseconds(200)
 
+    /// Creates a value from its fields.
     public init(rate: Double = 0, kinds: [Kind] = Kind.allCases, seed: UInt64 = 1, delay: Duration = .milliseconds(200)) {
         self.rate = rate
         self.kinds = kinds
@@ -103,15 +110,20 @@ public struct FaultInjection: Sendable, Hashable {
 
 /// A response the test API queues for upcoming requests (see ``SandboxState/enqueue(_:)``).
 public struct ScriptedResponse: Sendable, Hashable {
+    /// The HTTP status code.
     public var status: Int
     /// Platform error code in the body; `nil` sends an empty body.
     public var code: String?
+    /// A readable explanation.
     public var message: String
+    /// The error body shape.
     public var shape: ErrorShape
+    /// Extra response headers (`Retry-After`, `x-request-id`, …).
     public var headers: [String: String]
     /// Applied only to requests whose path (after the version prefix) starts with this.
     public var pathPrefix: String
 
+    /// Creates a value from its fields.
     public init(
         status: Int, code: String? = nil, message: String = "", shape: ErrorShape = .flat,
         headers: [String: String] = [:], pathPrefix: String = "/analyze/tasks"

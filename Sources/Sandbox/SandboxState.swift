@@ -4,6 +4,7 @@ import Synchronization
 
 /// One request as the sandbox saw it (test API).
 public struct RecordedRequest: Sendable, Hashable {
+    /// The HTTP method (`GET`, `POST`, `DELETE`).
     public var method: String
     /// Path after the version prefix, without the query.
     public var path: String
@@ -11,6 +12,7 @@ public struct RecordedRequest: Sendable, Hashable {
     public var receivedAt: Duration
     /// The `x-api-key` value received, if any (the sandbox is a test tool: it records what arrived).
     public var apiKey: String?
+    /// The `Idempotency-Key` received, if any.
     public var idempotencyKey: String?
     /// The status answered; 0 when the connection was dropped without an answer.
     public var status: Int

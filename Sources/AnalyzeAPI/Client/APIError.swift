@@ -5,6 +5,7 @@
 public struct APIError: Error, Sendable, CustomStringConvertible {
     /// A stable, machine-readable identifier (the same string `tl` prints in JSON).
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The wire string.
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }
@@ -56,7 +57,9 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         public var description: String { rawValue }
     }
 
+    /// The stable identifier of the failure.
     public var code: Code
+    /// The client operation that failed.
     public var operation: Operation
     /// The HTTP status of the last answer, when there was one.
     public var status: Int?
@@ -77,6 +80,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     /// The error behind this one (a transport or decoding error), kept for diagnosis.
     public var underlying: (any Error)?
 
+    /// Creates an error; the client fills in what it knows.
     public init(
         code: Code, operation: Operation, status: Int? = nil, platformCode: String? = nil,
         platformMessage: String? = nil, requestID: String? = nil, retryAfter: Duration? = nil,

@@ -6,8 +6,11 @@ import Logging
 /// ``multiplier`` up to ``maximumInterval``, and is jittered by ±``jitter`` so that many waiters spread out.
 /// No sleep runs past the deadline; one last poll is made at the deadline.
 public struct WaitOptions: Sendable {
+    /// The pause after the first poll, and the shortest pause.
     public var minimumInterval: Duration = .seconds(2)
+    /// The longest pause between polls.
     public var maximumInterval: Duration = .seconds(30)
+    /// How much each pause grows over the previous one.
     public var multiplier: Double = 1.5
     /// Fraction (0–1) by which each interval is randomly lengthened or shortened.
     public var jitter: Double = 0.2
@@ -18,6 +21,7 @@ public struct WaitOptions: Sendable {
     /// Called with each task state the wait observes.
     public var onUpdate: (@Sendable (AnalyzeTask) -> Void)?
 
+    /// Creates a value from its fields.
     public init(
         minimumInterval: Duration = .seconds(2), maximumInterval: Duration = .seconds(30), multiplier: Double = 1.5,
         jitter: Double = 0.2, timeout: Duration = .seconds(3600), maximumConsecutiveFailures: Int = 5,

@@ -27,6 +27,7 @@ public final class AnalyzeClient: Sendable {
         public var apiKey: String
         /// Requests go to `baseURL` + `/analyze/tasks…`.
         public var baseURL: String
+        /// When and how to retry a failed request.
         public var retryPolicy: RetryPolicy
         /// Limits for validating create requests before sending.
         public var requestPolicy: RequestPolicy
@@ -39,6 +40,7 @@ public final class AnalyzeClient: Sendable {
         /// Debug lines per attempt, warnings per retry; never headers or the key.
         public var logger: Logger
 
+        /// A configuration; everything but the key has a production default.
         public init(
             apiKey: String,
             baseURL: String = Configuration.defaultBaseURL,
@@ -88,6 +90,7 @@ public final class AnalyzeClient: Sendable {
         }
     }
 
+    /// The configuration the client was created with.
     public let configuration: Configuration
     private let transport: any HTTPTransport
     private let ownedTransport: AsyncHTTPClientTransport?

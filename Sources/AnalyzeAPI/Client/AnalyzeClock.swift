@@ -16,19 +16,23 @@ public protocol AnalyzeClock: Sendable {
 public struct SystemClock: AnalyzeClock {
     private let origin: ContinuousClock.Instant
 
+    /// A clock whose monotonic origin is now.
     public init() {
         origin = ContinuousClock.now
     }
 
+    /// Monotonic time since the clock was created.
     public func now() -> Duration {
         origin.duration(to: .now)
     }
 
+    /// Suspends for `duration`, or until cancelled.
     public func sleep(for duration: Duration) async throws {
         guard duration > .zero else { return try Task.checkCancellation() }
         try await Task.sleep(for: duration, clock: .continuous)
     }
 
+    /// The wall-clock date.
     public func currentDate() -> Date {
         Date()
     }
@@ -41,6 +45,7 @@ public struct SystemClock: AnalyzeClock {
 /// - In ``Mode/autoAdvance`` mode, ``sleep(for:)`` moves time forward to the sleeper's deadline at once and
 ///   returns, so code that waits minutes runs in microseconds while still observing the time it asked for.
 public final class ManualClock: AnalyzeClock {
+    /// How ``ManualClock/sleep(for:)`` behaves.
     public enum Mode: Sendable {
         case manual
         case autoAdvance
@@ -68,10 +73,12 @@ public final class ManualClock: AnalyzeClock {
         self.origin = origin
     }
 
+    /// Monotonic time since the clock was created.
     public func now() -> Duration {
         state.withLock { $0.now }
     }
 
+    /// The wall-clock date.
     public func currentDate() -> Date {
         origin.addingTimeInterval(now().seconds)
     }
@@ -86,6 +93,7 @@ public final class ManualClock: AnalyzeClock {
         state.withLock { $0.sleepers.count }
     }
 
+    /// Suspends for `duration`, or until cancelled.
     public func sleep(for duration: Duration) async throws {
         try Task.checkCancellation()
         let duration = max(duration, .zero)

@@ -8,8 +8,11 @@
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts in all, the first included (1 disables retries).
     public var maximumAttempts: Int = 6
+    /// The wait before the first retry.
     public var initialBackoff: Duration = .milliseconds(500)
+    /// The longest backoff between two attempts.
     public var maximumBackoff: Duration = .seconds(20)
+    /// How much each backoff grows over the previous one.
     public var multiplier: Double = 2
     /// Fraction (0–1) of each backoff that is randomised away ("equal jitter" at 0.5, none at 0).
     public var jitter: Double = 0.5

@@ -3,16 +3,19 @@
 /// Iteration stops after the page `page_info.total_page` names, or at the first empty page. Tasks created while
 /// iterating can shift items between pages; the sequence does not deduplicate.
 public struct TaskListSequence: AsyncSequence, Sendable {
+    /// Each task, newest first.
     public typealias Element = AnalyzeTask
 
     let client: AnalyzeClient
     let pageLimit: Int
     let status: TaskStatus?
 
+    /// An iterator that fetches pages as it goes.
     public func makeAsyncIterator() -> Iterator {
         Iterator(client: client, pageLimit: pageLimit, status: status)
     }
 
+    /// Fetches one page at a time.
     public struct Iterator: AsyncIteratorProtocol {
         let client: AnalyzeClient
         let pageLimit: Int

@@ -33,6 +33,7 @@ public struct RequestPolicy: Sendable, Hashable {
 /// English text averages about four UTF-8 bytes per token; this counts one token per three bytes
 /// (rounded up), or one per word when that is more, so it errs on the side of "too long".
 public enum PromptTokenEstimate {
+    /// The estimated token count of `text`.
     public static func tokens(in text: String) -> Int {
         let bytes = (text.utf8.count + 2) / 3
         let words = text.split(whereSeparator: { $0.isWhitespace || $0.isPunctuation }).count

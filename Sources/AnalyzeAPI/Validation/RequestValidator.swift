@@ -1,8 +1,10 @@
 /// Checks a ``CreateAsyncAnalyzeRequest`` against a ``RequestPolicy`` the way the platform would, so a bad
 /// request fails locally with the field named instead of after a round trip.
 public struct RequestValidator: Sendable {
+    /// The limits requests are checked against.
     public var policy: RequestPolicy
 
+    /// A validator for `policy` (the platform's defaults when omitted).
     public init(policy: RequestPolicy = RequestPolicy()) {
         self.policy = policy
     }

@@ -5,6 +5,7 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
         case error, warning
     }
 
+    /// Whether the issue blocks the request.
     public var severity: Severity
     /// The request field, in wire spelling (`prompt`, `temperature`, `response_format.json_schema`, …).
     public var field: String
@@ -15,6 +16,7 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
     /// For schema issues: the JSON Pointer of the offending keyword inside the schema (`/properties/name/maxLength`).
     public var pointer: String?
 
+    /// Creates a value from its fields.
     public init(severity: Severity, field: String, code: String, message: String, pointer: String? = nil) {
         self.severity = severity
         self.field = field

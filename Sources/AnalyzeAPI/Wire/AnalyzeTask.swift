@@ -9,7 +9,9 @@ public struct AnalyzeTask: Sendable, Hashable, Codable, Identifiable {
     public var id: String
     /// Your identifier, when the create request had one.
     public var customID: String?
+    /// The status; see ``TaskStatus/isTerminal``.
     public var status: TaskStatus
+    /// When the task was created.
     public var createdAt: Date?
     /// Present only once the task is terminal.
     public var completedAt: Date?
@@ -20,6 +22,7 @@ public struct AnalyzeTask: Sendable, Hashable, Codable, Identifiable {
     /// Delivery state of configured webhooks; `nil` when none are configured.
     public var webhooks: [WebhookDelivery]?
 
+    /// Creates a value from its fields.
     public init(
         id: String, customID: String? = nil, status: TaskStatus, createdAt: Date? = nil,
         completedAt: Date? = nil, result: TaskResult? = nil, error: TaskError? = nil,
@@ -59,13 +62,16 @@ public struct AnalyzeTask: Sendable, Hashable, Codable, Identifiable {
 
 /// The output of a `ready` task.
 public struct TaskResult: Sendable, Hashable, Codable {
+    /// The platform's id of this generation.
     public var generationID: String?
     /// The generated text. With a `json_schema` response format it holds JSON text: see ``decodeJSON(as:decoder:)``.
     public var data: String
     /// `stop`, or `length` when the output was cut at `max_tokens`; `nil` while unfinished.
     public var finishReason: FinishReason?
+    /// Tokens consumed.
     public var usage: TokenUsage?
 
+    /// Creates a value from its fields.
     public init(generationID: String? = nil, data: String, finishReason: FinishReason? = nil, usage: TokenUsage? = nil) {
         self.generationID = generationID
         self.data = data
@@ -132,6 +138,7 @@ public struct TaskResult: Sendable, Hashable, Codable {
 public struct ResultDataError: Error, Sendable, CustomStringConvertible {
     /// A stable identifier of the failure.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The wire string.
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }
@@ -143,7 +150,9 @@ public struct ResultDataError: Error, Sendable, CustomStringConvertible {
         public static let resultTypeMismatch = Code(rawValue: "result_type_mismatch")
     }
 
+    /// The stable identifier of the failure.
     public var code: Code
+    /// A readable explanation.
     public var message: String
     /// The decoding error behind it.
     public var underlying: (any Error)?
@@ -157,6 +166,7 @@ public enum FinishReason: Sendable, Hashable, Codable {
     case length
     case other(String)
 
+    /// The reason for a wire string; unknown strings are kept in ``other(_:)``.
     public init(rawValue: String) {
         switch rawValue {
         case "stop": self = .stop
@@ -165,6 +175,7 @@ public enum FinishReason: Sendable, Hashable, Codable {
         }
     }
 
+    /// The wire string.
     public var rawValue: String {
         switch self {
         case .stop: "stop"
@@ -185,9 +196,12 @@ public enum FinishReason: Sendable, Hashable, Codable {
 
 /// Tokens consumed by a task.
 public struct TokenUsage: Sendable, Hashable, Codable {
+    /// Tokens generated.
     public var outputTokens: Int?
+    /// Tokens read (prompt and video).
     public var inputTokens: Int?
 
+    /// Creates a value from its fields.
     public init(outputTokens: Int? = nil, inputTokens: Int? = nil) {
         self.outputTokens = outputTokens
         self.inputTokens = inputTokens
@@ -201,9 +215,12 @@ public struct TokenUsage: Sendable, Hashable, Codable {
 
 /// The `error` object of a task. Act on ``code``; never parse ``message``.
 public struct TaskError: Sendable, Hashable, Codable {
+    /// A readable explanation.
     public var message: String
+    /// A stable code to act on, when the platform sends one.
     public var code: String?
 
+    /// Creates a value from its fields.
     public init(message: String, code: String? = nil) {
         self.message = message
         self.code = code
@@ -220,11 +237,16 @@ public struct TaskError: Sendable, Hashable, Codable {
 
 /// The delivery state of one webhook of a task.
 public struct WebhookDelivery: Sendable, Hashable, Codable {
+    /// The absolute URL.
     public var url: String
+    /// Whether a delivery succeeded.
     public var delivered: Bool
+    /// Delivery attempts so far.
     public var attempts: Int
+    /// Why the last attempt failed, if it did.
     public var lastError: String?
 
+    /// Creates a value from its fields.
     public init(url: String, delivered: Bool, attempts: Int, lastError: String? = nil) {
         self.url = url
         self.delivered = delivered

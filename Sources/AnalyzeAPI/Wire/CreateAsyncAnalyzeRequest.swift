@@ -23,6 +23,7 @@ public struct CreateAsyncAnalyzeRequest: Sendable, Hashable, Codable {
     /// End of the analysed window, in seconds.
     public var endTime: Double?
 
+    /// Creates a value from its fields.
     public init(
         video: VideoContext,
         prompt: String?,

@@ -5,6 +5,7 @@ public enum MaxTokens: Sendable, Hashable, Codable, ExpressibleByIntegerLiteral 
     case count(Int)
     case unlimited
 
+    /// A numeric limit, so that `maxTokens: 2048` reads naturally.
     public init(integerLiteral value: Int) {
         self = .count(value)
     }

@@ -3,11 +3,14 @@ public import Foundation
 /// The platform's error body, read from either shape it uses:
 /// nested `{"error": {"code", "message", "details"}}` (tried first) or flat `{"code", "message"}`.
 public struct PlatformErrorBody: Sendable, Hashable, Codable {
+    /// A stable code to act on, when the platform sends one.
     public var code: String?
+    /// The platform's message; never parse it.
     public var message: String?
     /// Extra structured context of the nested shape.
     public var details: JSONValue?
 
+    /// Creates a value from its fields.
     public init(code: String?, message: String?, details: JSONValue? = nil) {
         self.code = code
         self.message = message

@@ -7,6 +7,7 @@ public enum TaskStatus: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Every status this version knows, in lifecycle order.
     public static let known: [TaskStatus] = [.queued, .pending, .processing, .ready, .failed, .canceled]
 
+    /// The status for a wire string; unknown strings become ``unknown(_:)``.
     public init(rawValue: String) {
         self = Self.known.first { $0.rawValue == rawValue } ?? .unknown(rawValue)
     }
