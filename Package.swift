@@ -84,7 +84,8 @@ let package = Package(
             name: "AnalyzeAPITests",
             dependencies: [
                 "AnalyzeAPI", "Sandbox",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]

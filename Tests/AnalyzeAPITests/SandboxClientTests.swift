@@ -263,4 +263,26 @@ import Testing
             #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
+
+    @Test func manyConcurrentWaitsShareOneClientWithinTheRequestBudget() async throws {
+        let clock = ManualClock(mode: .autoAdvance)
+        try await withSandboxClient(sandbox: { $0.clock = clock }, client: { $0.clock = clock }) { sandbox, client in
+            let names = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        var request = sampleRequest
+                        request.prompt = "budget \(index)"
+                        return try await client.waitForTask(try await client.createTask(request).id).name
+                    }
+                }
+                var names: [String] = []
+                for try await name in group { names.append(name) }
+                return names
+            }
+            #expect(names.count == 200 && names.allSatisfy { $0 == "ready" })
+            // Create, the immediate poll, then polls spaced by the default 2 s minimum: well within 6 per task.
+            #expect(sandbox.state.requestCount <= 200 * 6)
+            #expect(sandbox.state.requests.filter { $0.method == "POST" }.count == 200)
+        }
+    }
 }
