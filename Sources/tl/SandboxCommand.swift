@@ -10,9 +10,9 @@ struct SandboxCommand: AsyncParsableCommand {
         commandName: "sandbox",
         abstract: "Run a local server that speaks the TwelveLabs analysis-task API.",
         discussion: """
-            Prints the base URL to use on its first line (point TWELVELABS_BASE_URL at it). The accepted key is
-            --api-key, else TWELVE_LABS_API_KEY, else a generated one printed on the second line.
-            Stops on SIGINT or SIGTERM.
+            Prints the base URL to use on its first line (point TWELVELABS_BASE_URL at it). \
+            The accepted key is --api-key, else TWELVE_LABS_API_KEY, else a generated one printed on the second line. \
+            Logs each request to stderr; stops on SIGINT or SIGTERM.
             """
     )
 

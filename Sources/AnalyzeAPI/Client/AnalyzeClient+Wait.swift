@@ -100,8 +100,7 @@ extension AnalyzeClient {
             poll += 1
             try Task.checkCancellation()
             do {
-                var task = try await retrieveTask(id, operation: .waitForTask, deadline: deadline)
-                task.id = task.id.isEmpty ? id : task.id
+                let task = try await retrieveTask(id, operation: .waitForTask, deadline: deadline)
                 consecutiveFailures = 0
                 lastSeen = task
                 options.onUpdate?(task)

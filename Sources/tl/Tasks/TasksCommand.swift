@@ -10,7 +10,10 @@ struct TasksCommand: AsyncParsableCommand {
         abstract: "List, inspect, wait for, delete and cancel analysis tasks.",
         discussion: """
             The API key is read from TWELVE_LABS_API_KEY; the base URL from --base-url, else TWELVELABS_BASE_URL.
-            Exit status: 0 success, 1 the operation or a task failed, 2 tool failure, 64 usage error.
+
+            Exit status: 0 success, 1 the operation or a task failed, 2 tool failure, \
+            64 usage error (including a missing TWELVE_LABS_API_KEY). \
+            Transient failures are retried (see --retries).
             """,
         subcommands: [List.self, Get.self, Wait.self, Delete.self, Cancel.self]
     )
