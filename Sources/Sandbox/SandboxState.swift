@@ -67,8 +67,11 @@ public final class SandboxState: Sendable {
     /// Tasks currently stored.
     public var taskCount: Int { storage.withLock { $0.tasks.count } }
 
-    /// Every request received so far, in arrival order.
+    /// The requests received so far, in arrival order (the latest ``requestLogLimit`` of them).
     public var requests: [RecordedRequest] { storage.withLock { $0.log } }
+
+    /// How many requests ``requests`` keeps, so that a long-running sandbox does not grow without bound.
+    public static let requestLogLimit = 100_000
 
     /// The `custom_id` of every stored task, for duplicate checks.
     public var customIDs: [String?] { storage.withLock { $0.tasks.values.sorted { $0.sequence < $1.sequence }.map(\.customID) } }
@@ -91,6 +94,7 @@ public final class SandboxState: Sendable {
     func record(_ request: RecordedRequest) {
         storage.withLock {
             $0.requestCount += 1
+            if $0.log.count >= Self.requestLogLimit { $0.log.removeFirst(Self.requestLogLimit / 10) }
             $0.log.append(request)
         }
     }
