@@ -243,4 +243,36 @@ import Testing
         let error = await expectAPIError { _ = try await makeClient(transport).retrieveTask("t") }
         #expect(error?.code == .invalidResponse)
     }
+
+    @Test func createSendsTheEncodedBodyAsJSON() async throws {
+        let transport = RecordingTransport { _, _ in response(202, Self.created) }
+        var request = sampleRequest
+        request.temperature = 0.5
+        request.maxTokens = 100
+        _ = try await makeClient(transport).createTask(request)
+        let sent = try #require(transport.requests.first)
+        #expect(sent.method == "POST")
+        #expect(sent.url == "https://api.example.test/v1.3/analyze/tasks")
+        #expect(sent.header("content-type") == "application/json")
+        let body = try JSONDecoder().decode(JSONValue.self, from: try #require(sent.body))
+        #expect(body == (try jsonValue("""
+            {"video": {"type": "url", "url": "https://cdn.example.com/clip.mp4"}, "prompt": "Describe the scene.",
+             "temperature": 0.5, "max_tokens": 100}
+            """)))
+    }
+
+    @Test func pathAndQueryAreEscaped() async throws {
+        let transport = RecordingTransport { request, _ in
+            request.method == "GET" && request.url.contains("?")
+                ? response(200, #"{"data": [], "page_info": {"limit_per_page": 5, "page": 2, "total_page": 0, "total_results": 0}}"#)
+                : response(200, #"{"task_id": "a/b", "status": "queued"}"#)
+        }
+        let client = makeClient(transport)
+        _ = try await client.retrieveTask("a/b?c")
+        _ = try await client.listTasks(page: 2, pageLimit: 5, status: .unknown("x&y"))
+        #expect(transport.requests.map(\.url) == [
+            "https://api.example.test/v1.3/analyze/tasks/a%2Fb%3Fc",
+            "https://api.example.test/v1.3/analyze/tasks?page=2&page_limit=5&status=x%26y",
+        ])
+    }
 }

@@ -145,17 +145,30 @@ import Testing
         (422, .unprocessable, .nested), (429, .rateLimited, .flat), (500, .serverError, .nested),
         (502, .serverError, .flat), (503, .serverError, .nested), (504, .serverError, .flat),
     ])
-    func everyErrorStatusMapsToItsCode(status: Int, code: APIError.Code, shape: ErrorShape) async throws {
+    func everyErrorStatusMapsToItsCodeForEveryOperation(status: Int, code: APIError.Code, shape: ErrorShape) async throws {
         try await withSandboxClient(client: { $0.retryPolicy = .none }) { sandbox, client in
-            sandbox.state.enqueue(ScriptedResponse(
-                status: status, code: "platform_\(status)", message: "scripted \(status)", shape: shape,
-                headers: ["x-request-id": "req-\(status)"]))
-            let error = await expectAPIError { _ = try await client.retrieveTask("any") }
-            #expect(error?.status == status)
-            #expect(error?.code == code)
-            #expect(error?.platformCode == "platform_\(status)")
-            #expect(error?.platformMessage == "scripted \(status)")
-            #expect(error?.requestID == "req-\(status)")
+            let operations: [(APIError.Operation, @Sendable () async throws -> Void)] = [
+                (.createTask, { _ = try await client.createTask(sampleRequest) }),
+                (.retrieveTask, { _ = try await client.retrieveTask("any") }),
+                (.listTasks, { _ = try await client.listTasks() }),
+                (.deleteTask, { try await client.deleteTask("any") }),
+                (.cancelTask, { _ = try await client.cancelTask("any") }),
+                // A wait polls on through transient failures; with a budget of one it reports the first.
+                (.waitForTask, { _ = try await client.waitForTask("any", options: WaitOptions(maximumConsecutiveFailures: 1)) }),
+            ]
+            for (operation, call) in operations {
+                sandbox.state.enqueue(ScriptedResponse(
+                    status: status, code: "platform_\(status)", message: "scripted \(status)", shape: shape,
+                    headers: ["x-request-id": "req-\(status)"]))
+                let error = await expectAPIError { try await call() }
+                #expect(error?.operation == operation)
+                #expect(error?.status == status)
+                #expect(error?.code == code)
+                #expect(error?.platformCode == "platform_\(status)")
+                #expect(error?.platformMessage == "scripted \(status)")
+                #expect(error?.requestID == "req-\(status)")
+            }
+            #expect(sandbox.state.createdTaskCount == 0)
         }
     }
 
