@@ -80,6 +80,13 @@ import Testing
             var all: [String] = []
             for try await task in client.allTasks(pageLimit: 2) { all.append(task.id) }
             #expect(all == ids.reversed())
+            var byAsset = sampleRequest
+            byAsset.video = .assetID("asset-9")
+            let assetTask = try await client.createTask(byAsset).id
+            #expect(try await client.listTasks(assetID: "asset-9").data.map(\.id) == [assetTask])
+            var filtered: [String] = []
+            for try await task in client.allTasks(pageLimit: 2, videoURL: "https://cdn.example.com/clip.mp4") { filtered.append(task.id) }
+            #expect(filtered == ids.reversed())
             let none = try await client.listTasks(status: .failed)
             #expect(none.data.isEmpty && none.pageInfo.totalResults == 0)
             let localError = await expectAPIError { _ = try await client.listTasks(pageLimit: 51) }

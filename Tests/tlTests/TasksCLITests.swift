@@ -49,6 +49,13 @@ import Testing
         let all = try await TLProcess.run(["tasks", "list", "--all", "--page-limit", "1", "--format", "json", "--status", "ready"], environment: sandbox.environment)
         #expect(try Self.json(all.out)["total_results"] as? Int == 3)
 
+        let byURL = try await TLProcess.run(
+            ["tasks", "list", "--format", "json", "--video-url", "https://cdn.example.com/a.mp4"], environment: sandbox.environment)
+        #expect((try Self.json(byURL.out)["data"] as? [Any])?.count == 3)
+        let byOtherURL = try await TLProcess.run(
+            ["tasks", "list", "--format", "json", "--video-url", "https://cdn.example.com/other.mp4"], environment: sandbox.environment)
+        #expect((try Self.json(byOtherURL.out)["data"] as? [Any])?.count == 0)
+
         let got = try await TLProcess.run(["tasks", "get", ids[1], "--format", "json"], environment: sandbox.environment)
         #expect(got.status == 0)
         let task = try Self.json(got.out)

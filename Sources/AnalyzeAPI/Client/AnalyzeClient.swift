@@ -179,7 +179,11 @@ public final class AnalyzeClient: Sendable {
     ///   - page: 1 or more.
     ///   - pageLimit: 1–50.
     ///   - status: Only tasks in this status.
-    public func listTasks(page: Int = 1, pageLimit: Int = 10, status: TaskStatus? = nil) async throws -> TaskPage {
+    ///   - videoURL: Only tasks on this `url` video source.
+    ///   - assetID: Only tasks on this asset.
+    public func listTasks(
+        page: Int = 1, pageLimit: Int = 10, status: TaskStatus? = nil, videoURL: String? = nil, assetID: String? = nil
+    ) async throws -> TaskPage {
         guard page >= 1 else {
             throw APIError(code: .validationFailed, operation: .listTasks, validationIssues: [
                 ValidationIssue(severity: .error, field: "page", code: "page_out_of_range", message: "page must be 1 or more."),
@@ -192,13 +196,17 @@ public final class AnalyzeClient: Sendable {
         }
         var query = "page=\(page)&page_limit=\(pageLimit)"
         if let status { query += "&status=\(Self.escapeQuery(status.rawValue))" }
+        if let videoURL { query += "&video_url=\(Self.escapeQuery(videoURL))" }
+        if let assetID { query += "&asset_id=\(Self.escapeQuery(assetID))" }
         let response = try await send(.listTasks, method: "GET", path: "/analyze/tasks?" + query)
         return try decode(TaskPage.self, from: response, operation: .listTasks)
     }
 
     /// Every task across all pages, newest first, fetched a page at a time as the sequence is iterated.
-    public func allTasks(pageLimit: Int = 50, status: TaskStatus? = nil) -> TaskListSequence {
-        TaskListSequence(client: self, pageLimit: pageLimit, status: status)
+    public func allTasks(
+        pageLimit: Int = 50, status: TaskStatus? = nil, videoURL: String? = nil, assetID: String? = nil
+    ) -> TaskListSequence {
+        TaskListSequence(client: self, pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID)
     }
 
     /// Deletes a finished task (`DELETE /analyze/tasks/{id}`; 200 or 204).

@@ -26,6 +26,12 @@ struct TasksCommand: AsyncParsableCommand {
         @Option(help: "Only tasks in this status (queued, pending, processing, ready, failed, canceled).")
         var status: String?
 
+        @Option(name: .customLong("video-url"), help: "Only tasks on this video URL.")
+        var videoURL: String?
+
+        @Option(name: .customLong("asset-id"), help: "Only tasks on this asset.")
+        var assetID: String?
+
         @Option(help: "Page to show, from 1.")
         var page: Int = 1
 
@@ -46,7 +52,9 @@ struct TasksCommand: AsyncParsableCommand {
             try await api.withClient { client in
                 if all {
                     var tasks: [AnalyzeTask] = []
-                    for try await task in client.allTasks(pageLimit: pageLimit, status: status) { tasks.append(task) }
+                    for try await task in client.allTasks(pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID) {
+                        tasks.append(task)
+                    }
                     if api.format == .json {
                         CLI.printJSON(JSONValue.object([
                             "data": try JSONDecoder().decode(JSONValue.self, from: WireCoding.encoder().encode(tasks)),
@@ -57,7 +65,8 @@ struct TasksCommand: AsyncParsableCommand {
                         CLI.out("\(tasks.count) task\(tasks.count == 1 ? "" : "s")")
                     }
                 } else {
-                    let result = try await client.listTasks(page: page, pageLimit: pageLimit, status: status)
+                    let result = try await client.listTasks(
+                        page: page, pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID)
                     if api.format == .json {
                         CLI.printJSON(result)
                     } else {
