@@ -46,6 +46,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("fault-kinds"), help: "Comma-separated faults: server-error, rate-limited, drop, delay.")
     var faultKinds: String = FaultInjection.Kind.allCases.map(\.rawValue).joined(separator: ",")
 
+    @Option(name: .customLong("fault-delay"), help: "Seconds a delay fault holds its answer.")
+    var faultDelay: Double = 0.2
+
     @Option(name: .customLong("error-shape"), help: "Error body shape: flat or nested.")
     var errorShape: String = "flat"
 
@@ -55,6 +58,7 @@ struct SandboxCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0–65535.") }
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1.") }
+        guard faultDelay >= 0 else { throw ValidationError("--fault-delay cannot be negative.") }
         guard queued >= 0, pending >= 0, processing >= 0 else { throw ValidationError("Lifecycle seconds cannot be negative.") }
         if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be 1 or more.") }
         guard ErrorShape(rawValue: errorShape) != nil else { throw ValidationError("--error-shape must be flat or nested.") }
@@ -88,7 +92,8 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.lifecycle = TaskLifecycle(
             queued: .seconds(double: queued), pending: .seconds(double: pending), processing: .seconds(double: processing))
         configuration.requestsPerMinute = rateLimit
-        configuration.faults = FaultInjection(rate: faultRate, kinds: try kinds(), seed: faultSeed)
+        configuration.faults = FaultInjection(
+            rate: faultRate, kinds: try kinds(), seed: faultSeed, delay: .seconds(double: faultDelay))
         configuration.errorShape = ErrorShape(rawValue: errorShape) ?? .flat
         var logger = Logger(label: "tl-sandbox", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = quiet ? .warning : .info

@@ -110,6 +110,30 @@ import Testing
         await sandbox.stop()
     }
 
+    @Test func sandboxFlagsSetRateLimitsFaultsAndErrorShape() async throws {
+        let limited = try await SandboxProcess(arguments: ["--rate-limit", "1"])
+        #expect(try await TLProcess.run(["tasks", "list", "--retries", "0"], environment: limited.environment).status == 0)
+        let second = try await TLProcess.run(["tasks", "list", "--retries", "0"], environment: limited.environment)
+        #expect(second.status == 1)
+        #expect(second.err.contains("rate_limited"))
+        #expect(second.err.contains("retry after"))
+        await limited.stop()
+
+        let dropping = try await SandboxProcess(arguments: ["--fault-rate", "1", "--fault-kinds", "drop"])
+        let dropped = try await TLProcess.run(["tasks", "list", "--retries", "1"], environment: dropping.environment)
+        #expect(dropped.status == 1)
+        #expect(dropped.err.contains("connection_failed"))
+        #expect(dropped.err.contains("after 2 attempts"))
+        await dropping.stop()
+
+        let nested = try await SandboxProcess(arguments: ["--error-shape", "nested"])
+        let missing = try await TLProcess.run(["tasks", "get", "nope", "--format", "json"], environment: nested.environment)
+        #expect(missing.status == 1)
+        let error = try #require(try Self.json(missing.out)["error"] as? [String: Any])
+        #expect(error["platform_code"] as? String == "resource_not_exist")
+        await nested.stop()
+    }
+
     @Test func baseURLOptionWinsOverTheEnvironment() async throws {
         let sandbox = try await SandboxProcess()
         let result = try await TLProcess.run(
