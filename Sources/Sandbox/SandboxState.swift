@@ -2,24 +2,6 @@ import AnalyzeAPI
 import Foundation
 import Synchronization
 
-/// One request as the sandbox saw it (test API).
-public struct RecordedRequest: Sendable, Hashable {
-    /// The HTTP method (`GET`, `POST`, `DELETE`).
-    public var method: String
-    /// Path after the version prefix, without the query.
-    public var path: String
-    /// Sandbox clock time of arrival.
-    public var receivedAt: Duration
-    /// The `x-api-key` value received, if any (the sandbox is a test tool: it records what arrived).
-    public var apiKey: String?
-    /// The `Idempotency-Key` received, if any.
-    public var idempotencyKey: String?
-    /// The status answered; 0 when the connection was dropped without an answer.
-    public var status: Int
-    /// The `Retry-After` seconds answered, if any.
-    public var retryAfterSeconds: Int?
-}
-
 /// The mutable state of a running sandbox: tasks, idempotency keys, rate-limit windows, the fault generator
 /// and the request log. Thread-safe; tests read and steer it through the public members.
 public final class SandboxState: Sendable {
@@ -142,26 +124,5 @@ public final class SandboxState: Sendable {
         var remaining: Int
         var resetIn: Duration
         var allowed: Bool
-    }
-}
-
-/// A small seeded generator (SplitMix64), so that fault sequences repeat for a given seed.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func nextUnit() -> Double {
-        Double(next() >> 11) / Double(1 << 53)
     }
 }
