@@ -15,11 +15,20 @@ let package = Package(
     products: [
         .library(name: "MediaProbe", targets: ["MediaProbe"]),
         .library(name: "Preflight", targets: ["Preflight"]),
+        .library(name: "AnalyzeAPI", targets: ["AnalyzeAPI"]),
+        .library(name: "Sandbox", targets: ["Sandbox"]),
         .executable(name: "tl", targets: ["tl"]),
+        .executable(name: "TasksBench", targets: ["TasksBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Already in the graph through Hummingbird; named so the sandbox can import HTTPTypes explicitly.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,17 +44,62 @@ let package = Package(
             dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "Preflight", dependencies: ["MediaProbe"]),
+        .target(
+            name: "AnalyzeAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "AnalyzeAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "tl",
             dependencies: [
-                "MediaProbe", "Preflight",
+                "MediaProbe", "Preflight", "AnalyzeAPI", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "ProbeBench", dependencies: ["MediaProbe", "Preflight"]),
+        .executableTarget(
+            name: "TasksBench",
+            dependencies: ["AnalyzeAPI", "Sandbox", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "MediaProbeTests", dependencies: ["MediaProbe"]),
         .testTarget(name: "PreflightTests", dependencies: ["Preflight", "MediaProbe"]),
+        .testTarget(
+            name: "AnalyzeAPITests",
+            dependencies: [
+                "AnalyzeAPI", "Sandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SandboxTests",
+            dependencies: [
+                "Sandbox", "AnalyzeAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "tlTests", dependencies: ["tl"], exclude: ["Golden"]),
     ]
 )

@@ -5,8 +5,8 @@ import ArgumentParser
 struct TL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tl",
-        abstract: "Check videos against TwelveLabs' async-analysis limits, then submit and follow tasks.",
+        abstract: "Check videos against TwelveLabs' async-analysis limits, and work with analysis tasks.",
         version: "0.1.0",
-        subcommands: [PreflightCommand.self]
+        subcommands: [PreflightCommand.self, TasksCommand.self, SandboxCommand.self]
     )
 }

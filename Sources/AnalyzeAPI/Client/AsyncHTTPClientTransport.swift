@@ -1,0 +1,72 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The production ``HTTPTransport``: AsyncHTTPClient with redirect following **disabled**.
+///
+/// AsyncHTTPClient forwards custom headers such as `x-api-key` when it follows a redirect to another origin;
+/// with redirects disallowed a 3xx comes back to the client as an error instead, so the key never leaves
+/// the configured origin.
+public final class AsyncHTTPClientTransport: HTTPTransport {
+    private let client: HTTPClient
+    private let maximumResponseBytes: Int
+
+    /// Creates a transport with its own `HTTPClient`; call ``shutdown()`` when done.
+    ///
+    /// - Parameters:
+    ///   - maximumConnectionsPerHost: HTTP/1.1 connections kept per host.
+    ///   - connectTimeout: How long establishing a connection may take.
+    ///   - maximumResponseBytes: Larger responses fail instead of exhausting memory.
+    public init(
+        maximumConnectionsPerHost: Int = 16,
+        connectTimeout: Duration = .seconds(10),
+        maximumResponseBytes: Int = 64 << 20
+    ) {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.seconds * 1e9)))
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnectionsPerHost)
+        // AnalyzeClient retries with its own policy and deadline; AsyncHTTPClient's silent re-dialling until the
+        // connect timeout would multiply every attempt (an unreachable host took over a minute to report).
+        configuration.connectionPool.retryConnectionEstablishment = false
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.maximumResponseBytes = maximumResponseBytes
+    }
+
+    /// Shuts the underlying `HTTPClient` down. Required before the transport is released.
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    /// Sends `request` and collects the whole response.
+    public func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for header in request.headers {
+            outgoing.headers.add(name: header.name, value: header.value)
+        }
+        if let body = request.body {
+            outgoing.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            let response = try await client.execute(outgoing, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
+            let body = try await response.body.collect(upTo: maximumResponseBytes)
+            return TransportResponse(
+                status: Int(response.status.code),
+                headers: response.headers.map { HTTPHeader($0.name, $0.value) },
+                body: Data(body.readableBytesView))
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw TransportError("\(request.method) \(Self.origin(of: request.url)) got no complete answer: \(error)", underlying: error)
+        }
+    }
+
+    private static func origin(of url: String) -> String {
+        guard let components = URLComponents(string: url) else { return "(invalid URL)" }
+        return "\(components.scheme ?? "")://\(components.host ?? "")\(components.port.map { ":\($0)" } ?? "")\(components.path)"
+    }
+}

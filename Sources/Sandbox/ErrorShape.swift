@@ -1,0 +1,7 @@
+/// The platform's two error body shapes.
+public enum ErrorShape: String, Sendable, Hashable {
+    /// `{"code": "...", "message": "..."}`
+    case flat
+    /// `{"error": {"code": "...", "message": "..."}}`
+    case nested
+}

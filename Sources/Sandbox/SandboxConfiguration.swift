@@ -1,0 +1,49 @@
+public import AnalyzeAPI
+public import Foundation
+public import Logging
+
+/// Inspects a decoded base64 video before the sandbox accepts it for analysis.
+///
+/// It gets a temporary file holding the decoded bytes (deleted afterwards) and returns `nil` when the video is
+/// acceptable, or the message the task fails with. `tl sandbox` wires in MediaProbe and Preflight here.
+public typealias VideoInspector = @Sendable (URL) async -> String?
+
+/// How a ``Sandbox`` behaves. Every default is fast and permissive, suited to tests and local development.
+public struct SandboxConfiguration: Sendable {
+    /// Interface to listen on.
+    public var host: String = "127.0.0.1"
+    /// Port to listen on; 0 picks a free one.
+    public var port: Int = 8787
+    /// The only `x-api-key` accepted.
+    public var apiKey: String
+    /// How long a task spends in each state.
+    public var lifecycle: TaskLifecycle = TaskLifecycle()
+    /// Requests per minute per key, or `nil` for no limit.
+    public var requestsPerMinute: Int?
+    /// Seeded fault injection; off by default.
+    public var faults: FaultInjection = FaultInjection()
+    /// Which error body shape to answer with.
+    public var errorShape: ErrorShape = .flat
+    /// Drives task lifecycles, rate-limit windows and injected delays.
+    public var clock: any AnalyzeClock = SystemClock()
+    /// Checks base64 videos; `nil` accepts every non-empty file.
+    public var inspector: VideoInspector?
+    /// When set, every API request is answered `307` to this origin (same path), to test redirect handling.
+    public var redirectOrigin: String?
+    /// One line per request at `info`.
+    public var logger: Logger = Logger(label: "Sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A configuration accepting `apiKey`, with every other setting at its default.
+    public init(apiKey: String) {
+        self.apiKey = apiKey
+    }
+
+    /// The path prefix served, matching the production base URL's version segment.
+    public static let pathPrefix = "/v1.3"
+
+    /// The accepting inspector used when none is configured: rejects only an empty file.
+    public static let defaultInspector: VideoInspector = { url in
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+        return size == 0 ? "The video file is empty." : nil
+    }
+}

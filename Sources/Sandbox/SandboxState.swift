@@ -1,0 +1,128 @@
+import AnalyzeAPI
+import Foundation
+import Synchronization
+
+/// The mutable state of a running sandbox: tasks, idempotency keys, rate-limit windows, the fault generator
+/// and the request log. Thread-safe; tests read and steer it through the public members.
+public final class SandboxState: Sendable {
+    struct TaskRecord: Sendable {
+        var id: String
+        var sequence: Int
+        var customID: String?
+        var video: VideoContext
+        var createdAt: Duration
+        var createdDate: Date
+        var canceledAt: Duration?
+        var failure: String?
+        var result: GeneratedResult
+    }
+
+    struct Storage {
+        var tasks: [String: TaskRecord] = [:]
+        var nextSequence = 0
+        var idempotency: [String: (taskID: String, body: Data)] = [:]
+        var windows: [String: (start: Duration, count: Int)] = [:]
+        var random: SplitMix64
+        var faults: FaultInjection
+        var scripted: [ScriptedResponse] = []
+        var log: [RecordedRequest] = []
+        var requestCount = 0
+        var createdCount = 0
+    }
+
+    let storage: Mutex<Storage>
+    let configuration: SandboxConfiguration
+
+    init(configuration: SandboxConfiguration) {
+        self.configuration = configuration
+        storage = Mutex(Storage(random: SplitMix64(seed: configuration.faults.seed), faults: configuration.faults))
+    }
+
+    // MARK: Test API
+
+    /// Requests received so far, faulted and rejected ones included.
+    public var requestCount: Int { storage.withLock { $0.requestCount } }
+
+    /// Tasks created so far (idempotent replays not counted), deleted ones included.
+    public var createdTaskCount: Int { storage.withLock { $0.createdCount } }
+
+    /// Tasks currently stored.
+    public var taskCount: Int { storage.withLock { $0.tasks.count } }
+
+    /// The requests received so far, in arrival order (the latest ``requestLogLimit`` of them).
+    public var requests: [RecordedRequest] { storage.withLock { $0.log } }
+
+    /// How many requests ``requests`` keeps, so that a long-running sandbox does not grow without bound.
+    public static let requestLogLimit = 100_000
+
+    /// The `custom_id` of every stored task, for duplicate checks.
+    public var customIDs: [String?] { storage.withLock { $0.tasks.values.sorted { $0.sequence < $1.sequence }.map(\.customID) } }
+
+    /// Replaces the fault injection settings (and reseeds the generator).
+    public func setFaults(_ faults: FaultInjection) {
+        storage.withLock {
+            $0.faults = faults
+            $0.random = SplitMix64(seed: faults.seed)
+        }
+    }
+
+    /// Queues `response` for the next request matching its path prefix (after authentication).
+    public func enqueue(_ response: ScriptedResponse) {
+        storage.withLock { $0.scripted.append(response) }
+    }
+
+    // MARK: Internals
+
+    func record(_ request: RecordedRequest) {
+        storage.withLock {
+            $0.requestCount += 1
+            if $0.log.count >= Self.requestLogLimit { $0.log.removeFirst(Self.requestLogLimit / 10) }
+            $0.log.append(request)
+        }
+    }
+
+    func takeScripted(path: String) -> ScriptedResponse? {
+        storage.withLock { storage in
+            guard let index = storage.scripted.firstIndex(where: { path.hasPrefix($0.pathPrefix) }) else { return nil }
+            return storage.scripted.remove(at: index)
+        }
+    }
+
+    /// Decides whether this request is faulted, and how.
+    func drawFault() -> (FaultInjection.Kind, UInt64)? {
+        storage.withLock { storage in
+            let faults = storage.faults
+            guard faults.rate > 0, !faults.kinds.isEmpty else { return nil }
+            let roll = storage.random.nextUnit()
+            guard roll < faults.rate else { return nil }
+            let kind = faults.kinds[Int(storage.random.next() % UInt64(faults.kinds.count))]
+            return (kind, storage.random.next())
+        }
+    }
+
+    var faultDelay: Duration { storage.withLock { $0.faults.delay } }
+
+    /// Counts a request against the key's fixed one-minute window; returns the wait when over the limit.
+    func admit(key: String, now: Duration) -> RateDecision? {
+        guard let limit = configuration.requestsPerMinute else { return nil }
+        return storage.withLock { storage in
+            var window = storage.windows[key] ?? (start: now, count: 0)
+            if now - window.start >= .seconds(60) { window = (start: now, count: 0) }
+            let resetIn = window.start + .seconds(60) - now
+            if window.count >= limit {
+                storage.windows[key] = window
+                return RateDecision(limit: limit, remaining: 0, resetIn: resetIn, allowed: false)
+            }
+            window.count += 1
+            storage.windows[key] = window
+            return RateDecision(limit: limit, remaining: limit - window.count, resetIn: resetIn, allowed: true)
+        }
+    }
+
+    struct RateDecision {
+        var limit: Int
+        var remaining: Int
+        var resetIn: Duration
+        var allowed: Bool
+    }
+}

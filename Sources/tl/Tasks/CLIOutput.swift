@@ -1,0 +1,70 @@
+import AnalyzeAPI
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Output helpers shared by the commands: stdout/stderr lines, JSON, TTY progress, tables.
+enum CLI {
+    /// Writes `text` (plus a newline) to stdout.
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Writes `text` (plus a newline) to stderr.
+    static func err(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Prints an error on stderr, and in JSON mode also a JSON error object on stdout.
+    static func printError(_ message: String, code: String, format: OutputFormat, error: APIError?) {
+        err("error: \(message)")
+        guard format == .json else { return }
+        var object: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        if let error {
+            if let status = error.status { object["status"] = .integer(status) }
+            if let platformCode = error.platformCode { object["platform_code"] = .string(platformCode) }
+            if let requestID = error.requestID { object["request_id"] = .string(requestID) }
+            object["operation"] = .string(error.operation.rawValue)
+        }
+        printJSON(JSONValue.object(["error": .object(object)]))
+    }
+
+    static func printJSON(_ value: some Encodable) {
+        let encoder = WireCoding.encoder()
+        encoder.outputFormatting.insert(.prettyPrinted)
+        guard let data = try? encoder.encode(value) else { return }
+        out(String(decoding: data, as: UTF8.self))
+    }
+
+    /// `true` when stderr is a terminal (progress lines are shown only then).
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    /// Rewrites the current stderr line (TTY only).
+    static func progress(_ text: String) {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+    }
+
+    static func endProgress() {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    static func date(_ date: Date?) -> String {
+        date.map { RFC3339.string(from: $0) } ?? "-"
+    }
+
+    /// A left-aligned text table.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
