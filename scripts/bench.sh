@@ -9,6 +9,8 @@
 #     4,000 hard links to the 1,000 copies (same files, 4× the count, no extra disk) so that any
 #     growth of peak RSS with the file count stands out from run-to-run noise;
 #     `tl preflight --format jsonl --jobs 2 DIR`, files/s and the child's peak RSS (wait4).
+#  4. TasksBench: 1,000 tasks created and waited on concurrently with one AnalyzeClient against an
+#     in-process sandbox (fast lifecycle): wall time, requests per task, time to ready, peak RSS.
 #
 # Prints the machine's facts and every figure next to its target as `met` or `MISS`.
 # Exits 0 whenever the measurement ran, targets met or not: it measures, it does not judge.
@@ -28,6 +30,7 @@ command -v ffprobe >/dev/null 2>&1 || { echo "bench: ffprobe not found; run scri
 echo "== Building (release, --scratch-path $scratch) =="
 "$swift_bin" build -c release --scratch-path "$scratch" --product tl
 "$swift_bin" build -c release --scratch-path "$scratch" --product ProbeBench
+"$swift_bin" build -c release --scratch-path "$scratch" --product TasksBench
 bin="$("$swift_bin" build -c release --scratch-path "$scratch" --show-bin-path)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/videopreflight-bench.XXXXXX")"
@@ -83,6 +86,9 @@ done
   echo
   "$bin/ProbeBench" batch --tl "$bin/tl" --jobs 2 --runs "$runs" \
     --dir "$work/batch250" --dir "$work/batch1000" --dir "$work/batch4000"
+  echo
+  echo "== 1,000 tasks created and waited on concurrently against the in-process sandbox (TasksBench) =="
+  "$bin/TasksBench" --tasks 1000
   echo
   echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, after measuring)"
 } 2>&1 | tee "$log"

@@ -18,6 +18,7 @@
 
 import Foundation
 import MediaProbe
+import Preflight
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -410,15 +411,34 @@ func batch(tl: String, directories: [String], jobs: Int, runs: Int) {
     }
 }
 
+// MARK: - Leak check driver
+
+/// Probes and deep-checks every file twice over, two at a time: the workload `make leakcheck`
+/// runs under AddressSanitizer, touching every FFmpeg path (errors included) without the HTTP stack.
+func exercise(_ paths: [String]) async {
+    var checked = 0
+    for deep in [false, true] {
+        await withTaskGroup(of: Void.self) { group in
+            for (index, path) in paths.enumerated() {
+                if index >= 2 { await group.next() }
+                group.addTask { _ = try? await Preflight.evaluate(path: path, deep: deep) }
+            }
+        }
+        checked += paths.count
+    }
+    print("checked \(checked) files (quick and deep)")
+}
+
 // MARK: - Entry point
 
 let arguments = CommandLine.arguments
 let usage = """
     usage: ProbeBench probe-vs-ffprobe --corpus DIR [--ffprobe PATH]
            ProbeBench batch --tl PATH --jobs N [--runs R] --dir DIR [--dir DIR ...]
+           ProbeBench exercise FILE...
     """
 guard arguments.count >= 2 else { fail(usage) }
-let options = parseOptions(arguments.dropFirst(2))
+var options: [String: [String]] { parseOptions(arguments.dropFirst(2)) }
 
 switch arguments[1] {
 case "probe-vs-ffprobe":
@@ -429,6 +449,8 @@ case "batch":
           let runs = Int(options["runs"]?.last ?? "3"), runs > 0
     else { fail(usage) }
     batch(tl: tl, directories: directories, jobs: jobs, runs: runs)
+case "exercise":
+    await exercise(Array(arguments.dropFirst(2)))
 default:
     fail(usage)
 }

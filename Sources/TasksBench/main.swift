@@ -49,7 +49,15 @@ func runBenchmark(taskCount: Int) async throws -> String {
             let times = results.map(\.0).sorted()
             let outcomes = Dictionary(grouping: results, by: \.1).mapValues(\.count)
             let requests = sandbox.state.requestCount
+            let perTask = Double(requests) / Double(taskCount)
+            let median = times[times.count / 2], slowest = times.last ?? .zero
+            let allReady = outcomes["ready"] == taskCount
+            // Starvation: a task left far behind the rest. Every task must end ready, and the
+            // slowest within twice the median time to ready.
+            let fair = allReady && slowest <= median * 2
             return """
+                TARGET [\(perTask <= 6 ? "met " : "MISS")] requests per task \(String(format: "%.2f", perTask)) (target ≤ 6)
+                TARGET [\(fair ? "met " : "MISS")] no task starves: \(outcomes["ready"] ?? 0)/\(taskCount) ready, slowest \(seconds(slowest)) vs median \(seconds(median)) (target ≤ 2× median)
                 tasks:              \(taskCount) (outcomes: \(outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
                 wall time:          \(seconds(wall))
                 requests seen:      \(requests) (\(String(format: "%.2f", Double(requests) / Double(taskCount))) per task)
