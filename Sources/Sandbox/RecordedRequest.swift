@@ -2,7 +2,8 @@
 public struct RecordedRequest: Sendable, Hashable {
     /// The HTTP method (`GET`, `POST`, `DELETE`).
     public var method: String
-    /// Path after the version prefix, without the query.
+    /// Path after the version prefix, without the query; storage and control requests keep their whole path
+    /// (`/storage/uploads/...`, `/_sandbox/...`).
     public var path: String
     /// Sandbox clock time of arrival.
     public var receivedAt: Duration

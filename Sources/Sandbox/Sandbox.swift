@@ -78,6 +78,7 @@ public final class Sandbox: Sendable {
         let state = state
         return Application(
             responder: SandboxResponder(state: state),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "tl-sandbox"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

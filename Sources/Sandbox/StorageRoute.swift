@@ -132,8 +132,10 @@ extension SandboxResponder {
             while let buffer = try await iterator.next() {
                 received += Int64(buffer.readableBytes)
                 if received > expected { break }
-                buffer.withUnsafeReadableBytes { digest.update($0) }
-                try output.write(contentsOf: Data(buffer.readableBytesView))
+                try buffer.withUnsafeReadableBytes { bytes in
+                    digest.update(bytes)
+                    try output.write(contentsOf: bytes)
+                }
             }
         } catch {
             state.storage.withLock { $0.assets.countPut(uploadID: uploadID, chunkIndex: chunkIndex, stored: false) }

@@ -23,7 +23,10 @@ public struct UploadSettings: Sendable, Hashable {
     /// Headers every chunk `PUT` must carry (announced as `upload_headers`); a `PUT` without them gets 403.
     public var uploadHeaders: [String: String] = ["x-sandbox-upload": "1"]
     /// Seeded random faults for chunk `PUT`s on the storage route, separate from the API's
-    /// ``SandboxConfiguration/faults``.
+    /// ``SandboxConfiguration/faults``. Drawn after the URL and headers are checked: `server-error` answers
+    /// 500/502/503 either before the chunk is stored (the URL stays usable) or after (stored and the URL spent);
+    /// `rate-limited` answers 503 `SlowDown` with `Retry-After: 1` before storing; `drop` stores the chunk, spends
+    /// the URL and closes the connection unanswered; `delay` holds the answer for the faults' delay.
     public var storageFaults: FaultInjection = FaultInjection()
     /// How long every chunk `PUT` is held, on the sandbox clock, after its body is received and before it is
     /// stored and answered (zero: not held). Lets a test stop a client in the middle of an upload.

@@ -99,10 +99,20 @@ struct FormBody {
     }
 }
 
-/// FNV-1a 64, written independently of the sandbox's, to check its `ETag`s.
+/// The storage's ETag digest (FNV-1a over little-endian 64-bit words, then the tail bytes), written
+/// independently of the sandbox's, to check its `ETag`s.
 func fnv1a(_ bytes: Data) -> String {
+    let prime: UInt64 = 0x100000001b3
     var hash: UInt64 = 0xcbf29ce484222325
-    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+    let bytes = [UInt8](bytes)
+    var index = 0
+    while index + 8 <= bytes.count {
+        var word: UInt64 = 0
+        for shift in 0..<8 { word |= UInt64(bytes[index + shift]) << (8 * UInt64(shift)) }
+        hash = (hash ^ word) &* prime
+        index += 8
+    }
+    for byte in bytes[index...] { hash = (hash ^ UInt64(byte)) &* prime }
     let hex = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
 }
