@@ -10,6 +10,8 @@ import UnixSignals
 /// It serves `POST/GET /analyze/tasks`, `GET/DELETE /analyze/tasks/{id}` and `POST /analyze/tasks/{id}/cancel`
 /// under `/v1.3` (and at the root), with the platform's validation, status codes and error bodies, a task
 /// lifecycle on an injectable clock, `Idempotency-Key` handling, per-key rate limits and seeded fault injection.
+/// It also serves `POST /assets`, `GET /assets/{id}` and the multipart-upload endpoints, with presigned URLs that
+/// point at its own storage route (`PUT /storage/uploads/{upload_id}/{chunk_index}?token=…`); see ``UploadSettings``.
 ///
 /// ```swift
 /// try await Sandbox.withRunning(SandboxConfiguration(apiKey: "test")) { sandbox in
@@ -38,6 +40,7 @@ public final class Sandbox: Sendable {
             services: [makeApplication(onListening: onListening)],
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
             logger: configuration.logger)
+        defer { state.removeStorage() }
         try await group.run()
     }
 
@@ -47,6 +50,7 @@ public final class Sandbox: Sendable {
         _ body: (RunningSandbox) async throws -> T
     ) async throws -> T {
         let sandbox = Sandbox(configuration: configuration)
+        defer { sandbox.state.removeStorage() }
         let (urls, continuation) = AsyncStream.makeStream(of: String.self)
         let group = ServiceGroup(
             services: [sandbox.makeApplication(onListening: { url in continuation.yield(url) })],
@@ -71,12 +75,14 @@ public final class Sandbox: Sendable {
 
     private func makeApplication(onListening: @escaping @Sendable (String) async -> Void) -> some Service {
         let host = configuration.host
+        let state = state
         return Application(
             responder: SandboxResponder(state: state),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "tl-sandbox"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let shownHost = host.contains(":") ? "[\(host)]" : host
+                state.setListeningOrigin("http://\(shownHost):\(port)")
                 await onListening("http://\(shownHost):\(port)\(SandboxConfiguration.pathPrefix)")
             },
             logger: configuration.logger)
@@ -87,5 +93,6 @@ public final class Sandbox: Sendable {
 public struct RunningSandbox: Sendable {
     /// The base URL to give a client: `http://127.0.0.1:PORT/v1.3`.
     public let baseURL: String
+    /// The sandbox's state and test API.
     public let state: SandboxState
 }

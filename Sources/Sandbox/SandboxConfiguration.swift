@@ -30,6 +30,8 @@ public struct SandboxConfiguration: Sendable {
     public var inspector: VideoInspector?
     /// When set, every API request is answered `307` to this origin (same path), to test redirect handling.
     public var redirectOrigin: String?
+    /// Asset uploads: size limits, chunk size, URL lifetime, processing time, storage faults.
+    public var uploads: UploadSettings = UploadSettings()
     /// One line per request at `info`.
     public var logger: Logger = Logger(label: "Sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
 

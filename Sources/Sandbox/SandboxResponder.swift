@@ -31,7 +31,14 @@ struct SandboxResponder: HTTPResponder {
         if path.hasPrefix(SandboxConfiguration.pathPrefix + "/") { path.removeFirst(SandboxConfiguration.pathPrefix.count) }
         let apiKey = request.headers[HTTPField.Name("x-api-key")!]
         let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!]
-        var outcome = await answer(request, path: path, apiKey: apiKey, context: context)
+        var outcome: Outcome
+        if request.uri.path.hasPrefix(StorageRoute.pathPrefix) {
+            outcome = await storagePut(request)
+        } else if request.uri.path.hasPrefix(SandboxControl.pathPrefix) {
+            outcome = await control(request)
+        } else {
+            outcome = await answer(request, path: path, apiKey: apiKey, context: context)
+        }
 
         let recorded = RecordedRequest(
             method: request.method.rawValue, path: path, receivedAt: receivedAt, apiKey: apiKey,
@@ -50,7 +57,7 @@ struct SandboxResponder: HTTPResponder {
         for (name, value) in outcome.headers.sorted(by: { $0.key < $1.key }) {
             fields[HTTPField.Name(name)!] = value
         }
-        if outcome.body != nil { fields[.contentType] = "application/json" }
+        if outcome.body != nil { fields[.contentType] = outcome.contentType }
         outcome.headers = [:]
         return Response(
             status: HTTPResponse.Status(code: outcome.status), headers: fields,
@@ -64,6 +71,7 @@ struct SandboxResponder: HTTPResponder {
         var headers: [String: String] = [:]
         var dropped = false
         var delay: Duration?
+        var contentType = "application/json"
     }
 
     private func answer(_ request: Request, path: String, apiKey: String?, context: SandboxContext) async -> Outcome {
@@ -135,6 +143,7 @@ struct SandboxResponder: HTTPResponder {
 
     private func route(_ request: Request, path: String, apiKey: String) async -> Outcome {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        if parts.first == "assets" { return await assetRoute(request, parts: parts) }
         guard parts.count >= 2, parts[0] == "analyze", parts[1] == "tasks" else {
             return error(404, "resource_not_exist", "No route for \(path).")
         }
@@ -182,6 +191,9 @@ struct SandboxResponder: HTTPResponder {
             request = try CreateRequestCheck.parse(body)
         } catch {
             return self.error(error.status, error.code, error.message)
+        }
+        if case .assetID(let assetID) = request.video, let rejection = await assetRejection(assetID) {
+            return error(rejection.status, rejection.code, rejection.message)
         }
         var failure: String?
         if case .base64String(let text) = request.video {
@@ -335,11 +347,11 @@ struct SandboxResponder: HTTPResponder {
         return "6710f6f6" + String(repeating: "0", count: max(0, 16 - hex.count)) + hex
     }
 
-    private func json(_ status: Int, _ value: some Encodable) -> Outcome {
+    func json(_ status: Int, _ value: some Encodable) -> Outcome {
         Outcome(status: status, body: (try? WireCoding.encoder().encode(value)) ?? Data("{}".utf8))
     }
 
-    private func error(_ status: Int, _ code: String, _ message: String) -> Outcome {
+    func error(_ status: Int, _ code: String, _ message: String) -> Outcome {
         Outcome(status: status, body: errorBody(code: code, message: message, shape: configuration.errorShape))
     }
 

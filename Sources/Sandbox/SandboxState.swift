@@ -1,5 +1,5 @@
 import AnalyzeAPI
-import Foundation
+public import Foundation
 import Synchronization
 
 /// The mutable state of a running sandbox: tasks, idempotency keys, rate-limit windows, the fault generator
@@ -28,14 +28,25 @@ public final class SandboxState: Sendable {
         var log: [RecordedRequest] = []
         var requestCount = 0
         var createdCount = 0
+        var assets: AssetStore
     }
 
     let storage: Mutex<Storage>
     let configuration: SandboxConfiguration
+    /// Where uploaded assets and chunks are kept: a fresh temporary directory, removed when the sandbox stops.
+    public let storageDirectory: URL
 
     init(configuration: SandboxConfiguration) {
         self.configuration = configuration
-        storage = Mutex(Storage(random: SplitMix64(seed: configuration.faults.seed), faults: configuration.faults))
+        storage = Mutex(Storage(
+            random: SplitMix64(seed: configuration.faults.seed), faults: configuration.faults,
+            assets: AssetStore(faults: configuration.uploads.storageFaults)))
+        storageDirectory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tl-sandbox-storage-\(UUID().uuidString)", isDirectory: true)
+    }
+
+    deinit {
+        removeStorage()
     }
 
     // MARK: Test API

@@ -9,10 +9,11 @@ import Sandbox
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
-        abstract: "Run a local server that speaks the TwelveLabs analysis-task API.",
+        abstract: "Run a local server that speaks the TwelveLabs analysis-task and asset API.",
         discussion: """
             Prints the base URL to use on its first line (point TWELVELABS_BASE_URL at it). \
             The accepted key is --api-key, else TWELVE_LABS_API_KEY, else a generated one printed on the second line. \
+            Presigned chunk URLs point at the sandbox's own /storage route; /_sandbox/stats reports its counters. \
             Logs each request to stderr; stops on SIGINT or SIGTERM.
             """
     )
@@ -53,12 +54,37 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("error-shape"), help: "Error body shape: flat or nested.")
     var errorShape: String = "flat"
 
+    @Option(name: .customLong("asset-processing"), help: "Seconds an uploaded asset stays processing.")
+    var assetProcessing: Double = 0.3
+
+    @Option(name: .customLong("chunk-size"), help: "Bytes per chunk of a multipart upload.")
+    var chunkSize: Int64 = 5_242_880
+
+    @Option(name: .customLong("initial-urls"), help: "Presigned URLs listed when a multipart upload is created.")
+    var initialURLs: Int = 20
+
+    @Option(name: .customLong("url-ttl"), help: "Seconds a presigned chunk URL stays valid.")
+    var urlTTL: Double = 3600
+
+    @Option(name: .customLong("storage-fault-rate"), help: "Fraction of chunk PUTs to fault, 0–1 (same kinds, seed and delay as --fault-*).")
+    var storageFaultRate: Double = 0
+
+    @Option(name: .customLong("chunk-delay"), help: "Seconds each chunk PUT is held before it is stored and answered.")
+    var chunkDelay: Double = 0
+
     @Flag(help: "Do not log each request to stderr.")
     var quiet = false
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0–65535.") }
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1.") }
+        guard (0...1).contains(storageFaultRate) else { throw ValidationError("--storage-fault-rate must be between 0 and 1.") }
+        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be 1 or more.") }
+        guard initialURLs >= 0 else { throw ValidationError("--initial-urls cannot be negative.") }
+        guard urlTTL > 0 else { throw ValidationError("--url-ttl must be positive.") }
+        guard assetProcessing >= 0, chunkDelay >= 0 else {
+            throw ValidationError("--asset-processing and --chunk-delay cannot be negative.")
+        }
         guard faultDelay >= 0 else { throw ValidationError("--fault-delay cannot be negative.") }
         guard queued >= 0, pending >= 0, processing >= 0 else { throw ValidationError("Lifecycle seconds cannot be negative.") }
         if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be 1 or more.") }
@@ -104,6 +130,13 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.requestsPerMinute = rateLimit
         configuration.faults = FaultInjection(
             rate: faultRate, kinds: try kinds(), seed: faultSeed, delay: .seconds(double: faultDelay))
+        configuration.uploads.assetProcessing = .seconds(double: assetProcessing)
+        configuration.uploads.chunkSize = chunkSize
+        configuration.uploads.initialURLCount = initialURLs
+        configuration.uploads.urlLifetime = .seconds(double: urlTTL)
+        configuration.uploads.chunkDelay = .seconds(double: chunkDelay)
+        configuration.uploads.storageFaults = FaultInjection(
+            rate: storageFaultRate, kinds: try kinds(), seed: faultSeed, delay: .seconds(double: faultDelay))
         configuration.errorShape = ErrorShape(rawValue: errorShape) ?? .flat
         configuration.inspector = Self.preflightInspector
         var logger = Logger(label: "tl-sandbox", factory: { StreamLogHandler.standardError(label: $0) })

@@ -65,7 +65,8 @@ import Testing
     }
 
     @Test func listPagesNewestFirstAndAllTasksWalksEveryPage() async throws {
-        try await withSandboxClient { _, client in
+        try await withSandboxClient { sandbox, client in
+            sandbox.state.addReadyAsset(id: "asset-9")
             var ids: [String] = []
             for index in 0..<7 {
                 var request = sampleRequest

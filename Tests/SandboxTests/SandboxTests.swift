@@ -103,7 +103,8 @@ import Testing
                },
                "required": ["scenes", "title"]}}}
             """##
-        try await Self.withSandbox({ $0.clock = clock }) { _, send in
+        try await Self.withSandbox({ $0.clock = clock }) { sandbox, send in
+            sandbox.state.addReadyAsset(id: "a1")
             let id = try #require(try await send("POST", "/analyze/tasks", body, nil).json?["task_id"]?.stringValue)
             clock.advance(by: .seconds(5))
             let data = try #require(try await send("GET", "/analyze/tasks/\(id)", nil, nil).json?["result"]?["data"]?.stringValue)

@@ -1,0 +1,34 @@
+/// How the sandbox's asset endpoints and its storage route behave (``SandboxConfiguration/uploads``).
+///
+/// Every default matches the platform's published limits, except the durations, which are short so that
+/// development and tests run fast.
+public struct UploadSettings: Sendable, Hashable {
+    /// Time an uploaded asset spends `processing` before the inspector judges it (`ready` or `failed`).
+    public var assetProcessing: Duration = .milliseconds(300)
+    /// Largest video accepted by a direct `POST /assets` (200 MB); bigger files get 400 `video_file_too_large`.
+    public var maxDirectBytes: Int64 = 200_000_000
+    /// Bytes a direct upload's body may carry beyond ``maxDirectBytes`` (form fields, part headers, boundaries);
+    /// a bigger body is refused with 413.
+    public var directBodyOverhead: Int64 = 10_000_000
+    /// Largest `total_size` of a multipart upload (10 GB).
+    public var maxMultipartBytes: Int64 = 10_000_000_000
+    /// Bytes per chunk of a multipart upload (the last chunk may be shorter); 5 MiB.
+    public var chunkSize: Int64 = 5_242_880
+    /// Presigned URLs listed in the answer that creates a multipart upload; clients ask for the rest.
+    public var initialURLCount: Int = 20
+    /// Lifetime of a presigned URL, on the sandbox clock (one hour).
+    public var urlLifetime: Duration = .seconds(3600)
+    /// Lifetime of a multipart upload session, on the sandbox clock (24 hours).
+    public var sessionLifetime: Duration = .seconds(86_400)
+    /// Headers every chunk `PUT` must carry (announced as `upload_headers`); a `PUT` without them gets 403.
+    public var uploadHeaders: [String: String] = ["x-sandbox-upload": "1"]
+    /// Seeded random faults for chunk `PUT`s on the storage route, separate from the API's
+    /// ``SandboxConfiguration/faults``.
+    public var storageFaults: FaultInjection = FaultInjection()
+    /// How long every chunk `PUT` is held, on the sandbox clock, after its body is received and before it is
+    /// stored and answered (zero: not held). Lets a test stop a client in the middle of an upload.
+    public var chunkDelay: Duration = .zero
+
+    /// Settings with every default.
+    public init() {}
+}
