@@ -33,6 +33,27 @@ import Testing
         #expect(text.out.contains("dry run: nothing was sent"))
     }
 
+    /// The body `--body-out` streams is byte-identical to a plain JSON encoding with the whole base64 string.
+    @Test func bodyOutWritesTheExactStreamedBody() async throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("body-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try await TLProcess.run(
+            ["submit", Self.ok, "--prompt", "Say \"hi\" / bye", "--temperature", "0.25", "--max-tokens", "100", "--custom-id", "c-1",
+             "--dry-run", "--body-out", out.path])
+        #expect(result.status == 0, "\(result.err)")
+        let body = try Data(contentsOf: out)
+        let base64 = try Data(contentsOf: URL(fileURLWithPath: Self.ok)).base64EncodedString()
+        let expected = #"{"custom_id":"c-1","max_tokens":100,"prompt":"Say \"hi\" / bye","temperature":0.25,"video":{"base64_string":""#
+            + base64 + #"","type":"base64_string"}}"#
+        #expect(String(decoding: body, as: UTF8.self) == expected)
+        let stdout = try await TLProcess.run(["submit", Self.ok, "--prompt", "x", "--dry-run", "--body-out", "-"])
+        #expect(stdout.status == 0 && stdout.stdout.count == 66_036 + #"{"prompt":"x","video":{"base64_string":"","type":"base64_string"}}"#.utf8.count)
+        let direct = try await TLProcess.run(["submit", Self.ok, "--prompt", "x", "--source", "direct", "--dry-run", "--body-out", out.path])
+        #expect(direct.status == 64)
+        let noDry = try await TLProcess.run(["submit", Self.ok, "--prompt", "x", "--body-out", out.path])
+        #expect(noDry.status == 64)
+    }
+
     @Test func aFileFailingPreflightIsRefusedWithExit1AndNothingIsSent() async throws {
         let sandbox = try await SandboxProcess()
         let result = try await TLProcess.run(["submit", Self.short, "--prompt", "Describe.", "--format", "json"], environment: sandbox.environment)

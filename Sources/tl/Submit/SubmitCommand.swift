@@ -78,6 +78,11 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "Multipart: chunk uploads in flight at once.")
     var parallel: Int = 4
 
+    @Option(name: .customLong("body-out"), help: ArgumentHelp(
+        "With --dry-run and a base64 source: write the exact create-request body, streamed, to FILE ('-' for stdout).",
+        valueName: "FILE"))
+    var bodyOut: String?
+
     func validate() throws {
         let given = [path != nil, url != nil, assetID != nil].filter { $0 }.count
         guard given == 1 else { throw ValidationError("Give exactly one of PATH, --url or --asset-id.") }
@@ -85,6 +90,7 @@ struct SubmitCommand: AsyncParsableCommand {
         guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds.") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be more than 0 seconds.") }
         guard (1...32).contains(parallel) else { throw ValidationError("--parallel must be 1–32.") }
+        if bodyOut != nil, !dryRun { throw ValidationError("--body-out needs --dry-run.") }
         if let maxTokens, maxTokens != "unlimited", Int(maxTokens) == nil {
             throw ValidationError("--max-tokens must be a whole number or 'unlimited', got '\(maxTokens)'.")
         }
@@ -118,6 +124,10 @@ struct SubmitCommand: AsyncParsableCommand {
             } catch let error as SubmissionError {
                 throw SubmitOutput.fail(error, format: api.format)
             }
+            if let bodyOut {
+                try await writeBody(plan, to: bodyOut)
+                if bodyOut == "-" { return }
+            }
             try SubmitOutput.printDryRun(plan, format: api.format)
             return
         }
@@ -138,6 +148,37 @@ struct SubmitCommand: AsyncParsableCommand {
                 throw error
             }
             return SubmitOutput.printResult(result, format: api.format)
+        }
+    }
+
+    /// Streams the base64 create body of `plan` to `path`, chunk by chunk (never whole in memory).
+    private func writeBody(_ plan: SubmissionPlan, to path: String) async throws {
+        guard plan.decision.kind == .base64, case .file(let file) = plan.source, let request = plan.requests.first else {
+            throw SubmitOutput.fail(SubmissionError(.sourceNotPossible,
+                "--body-out writes base64 request bodies; this submission is planned as \(plan.decision.kind.rawValue)"), format: api.format)
+        }
+        let streamed: StreamedBase64Request
+        do {
+            streamed = try StreamedBase64Request(request: request, file: file)
+        } catch let error as SubmissionError {
+            throw SubmitOutput.fail(error, format: api.format)
+        }
+        let output: FileHandle
+        if path == "-" {
+            output = FileHandle.standardOutput
+        } else {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let opened = FileHandle(forWritingAtPath: path) else {
+                CLI.err("error: cannot create \(path)")
+                throw ExitCode(2)
+            }
+            output = opened
+        }
+        defer { if path != "-" { try? output.close() } }
+        do {
+            for try await chunk in streamed.chunks() { try output.write(contentsOf: chunk) }
+        } catch {
+            CLI.err("error: cannot write the body: \(error)")
+            throw ExitCode(2)
         }
     }
 
