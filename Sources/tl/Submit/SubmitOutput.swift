@@ -156,6 +156,8 @@ enum ProgressBar {
             case .phase(let next):
                 phase = next
                 status = nil
+                bytes = nil
+                parts = nil
             case .bytesSent(let sent, let total): bytes = (sent, total)
             case .partsDone(let done, let total): parts = (done, total)
             case .assetStatus(_, let value), .taskStatus(_, let value): status = value
@@ -166,7 +168,7 @@ enum ProgressBar {
                 let width = 24
                 let filled = Int(fraction * Double(width))
                 line += " [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
-                line += " \(Int(fraction * 100))% \(megabytes(sent))/\(megabytes(total)) MB"
+                line += " \(Int(fraction * 100))% \(size(sent)) of \(size(total))"
                 if let (done, total) = parts { line += " chunks \(done)/\(total)" }
             }
             if let status { line += " (\(status))" }
@@ -175,8 +177,13 @@ enum ProgressBar {
         CLI.endProgress()
     }
 
-    private static func megabytes(_ bytes: Int64) -> String {
-        let value = Double(bytes) / 1_000_000
-        return String(Int(value)) + "." + String(Int(value * 10) % 10)
+    /// `48.4 kB`, `22.5 MB`, `1.2 GB`.
+    static func size(_ bytes: Int64) -> String {
+        let units: [(Double, String)] = [(1e9, "GB"), (1e6, "MB"), (1e3, "kB")]
+        for (scale, unit) in units where Double(bytes) >= scale {
+            let tenths = Int64((Double(bytes) / scale * 10).rounded())
+            return "\(tenths / 10).\(tenths % 10) \(unit)"
+        }
+        return "\(bytes) B"
     }
 }
