@@ -48,6 +48,15 @@ import Testing
         #expect(String(decoding: body, as: UTF8.self) == expected)
         let stdout = try await TLProcess.run(["submit", Self.ok, "--prompt", "x", "--dry-run", "--body-out", "-"])
         #expect(stdout.status == 0 && stdout.stdout.count == 66_036 + #"{"prompt":"x","video":{"base64_string":"","type":"base64_string"}}"#.utf8.count)
+        // The body is written through the path, never by replacing it: a symlink (like a device such as
+        // /dev/null) stays what it is, and its target gets the bytes.
+        let link = out.deletingLastPathComponent().appendingPathComponent("link-\(UUID().uuidString).json")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: out.path)
+        defer { try? FileManager.default.removeItem(at: link) }
+        let viaLink = try await TLProcess.run(["submit", Self.ok, "--prompt", "x", "--dry-run", "--body-out", link.path])
+        #expect(viaLink.status == 0)
+        #expect((try FileManager.default.attributesOfItem(atPath: link.path)[.type] as? FileAttributeType) == .typeSymbolicLink)
+        #expect(try Data(contentsOf: out) == stdout.stdout)
         let direct = try await TLProcess.run(["submit", Self.ok, "--prompt", "x", "--source", "direct", "--dry-run", "--body-out", out.path])
         #expect(direct.status == 64)
         let noDry = try await TLProcess.run(["submit", Self.ok, "--prompt", "x", "--body-out", out.path])

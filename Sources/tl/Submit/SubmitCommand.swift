@@ -167,11 +167,14 @@ struct SubmitCommand: AsyncParsableCommand {
         if path == "-" {
             output = FileHandle.standardOutput
         } else {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let opened = FileHandle(forWritingAtPath: path) else {
-                CLI.err("error: cannot create \(path)")
+            // open(2), not FileManager.createFile: that writes a temporary file and renames it over the
+            // target, which would replace a device such as /dev/null with a regular file.
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard descriptor >= 0 else {
+                CLI.err("error: cannot open \(path): \(String(cString: strerror(errno)))")
                 throw ExitCode(2)
             }
-            output = opened
+            output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         }
         defer { if path != "-" { try? output.close() } }
         do {
