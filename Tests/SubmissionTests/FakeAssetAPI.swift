@@ -155,8 +155,8 @@ final class FakeAssetAPI: HTTPTransport {
 }
 
 /// A client over `transport` on an auto-advancing clock (retries and polls run instantly).
-func fakeClient(_ transport: FakeAssetAPI) -> AnalyzeClient {
-    var configuration = AnalyzeClient.Configuration(apiKey: transport.apiKey, baseURL: "https://api.test/v1", clock: ManualClock(mode: .autoAdvance))
+func fakeClient(_ transport: FakeAssetAPI, clock: ManualClock = ManualClock(mode: .autoAdvance)) -> AnalyzeClient {
+    var configuration = AnalyzeClient.Configuration(apiKey: transport.apiKey, baseURL: "https://api.test/v1", clock: clock)
     configuration.retryPolicy.jitter = 0
     return AnalyzeClient(configuration: configuration, transport: transport)
 }

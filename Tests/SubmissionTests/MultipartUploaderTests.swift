@@ -64,9 +64,17 @@ struct MultipartUploaderTests {
         let api = FakeAssetAPI()
         api.configure { $0.putFailures = [2: [500, 503]] }
         let path = try makeFile(in: directory, count: 4096 * 3)
-        _ = try await uploader(api, stateDirectory: directory).upload(file: path)
+        let clock = ManualClock(mode: .autoAdvance)
+        var options = MultipartUploadOptions()
+        options.stateStore = UploadStateStore(directory: directory)
+        options.waitForReady = false
+        _ = try await MultipartUploader(client: fakeClient(api, clock: clock), options: options).upload(file: path)
         let snapshot = api.snapshot
         #expect(snapshot.putCounts[2] == 3)
+        // Two backoffs from the client's policy (jitter off in fakeClient): 0.5 s, then 1 s.
+        #expect(clock.sleeps == [.milliseconds(500), .seconds(1)])
+        // Each attempt used its own single-use URL.
+        #expect(Set(api.requests("PUT", "/upload/u1/2?").map(\.url)).count == 3)
         #expect(snapshot.putCounts[1] == 1 && snapshot.putCounts[3] == 1)
         #expect(snapshot.uploadStatus == "completed")
     }

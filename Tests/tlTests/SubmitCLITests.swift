@@ -117,6 +117,20 @@ import Testing
         await sandbox.stop()
     }
 
+    /// --force sends a failing file and says so; the platform (here the sandbox, which judges base64 videos
+    /// with the same policy) then fails the task, and a failed task is exit status 1.
+    @Test func forceSendsAFailingFileAndAFailedTaskExits1() async throws {
+        let sandbox = try await SandboxProcess(arguments: ["--processing", "0.05"])
+        let result = try await TLProcess.run(
+            ["submit", Self.short, "--prompt", "Describe.", "--force", "--wait", "--poll-interval", "0.05"], environment: sandbox.environment)
+        #expect(result.status == 1, "\(result.err)")
+        #expect(result.out.contains("sent despite failing preflight (duration_too_short) because force was set"))
+        #expect(result.out.contains("warning: the file fails preflight and was sent because of --force"))
+        #expect(result.out.contains(" failed"))
+        #expect(result.out.contains("duration_too_short"))
+        await sandbox.stop()
+    }
+
     @Test func missingKeyIsAUsageError() async throws {
         let result = try await TLProcess.run(["submit", Self.ok, "--prompt", "x"], environment: ["TWELVELABS_BASE_URL": "http://127.0.0.1:9/v1.3"])
         #expect(result.status == 64)
