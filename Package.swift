@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Preflight", targets: ["Preflight"]),
         .library(name: "AnalyzeAPI", targets: ["AnalyzeAPI"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
+        .library(name: "Submission", targets: ["Submission"]),
         .executable(name: "tl", targets: ["tl"]),
         .executable(name: "TasksBench", targets: ["TasksBench"]),
     ],
@@ -56,6 +57,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Submission",
+            dependencies: ["Preflight", "MediaProbe", "AnalyzeAPI", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "Sandbox",
             dependencies: [
                 "AnalyzeAPI",
@@ -72,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "tl",
             dependencies: [
-                "MediaProbe", "Preflight", "AnalyzeAPI", "Sandbox",
+                "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -102,6 +107,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "SubmissionTests",
+            dependencies: ["Submission", "AnalyzeAPI", "Preflight", "MediaProbe", "Sandbox"]
         ),
         .testTarget(name: "tlTests", dependencies: ["tl"], exclude: ["Golden"]),
     ]

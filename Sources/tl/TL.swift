@@ -7,6 +7,6 @@ struct TL: AsyncParsableCommand {
         commandName: "tl",
         abstract: "Check videos against TwelveLabs' async-analysis limits, and work with analysis tasks.",
         version: "0.1.0",
-        subcommands: [PreflightCommand.self, TasksCommand.self, SandboxCommand.self]
+        subcommands: [PreflightCommand.self, SubmitCommand.self, TasksCommand.self, AssetsCommand.self, SandboxCommand.self]
     )
 }

@@ -40,6 +40,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         public static let validationFailed = Code(rawValue: "validation_failed")
         /// No API key was configured.
         public static let missingAPIKey = Code(rawValue: "missing_api_key")
+        /// A local file to upload could not be read, or changed while it was being sent.
+        public static let fileUnreadable = Code(rawValue: "file_unreadable")
         /// The client configuration is unusable (for example a malformed base URL).
         public static let invalidConfiguration = Code(rawValue: "invalid_configuration")
     }
@@ -52,6 +54,14 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case deleteTask = "delete_task"
         case cancelTask = "cancel_task"
         case waitForTask = "wait_for_task"
+        case uploadAsset = "upload_asset"
+        case retrieveAsset = "retrieve_asset"
+        case waitForAsset = "wait_for_asset"
+        case createMultipartUpload = "create_multipart_upload"
+        case requestPresignedURLs = "request_presigned_urls"
+        case reportCompletedChunks = "report_completed_chunks"
+        case retrieveMultipartUpload = "retrieve_multipart_upload"
+        case putChunk = "put_chunk"
         case configure = "configure"
 
         public var description: String { rawValue }

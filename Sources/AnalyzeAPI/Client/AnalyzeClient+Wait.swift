@@ -88,10 +88,41 @@ extension AnalyzeClient {
     /// - Returns: ``WaitOutcome/ready(_:)``, ``WaitOutcome/failed(_:)``, ``WaitOutcome/canceled(_:)`` or
     ///   ``WaitOutcome/timedOut(lastSeen:lastError:)``. A status this client does not know counts as unfinished.
     public func waitForTask(_ id: String, options: WaitOptions = WaitOptions()) async throws -> WaitOutcome {
+        let polled = try await poll(
+            what: "task \(id)", options: options,
+            fetch: { deadline in try await self.retrieveTask(id, operation: .waitForTask, deadline: deadline) },
+            observe: { task in options.onUpdate?(task) },
+            isTerminal: { $0.status.isTerminal })
+        switch polled {
+        case .finished(let task):
+            switch task.status {
+            case .ready: return .ready(task)
+            case .failed: return .failed(task)
+            default: return .canceled(task)
+            }
+        case .timedOut(let lastSeen, let lastError):
+            return .timedOut(lastSeen: lastSeen, lastError: lastError)
+        }
+    }
+
+    /// How ``poll(what:options:fetch:observe:isTerminal:)`` ended.
+    enum PollOutcome<Value: Sendable>: Sendable {
+        case finished(Value)
+        case timedOut(lastSeen: Value?, lastError: APIError?)
+    }
+
+    /// The polling machinery shared by task and asset waits: an immediate first poll, growing jittered pauses,
+    /// transient failures tolerated up to a limit, no sleep past the deadline and a last poll at it.
+    func poll<Value: Sendable>(
+        what: String, options: WaitOptions,
+        fetch: (_ deadline: Duration) async throws -> Value,
+        observe: (Value) -> Void,
+        isTerminal: (Value) -> Bool
+    ) async throws -> PollOutcome<Value> {
         let clock = configuration.clock
         let deadline = clock.now() + options.timeout
         var generator = SystemRandomNumberGenerator()
-        var lastSeen: AnalyzeTask?
+        var lastSeen: Value?
         var lastError: APIError?
         var consecutiveFailures = 0
         var poll = 0
@@ -100,20 +131,15 @@ extension AnalyzeClient {
             poll += 1
             try Task.checkCancellation()
             do {
-                let task = try await retrieveTask(id, operation: .waitForTask, deadline: deadline)
+                let value = try await fetch(deadline)
                 consecutiveFailures = 0
-                lastSeen = task
-                options.onUpdate?(task)
-                switch task.status {
-                case .ready: return .ready(task)
-                case .failed: return .failed(task)
-                case .canceled: return .canceled(task)
-                default: break
-                }
+                lastSeen = value
+                observe(value)
+                if isTerminal(value) { return .finished(value) }
             } catch let error as APIError where error.isTransient {
                 consecutiveFailures += 1
                 lastError = error
-                configuration.logger.warning("waiting for task \(id): poll failed (\(consecutiveFailures) in a row): \(error)")
+                configuration.logger.warning("waiting for \(what): poll failed (\(consecutiveFailures) in a row): \(error)")
                 if consecutiveFailures >= options.maximumConsecutiveFailures { throw error }
             }
 

@@ -232,20 +232,41 @@ public final class AnalyzeClient: Sendable {
         return try decode(AnalyzeTask.self, from: response, operation: operation)
     }
 
-    /// Sends one logical request, retrying per the policy. `deadline` (on the client clock) bounds the retries
-    /// further than the policy's own total deadline.
-    private func send(
+    /// Sends one logical API request with the key, retrying per the policy. `deadline` (on the client clock)
+    /// bounds the retries further than the policy's own total deadline.
+    func send(
         _ operation: APIError.Operation, method: String, path: String, body: Data? = nil,
         extraHeaders: [HTTPHeader] = [], deadline: Duration? = nil
     ) async throws -> TransportResponse {
-        let policy = configuration.retryPolicy
+        try await sendAuthenticated(
+            operation, method: method, path: path, content: body.map(RequestBody.data),
+            contentType: body == nil ? nil : "application/json", extraHeaders: extraHeaders, deadline: deadline)
+    }
+
+    /// Sends one logical API request with the key and any body (streamed ones are re-made per attempt).
+    func sendAuthenticated(
+        _ operation: APIError.Operation, method: String, path: String, content: RequestBody?, contentType: String?,
+        extraHeaders: [HTTPHeader] = [], deadline: Duration? = nil
+    ) async throws -> TransportResponse {
+        var headers = [HTTPHeader("x-api-key", configuration.apiKey), HTTPHeader("Accept", "application/json")]
+        if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
+        headers += extraHeaders
+        let request = TransportRequest(method: method, url: base + path, headers: headers, content: content)
+        return try await perform(operation, request, logPath: Self.pathOnly(path), deadline: deadline)
+    }
+
+    /// Sends `request` exactly as given (no key is added), retrying per the policy. The request's body, when
+    /// streamed, is produced anew for each attempt.
+    func perform(
+        _ operation: APIError.Operation, _ request: TransportRequest, logPath: String, deadline: Duration? = nil,
+        retryPolicy: RetryPolicy? = nil
+    ) async throws -> TransportResponse {
+        let policy = retryPolicy ?? configuration.retryPolicy
         let clock = configuration.clock
         let started = clock.now()
         let stopAt = min(started + policy.totalDeadline, deadline ?? .seconds(Int64.max / 2))
-        var headers = [HTTPHeader("x-api-key", configuration.apiKey), HTTPHeader("Accept", "application/json")]
-        if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
-        headers += extraHeaders
-        let request = TransportRequest(method: method, url: base + path, headers: headers, body: body)
+        let method = request.method
+        let path = logPath
         var generator = SystemRandomNumberGenerator()
         var attempt = 0
 
@@ -269,6 +290,11 @@ public final class AnalyzeClient: Sendable {
                 guard policy.retryableStatuses.contains(response.status) else { throw failure }
             case .failure(let error):
                 if error is CancellationError || Task.isCancelled { throw CancellationError() }
+                if let fileError = (error as? FileReadError) ?? ((error as? TransportError)?.underlying as? FileReadError) {
+                    // The body's file is unreadable or changed: sending it again cannot help.
+                    throw APIError(code: .fileUnreadable, operation: operation, attempts: attempt,
+                                   detail: fileError.message, underlying: fileError)
+                }
                 failure = APIError(
                     code: .connectionFailed, operation: operation, attempts: attempt,
                     detail: scrub("\(method) \(Self.pathOnly(path)): \(error)"), underlying: error)
@@ -294,7 +320,7 @@ public final class AnalyzeClient: Sendable {
         }
     }
 
-    private func makeError(_ operation: APIError.Operation, response: TransportResponse, attempts: Int) -> APIError {
+    func makeError(_ operation: APIError.Operation, response: TransportResponse, attempts: Int) -> APIError {
         let parsed = PlatformErrorBody.parse(response.body)
         var message = parsed?.message
         if parsed == nil, !response.body.isEmpty {
@@ -311,7 +337,7 @@ public final class AnalyzeClient: Sendable {
                 ? "redirects are not followed (location withheld so the API key stays with \(Self.origin(of: base)))" : nil)
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, from response: TransportResponse, operation: APIError.Operation) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, from response: TransportResponse, operation: APIError.Operation) throws -> T {
         do {
             return try WireCoding.decoder().decode(T.self, from: response.body)
         } catch {
@@ -340,7 +366,7 @@ public final class AnalyzeClient: Sendable {
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }
 
-    private static func pathOnly(_ path: String) -> String {
+    static func pathOnly(_ path: String) -> String {
         path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
     }
 

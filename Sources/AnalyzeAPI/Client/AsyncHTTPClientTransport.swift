@@ -47,8 +47,15 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         for header in request.headers {
             outgoing.headers.add(name: header.name, value: header.value)
         }
-        if let body = request.body {
+        switch request.content {
+        case .data(let body):
             outgoing.body = .bytes(ByteBuffer(bytes: body))
+        case .stream(let length, let make):
+            // A fresh sequence per send: AsyncHTTPClient never replays a stream, and the client retries
+            // by calling `send` again.
+            outgoing.body = .stream(ByteBufferChunks(base: make()), length: .known(length))
+        case nil:
+            break
         }
         do {
             let response = try await client.execute(outgoing, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
@@ -68,5 +75,21 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     private static func origin(of url: String) -> String {
         guard let components = URLComponents(string: url) else { return "(invalid URL)" }
         return "\(components.scheme ?? "")://\(components.host ?? "")\(components.port.map { ":\($0)" } ?? "")\(components.path)"
+    }
+}
+
+/// Adapts ``ByteChunks`` to the `ByteBuffer` sequence AsyncHTTPClient streams.
+private struct ByteBufferChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: ByteChunks
+
+    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator()) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: ByteChunks.AsyncIterator
+        mutating func next() async throws -> ByteBuffer? {
+            guard let chunk = try await base.next() else { return nil }
+            return ByteBuffer(bytes: chunk)
+        }
     }
 }

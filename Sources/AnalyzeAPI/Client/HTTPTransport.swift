@@ -22,15 +22,30 @@ public struct TransportRequest: Sendable {
     public var url: String
     /// Header fields, in order.
     public var headers: [HTTPHeader]
-    /// The body, or `nil` for none.
-    public var body: Data?
+    /// The body, or `nil` for none: in memory or streamed (see ``RequestBody``).
+    public var content: RequestBody?
 
-    /// Creates a value from its fields.
+    /// The body's bytes when it is held in memory; `nil` for none or for a stream. Setting it replaces
+    /// ``content`` with an in-memory body.
+    public var body: Data? {
+        get { content?.data }
+        set { content = newValue.map(RequestBody.data) }
+    }
+
+    /// Creates a request with an in-memory body.
     public init(method: String, url: String, headers: [HTTPHeader] = [], body: Data? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
-        self.body = body
+        self.content = body.map(RequestBody.data)
+    }
+
+    /// Creates a request with any body, streamed ones included.
+    public init(method: String, url: String, headers: [HTTPHeader] = [], content: RequestBody?) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.content = content
     }
 
     /// The first value of the header `name`, matched case-insensitively.

@@ -31,11 +31,12 @@ struct APIOptions: ParsableArguments {
 
     /// Builds a client from the environment and options, runs `body`, and maps failures to exit codes:
     /// 1 for API and task failures, 2 for tool failures, 64 for a missing key.
-    func withClient(_ body: (AnalyzeClient) async throws -> Int32) async throws {
+    func withClient(requestPolicy: RequestPolicy = RequestPolicy(), _ body: (AnalyzeClient) async throws -> Int32) async throws {
         var configuration: AnalyzeClient.Configuration
         do {
             configuration = try AnalyzeClient.Configuration.fromEnvironment(baseURL: baseURL)
             configuration.retryPolicy.maximumAttempts = retries + 1
+            configuration.requestPolicy = requestPolicy
         } catch let error as APIError {
             CLI.printError(error.detail ?? error.description, code: error.code.rawValue, format: format, error: error)
             throw ExitCode(64)

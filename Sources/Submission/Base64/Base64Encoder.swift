@@ -1,0 +1,58 @@
+import Foundation
+
+/// A table-driven standard base64 encoder (RFC 4648 alphabet, `=` padding, no line breaks), used to encode
+/// a file chunk by chunk: every chunk but the last holds a multiple of 3 bytes, so the pieces concatenate to
+/// the encoding of the whole file.
+enum Base64Encoder {
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// The encoded length of `count` bytes: `4 * ceil(count / 3)`.
+    static func encodedLength(_ count: Int64) -> Int64 { (count + 2) / 3 * 4 }
+
+    /// Encodes `input` (padding the end when its length is not a multiple of 3).
+    static func encode(_ input: Data) -> Data {
+        let outputCount = Int(encodedLength(Int64(input.count)))
+        var output = Data(count: outputCount)
+        input.withUnsafeBytes { source in
+            output.withUnsafeMutableBytes { target in
+                alphabet.withUnsafeBufferPointer { table in
+                    encode(source, into: target, table: table)
+                }
+            }
+        }
+        return output
+    }
+
+    /// Every 12-bit value's two base64 characters, as the little-endian `UInt16` they occupy in memory, so the
+    /// main loop turns 3 input bytes into 4 output bytes with two lookups and two stores.
+    private static let pairs: [UInt16] = (0..<4096).map { value in
+        UInt16(alphabet[value >> 6]) | UInt16(alphabet[value & 63]) << 8
+    }
+
+    private static func encode(_ source: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer,
+                               table: UnsafeBufferPointer<UInt8>) {
+        let count = source.count
+        var i = 0, o = 0
+        pairs.withUnsafeBufferPointer { pairs in
+            guard let input = source.baseAddress, let output = target.baseAddress else { return }
+            while i + 3 <= count {
+                let word = UInt32(input.load(fromByteOffset: i, as: UInt8.self)) << 16
+                    | UInt32(input.load(fromByteOffset: i + 1, as: UInt8.self)) << 8
+                    | UInt32(input.load(fromByteOffset: i + 2, as: UInt8.self))
+                output.storeBytes(of: pairs[Int(word >> 12)].littleEndian, toByteOffset: o, as: UInt16.self)
+                output.storeBytes(of: pairs[Int(word & 0xFFF)].littleEndian, toByteOffset: o + 2, as: UInt16.self)
+                i += 3
+                o += 4
+            }
+        }
+        let rest = count - i
+        if rest > 0 {
+            let b0 = UInt32(source[i]), b1 = rest == 2 ? UInt32(source[i + 1]) : 0
+            let word = b0 << 16 | b1 << 8
+            target[o] = table[Int(word >> 18)]
+            target[o + 1] = table[Int((word >> 12) & 63)]
+            target[o + 2] = rest == 2 ? table[Int((word >> 6) & 63)] : UInt8(ascii: "=")
+            target[o + 3] = UInt8(ascii: "=")
+        }
+    }
+}

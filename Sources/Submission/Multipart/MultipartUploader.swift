@@ -1,0 +1,328 @@
+public import AnalyzeAPI
+import Foundation
+
+/// How a ``MultipartUploader`` behaves.
+public struct MultipartUploadOptions: Sendable {
+    /// Chunk `PUT`s in flight at once.
+    public var parallelism: Int = 4
+    /// Finished chunks reported to the API per request.
+    public var reportBatchSize: Int = 16
+    /// Attempts per chunk. Presigned URLs are single use, so every attempt takes a fresh URL; failed attempts
+    /// are spaced by the client's ``RetryPolicy`` backoff (jittered), or the server's `Retry-After`.
+    public var maximumChunkAttempts: Int = 6
+    /// A presigned URL expiring sooner than this is not used; a fresh one is fetched instead.
+    public var urlRefreshMargin: Duration = .seconds(60)
+    /// Where the resume state goes; `nil` disables resuming.
+    public var stateStore: UploadStateStore? = .standard()
+    /// Whether to wait for the asset to become `ready` after the upload completes.
+    public var waitForReady: Bool = true
+    /// How to poll the asset.
+    public var waitOptions: WaitOptions = WaitOptions(minimumInterval: .seconds(1), maximumInterval: .seconds(10))
+
+    /// The defaults.
+    public init() {}
+}
+
+/// Progress of one multipart upload.
+public struct UploadProgress: Sendable, Hashable {
+    /// Bytes stored (resumed chunks included).
+    public var bytesSent: Int64
+    /// The file's size.
+    public var totalBytes: Int64
+    /// Chunks stored.
+    public var chunksDone: Int
+    /// Chunks in all.
+    public var totalChunks: Int
+}
+
+/// What a multipart upload did.
+public struct MultipartUploadResult: Sendable {
+    /// The asset the upload became.
+    public var assetID: String
+    /// The upload session.
+    public var uploadID: String
+    /// The asset as last seen (`ready` when ``MultipartUploadOptions/waitForReady`` is set).
+    public var asset: Asset?
+    /// Chunks `PUT` by this run, in the order they finished.
+    public var chunksSent: [Int]
+    /// Chunks taken from a saved state instead of being sent again.
+    public var chunksResumed: Int
+    /// Chunks in all.
+    public var totalChunks: Int
+    /// Whether an earlier, interrupted run was resumed.
+    public var resumed: Bool
+}
+
+/// Uploads a local file in chunks to presigned URLs: bounded parallel `PUT`s read straight from file ranges,
+/// fresh URLs for missing, expired or refused chunks, batched completion reports, a resume state saved after
+/// every chunk, and a wait for the asset to become `ready`.
+///
+/// Running the same upload again (same file, size, modification time and API) after a crash sends only the
+/// chunks the state file does not list.
+public struct MultipartUploader: Sendable {
+    /// The client the API calls and chunk `PUT`s go through.
+    public let client: AnalyzeClient
+    /// How the uploader behaves.
+    public var options: MultipartUploadOptions
+
+    /// An uploader over `client`.
+    public init(client: AnalyzeClient, options: MultipartUploadOptions = MultipartUploadOptions()) {
+        self.client = client
+        self.options = options
+    }
+
+    /// Uploads `file` (announced as `filename`, its last path component by default).
+    ///
+    /// - Throws: ``SubmissionError`` (`file_unreadable`, `upload_failed`, `asset_failed`, `asset_timed_out`,
+    ///   `state_unusable`) or `APIError`.
+    public func upload(
+        file: String, filename: String? = nil, onProgress: (@Sendable (UploadProgress) -> Void)? = nil
+    ) async throws -> MultipartUploadResult {
+        let identity = try FileIdentity(file: file, baseURL: client.configuration.baseURL)
+        guard identity.size > 0 else { throw SubmissionError(.fileUnreadable, "\(file) is empty", path: file) }
+        let store = options.stateStore
+        var resumed = false
+        var state: UploadState?
+        var serverHas: Set<Int> = []
+        var sessionCompleted = false
+        var freshURLs: [PresignedURL] = []
+
+        if let saved = store?.load(for: identity) {
+            do {
+                let status = try await client.multipartUploadStatus(uploadID: saved.uploadID)
+                switch status.status {
+                case "active":
+                    state = saved
+                    resumed = true
+                    serverHas = Set(status.uploadedChunks.map(\.chunkIndex))
+                case "completed":
+                    state = saved
+                    resumed = true
+                    sessionCompleted = true
+                default:
+                    store?.remove(for: identity)
+                }
+            } catch let error as APIError where error.code == .notFound {
+                store?.remove(for: identity)
+            }
+        }
+
+        if state == nil {
+            let name = filename ?? URL(fileURLWithPath: file).lastPathComponent
+            let session = try await client.createMultipartUpload(CreateMultipartUploadRequest(filename: name, totalSize: identity.size))
+            guard let plan = ChunkPlan(totalSize: identity.size, chunkSize: session.chunkSize), plan.count == session.totalChunks else {
+                throw SubmissionError(.uploadFailed,
+                    "the server's plan (\(session.totalChunks) chunks of \(session.chunkSize) bytes) does not fit \(identity.size) bytes",
+                    path: file)
+            }
+            let created = UploadState(identity: identity, uploadID: session.uploadID, assetID: session.assetID,
+                                      chunkSize: session.chunkSize, totalChunks: session.totalChunks,
+                                      uploadHeaders: session.uploadHeaders ?? [:])
+            try store?.save(created)
+            state = created
+            freshURLs = session.uploadURLs
+        }
+        guard let start = state, let plan = ChunkPlan(totalSize: identity.size, chunkSize: start.chunkSize), plan.count == start.totalChunks else {
+            throw SubmissionError(.uploadFailed, "the saved upload state does not fit the file", path: file)
+        }
+
+        let coordinator = UploadCoordinator(
+            client: client, state: start, plan: plan, store: store, urls: freshURLs,
+            refreshMargin: options.urlRefreshMargin, onProgress: onProgress)
+        await coordinator.announce()
+        var sent: [Int] = []
+        if !sessionCompleted {
+            // Chunks stored in an earlier run that the server has not recorded yet are reported first.
+            let unreported = start.finished.filter { !serverHas.contains($0.chunkIndex) }
+            for batch in stride(from: 0, to: unreported.count, by: max(1, options.reportBatchSize)) {
+                let slice = unreported[batch..<min(batch + max(1, options.reportBatchSize), unreported.count)]
+                _ = try await client.reportCompletedChunks(uploadID: start.uploadID, slice.map(Self.completed))
+            }
+            sent = try await sendPending(plan: plan, done: start.finishedIndexes, coordinator: coordinator, file: file)
+            let status = try await client.multipartUploadStatus(uploadID: start.uploadID)
+            guard status.status == "completed" else {
+                throw SubmissionError(.uploadFailed,
+                    "every chunk was stored and reported, but the upload session is \(status.status) (\(status.chunksCompleted) of \(plan.count) chunks recorded)",
+                    path: file)
+            }
+        }
+        store?.remove(for: identity)
+
+        var asset: Asset?
+        if options.waitForReady {
+            switch try await client.waitForAsset(start.assetID, options: options.waitOptions) {
+            case .ready(let ready):
+                asset = ready
+            case .failed(let failed):
+                throw SubmissionError(.assetFailed, "asset \(failed.id) failed: \(failed.error?.message ?? "no reason given")", path: file)
+            case .timedOut(let lastSeen, _):
+                throw SubmissionError(.assetTimedOut,
+                    "asset \(start.assetID) was still \(lastSeen?.status.rawValue ?? "unknown") after \(options.waitOptions.timeout.seconds) s", path: file)
+            }
+        }
+        return MultipartUploadResult(
+            assetID: start.assetID, uploadID: start.uploadID, asset: asset, chunksSent: sent,
+            chunksResumed: start.finished.count, totalChunks: plan.count, resumed: resumed)
+    }
+
+    /// PUTs every chunk not in `done`, `parallelism` at a time, reporting finished ones in batches.
+    private func sendPending(plan: ChunkPlan, done: Set<Int>, coordinator: UploadCoordinator, file: String) async throws -> [Int] {
+        let pending = plan.chunks.filter { !done.contains($0.index) }
+        let batchSize = max(1, options.reportBatchSize)
+        let parallelism = max(1, options.parallelism)
+        let uploadID = await coordinator.uploadID
+        var sent: [Int] = []
+        var toReport: [CompletedChunk] = []
+        try await withThrowingTaskGroup(of: CompletedChunk.self) { group in
+            var next = pending.makeIterator()
+            for _ in 0..<parallelism {
+                guard let chunk = next.next() else { break }
+                group.addTask { try await self.send(chunk, coordinator: coordinator, file: file) }
+            }
+            while let finished = try await group.next() {
+                sent.append(finished.chunkIndex)
+                toReport.append(finished)
+                if let chunk = next.next() {
+                    group.addTask { try await self.send(chunk, coordinator: coordinator, file: file) }
+                }
+                if toReport.count >= batchSize {
+                    _ = try await client.reportCompletedChunks(uploadID: uploadID, toReport)
+                    toReport.removeAll()
+                }
+            }
+        }
+        if !toReport.isEmpty { _ = try await client.reportCompletedChunks(uploadID: uploadID, toReport) }
+        return sent
+    }
+
+    /// One chunk: a fresh single-use URL per attempt, the PUT, and after a transient failure (connection, 408,
+    /// 429, 5xx) a jittered pause from the client's retry policy; a refused URL (403/404/410) is replaced at
+    /// once. Up to ``MultipartUploadOptions/maximumChunkAttempts`` attempts.
+    private func send(_ chunk: ChunkPlan.Chunk, coordinator: UploadCoordinator, file: String) async throws -> CompletedChunk {
+        let range = FileRange(path: file, offset: chunk.offset, length: chunk.length, readSize: 1 << 20)
+        let headers = await coordinator.uploadHeaders
+        var lastError: APIError?
+        for attempt in 1...max(1, options.maximumChunkAttempts) {
+            let url = try await coordinator.takeURL(for: chunk.index)
+            do {
+                let etag = try await client.putChunk(url: url.url, headers: headers, file: range, singleAttempt: true)
+                let finished = CompletedChunk(chunkIndex: chunk.index, proof: etag, chunkSize: chunk.length)
+                try await coordinator.finished(finished)
+                return finished
+            } catch let error as APIError {
+                lastError = error
+                switch error.code {
+                case .fileUnreadable:
+                    throw SubmissionError(.fileUnreadable, error.detail ?? "\(file) cannot be read", path: file, underlying: error)
+                case .forbidden, .notFound:
+                    // The storage refused the URL (expired, already used): the next attempt takes a fresh one.
+                    continue
+                case _ where error.status == 410:
+                    continue
+                default:
+                    guard error.isTransient, attempt < options.maximumChunkAttempts else { break }
+                    let policy = client.configuration.retryPolicy
+                    guard (error.retryAfter ?? .zero) <= policy.maximumServerDelay else { break }
+                    let backoff = policy.backoff(retry: attempt, unit: Double.random(in: 0..<1))
+                    try await client.configuration.clock.sleep(for: max(backoff, error.retryAfter ?? .zero))
+                    continue
+                }
+                break
+            }
+        }
+        throw SubmissionError(.uploadFailed,
+            "chunk \(chunk.index) could not be stored after \(options.maximumChunkAttempts) attempts: \(lastError.map(String.init(describing:)) ?? "no answer")",
+            path: file, underlying: lastError)
+    }
+
+    static func completed(_ chunk: UploadState.FinishedChunk) -> CompletedChunk {
+        CompletedChunk(chunkIndex: chunk.chunkIndex, proof: chunk.etag, chunkSize: chunk.size)
+    }
+}
+
+/// The shared, mutable side of one upload: the state (saved after each chunk), the pool of presigned URLs
+/// (each used once), and progress.
+actor UploadCoordinator {
+    private let client: AnalyzeClient
+    private var state: UploadState
+    private let plan: ChunkPlan
+    private let store: UploadStateStore?
+    private var urls: [Int: PresignedURL] = [:]
+    private var fetching: [Int: Task<Void, any Error>] = [:]
+    private let refreshMargin: Duration
+    private let onProgress: (@Sendable (UploadProgress) -> Void)?
+
+    init(client: AnalyzeClient, state: UploadState, plan: ChunkPlan, store: UploadStateStore?, urls: [PresignedURL],
+         refreshMargin: Duration, onProgress: (@Sendable (UploadProgress) -> Void)?) {
+        self.client = client
+        self.state = state
+        self.plan = plan
+        self.store = store
+        self.refreshMargin = refreshMargin
+        self.onProgress = onProgress
+        for url in urls { self.urls[url.chunkIndex] = url }
+    }
+
+    var uploadID: String { state.uploadID }
+    var uploadHeaders: [String: String] { state.uploadHeaders }
+
+    /// Reports the progress as it stands (resumed chunks count as sent).
+    func announce() {
+        let bytes = state.finished.reduce(Int64(0)) { $0 + $1.size }
+        onProgress?(UploadProgress(bytesSent: bytes, totalBytes: plan.totalSize, chunksDone: state.finished.count, totalChunks: plan.count))
+    }
+
+    /// A usable URL for chunk `index`, removed from the pool (URLs are single use). Fetches a batch of fresh
+    /// ones (at most 50, covering the next chunks that lack one) when there is none or it expires soon.
+    func takeURL(for index: Int) async throws -> PresignedURL {
+        var fresh = false
+        while true {
+            if let url = urls.removeValue(forKey: index) {
+                // A URL just fetched is used even when it expires soon: asking again would not help.
+                let expiresSoon = url.expiresAt.map { $0.timeIntervalSince(client.configuration.clock.currentDate()) < refreshMargin.seconds } ?? false
+                if fresh || !expiresSoon { return url }
+            }
+            if let inFlight = fetching[index] {
+                try await inFlight.value
+                fresh = true
+                if urls[index] != nil { continue }
+            }
+            let done = state.finishedIndexes
+            var wanted: [Int] = []
+            var candidate = index
+            while wanted.count < PresignedURLsRequest.maximumCount, candidate <= plan.count {
+                if candidate == index || (!done.contains(candidate) && urls[candidate] == nil && fetching[candidate] == nil) {
+                    wanted.append(candidate)
+                }
+                candidate += 1
+            }
+            let start = index
+            let count = (wanted.last ?? index) - index + 1
+            let api = self.client
+            let uploadID = state.uploadID
+            let fetch = Task { [weak self] in
+                let batch = try await api.presignedURLs(uploadID: uploadID, start: start, count: count)
+                await self?.add(batch)
+            }
+            for covered in start..<(start + count) { fetching[covered] = fetch }
+            defer { for covered in start..<(start + count) where fetching[covered] == fetch { fetching[covered] = nil } }
+            try await fetch.value
+            fresh = true
+            guard urls[index] != nil else {
+                throw SubmissionError(.uploadFailed, "the server gave no presigned URL for chunk \(index)")
+            }
+        }
+    }
+
+    private func add(_ batch: PresignedURLBatch) {
+        for url in batch.uploadURLs { urls[url.chunkIndex] = url }
+        if let headers = batch.uploadHeaders { state.uploadHeaders = headers }
+    }
+
+    /// Records a stored chunk and saves the state at once.
+    func finished(_ chunk: CompletedChunk) throws {
+        state.record(.init(chunkIndex: chunk.chunkIndex, etag: chunk.proof, size: chunk.chunkSize))
+        try store?.save(state)
+        announce()
+    }
+}

@@ -1,0 +1,95 @@
+public import Foundation
+
+/// Where resumable upload states live: one small JSON file per upload, named after a hash of its
+/// ``FileIdentity``, in the user's cache directory (never beside the video).
+///
+/// Writes are atomic (a temporary file in the same directory, then `rename`), so a crash leaves either the
+/// previous state or the new one, never half of one.
+public struct UploadStateStore: Sendable {
+    /// The directory holding the state files.
+    public let directory: URL
+
+    /// A store in `directory`.
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// The default directory: `$XDG_CACHE_HOME/videopreflight/uploads`, else `~/.cache/videopreflight/uploads`
+    /// (on macOS `~/Library/Caches/videopreflight/uploads`).
+    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("videopreflight/uploads", isDirectory: true)
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        #if os(macOS)
+        return URL(fileURLWithPath: home).appendingPathComponent("Library/Caches/videopreflight/uploads", isDirectory: true)
+        #else
+        return URL(fileURLWithPath: home).appendingPathComponent(".cache/videopreflight/uploads", isDirectory: true)
+        #endif
+    }
+
+    /// The store in ``defaultDirectory(environment:)``.
+    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> UploadStateStore {
+        UploadStateStore(directory: defaultDirectory(environment: environment))
+    }
+
+    /// The state file for `identity` (whether or not it exists).
+    public func fileURL(for identity: FileIdentity) -> URL {
+        let key = "\(identity.path)\u{0}\(identity.size)\u{0}\(identity.modifiedNanoseconds)\u{0}\(identity.baseURL)"
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return directory.appendingPathComponent(String(repeating: "0", count: 16 - hex.count) + hex + ".json")
+    }
+
+    /// The saved state for `identity`, or `nil` when there is none, it belongs to another identity, or it is
+    /// unreadable (a damaged state file is removed: the upload then starts afresh).
+    public func load(for identity: FileIdentity) -> UploadState? {
+        let url = fileURL(for: identity)
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        guard let state = try? JSONDecoder().decode(UploadState.self, from: data),
+              state.version == UploadState.currentVersion, state.identity == identity
+        else {
+            try? FileManager.default.removeItem(at: url)
+            return nil
+        }
+        return state
+    }
+
+    /// Saves `state` atomically: a temporary file beside the target, then `rename`.
+    ///
+    /// - Throws: ``SubmissionError`` with ``SubmissionError/Code/stateUnusable``.
+    public func save(_ state: UploadState) throws {
+        let target = fileURL(for: state.identity)
+        let temporary = directory.appendingPathComponent(
+            ".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(state)
+            guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+            guard rename(temporary.path, target.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(at: temporary)
+                throw SubmissionError(.stateUnusable, "cannot move the upload state into \(target.path): \(reason)", path: target.path)
+            }
+        } catch let error as SubmissionError {
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw SubmissionError(.stateUnusable, "cannot write the upload state in \(directory.path): \(error.localizedDescription)",
+                                  path: target.path, underlying: error)
+        }
+    }
+
+    /// Removes the state of `identity`, if any.
+    public func remove(for identity: FileIdentity) {
+        try? FileManager.default.removeItem(at: fileURL(for: identity))
+    }
+}

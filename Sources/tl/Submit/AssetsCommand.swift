@@ -1,0 +1,142 @@
+import AnalyzeAPI
+import ArgumentParser
+import Foundation
+import Preflight
+import Submission
+
+/// `tl assets`: upload a file as an asset, show an asset.
+struct AssetsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assets",
+        abstract: "Upload videos as assets and inspect them.",
+        subcommands: [Upload.self, Get.self])
+
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case auto, direct, multipart
+    }
+
+    /// `tl assets upload`.
+    struct Upload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Upload a file as an asset and wait until it is ready.",
+            discussion: """
+                auto uploads up to 200 MB directly and larger files in chunks. A multipart upload saves its \
+                progress in $XDG_CACHE_HOME/videopreflight/uploads (else ~/.cache/…): running the same command \
+                again after an interruption sends only the missing chunks.
+                Exit status: 0 ready, 1 upload or processing failed / API error, 2 tool failure, 64 usage error.
+                """)
+
+        @OptionGroup var api: APIOptions
+
+        @Argument(help: ArgumentHelp("The video file.", valueName: "PATH"))
+        var path: String
+
+        @Option(help: "auto, direct or multipart.")
+        var method: Method = .auto
+
+        @Option(help: "Multipart: chunk uploads in flight at once.")
+        var parallel: Int = 4
+
+        @Flag(name: .customLong("no-wait"), help: "Return once the bytes are stored, without waiting for processing.")
+        var noWait = false
+
+        @Option(help: "Give up waiting for processing after this many seconds.")
+        var timeout: Double = 3600
+
+        func validate() throws {
+            guard (1...32).contains(parallel) else { throw ValidationError("--parallel must be 1–32.") }
+            guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds.") }
+        }
+
+        func run() async throws {
+            let identity: FileIdentity
+            do {
+                identity = try FileIdentity(file: path, baseURL: "")
+            } catch let error as SubmissionError {
+                throw SubmitOutput.fail(error, format: api.format)
+            }
+            guard identity.size > 0 else {
+                throw SubmitOutput.fail(SubmissionError(.fileUnreadable, "\(path) is empty", path: path), format: api.format)
+            }
+            let policy = Policy.platformDefault
+            let chosen: Method = method != .auto ? method : (identity.size <= policy.maxDirectUploadBytes ? .direct : .multipart)
+            if chosen == .direct, identity.size > policy.maxDirectUploadBytes {
+                throw SubmitOutput.fail(SubmissionError(.sourceNotPossible,
+                    "\(Planner.grouped(identity.size)) bytes exceeds the \(Planner.grouped(policy.maxDirectUploadBytes))-byte direct upload limit; use --method multipart",
+                    path: path), format: api.format)
+            }
+            var wait = WaitOptions(minimumInterval: .seconds(1), maximumInterval: .seconds(10))
+            wait.timeout = .seconds(double: timeout)
+            try await api.withClient { client in
+                do {
+                    var multipart: MultipartUploadResult?
+                    var asset: Asset
+                    if chosen == .direct {
+                        asset = try await client.uploadAsset(file: path)
+                    } else {
+                        var options = MultipartUploadOptions()
+                        options.parallelism = parallel
+                        options.waitForReady = false
+                        let result = try await MultipartUploader(client: client, options: options).upload(file: path, onProgress: { update in
+                            CLI.progress("uploading \(update.chunksDone)/\(update.totalChunks) chunks, \(update.bytesSent * 100 / max(1, update.totalBytes))%")
+                        })
+                        CLI.endProgress()
+                        multipart = result
+                        asset = try await client.retrieveAsset(result.assetID)
+                    }
+                    if !noWait {
+                        switch try await client.waitForAsset(asset.id, options: wait) {
+                        case .ready(let ready): asset = ready
+                        case .failed(let failed):
+                            throw SubmissionError(.assetFailed, "asset \(failed.id) failed: \(failed.error?.message ?? "no reason given")", path: path)
+                        case .timedOut(let lastSeen, _):
+                            throw SubmissionError(.assetTimedOut, "asset \(asset.id) was still \(lastSeen?.status.rawValue ?? "unknown") after \(Int(timeout)) s", path: path)
+                        }
+                    }
+                    if api.format == .json {
+                        var object: [String: JSONValue] = ["method": .string(chosen.rawValue), "asset": try SubmitOutput.json(asset)]
+                        if let multipart { object["multipart"] = SubmitOutput.multipartJSON(multipart) }
+                        CLI.printJSON(JSONValue.object(object))
+                    } else {
+                        CLI.out("asset:  \(asset.id) (\(asset.status))")
+                        CLI.out("method: \(chosen.rawValue)")
+                        if let multipart {
+                            CLI.out("chunks: \(multipart.chunksSent.count) sent, \(multipart.chunksResumed) resumed, \(multipart.totalChunks) in all")
+                        }
+                    }
+                    return 0
+                } catch let error as SubmissionError {
+                    throw SubmitOutput.fail(error, format: api.format)
+                }
+            }
+        }
+    }
+
+    /// `tl assets get`.
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one asset.")
+
+        @OptionGroup var api: APIOptions
+
+        @Argument(help: "The asset id.")
+        var id: String
+
+        func run() async throws {
+            try await api.withClient { client in
+                let asset = try await client.retrieveAsset(id)
+                if api.format == .json {
+                    CLI.printJSON(asset)
+                } else {
+                    var lines = ["asset id:   \(asset.id)", "status:     \(asset.status)"]
+                    if let method = asset.method { lines.append("method:     \(method)") }
+                    if let filename = asset.filename { lines.append("filename:   \(filename)") }
+                    if let size = asset.size { lines.append("size:       \(Planner.grouped(size)) bytes") }
+                    lines.append("created:    \(CLI.date(asset.createdAt))")
+                    if let error = asset.error { lines.append("error:      \(error.code.map { "\($0): " } ?? "")\(error.message)") }
+                    CLI.out(lines.joined(separator: "\n"))
+                }
+                return asset.status == .failed ? 1 : 0
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+import AnalyzeAPI
+import ArgumentParser
+import Foundation
+import MediaProbe
+import Preflight
+import Submission
+
+/// `--source`: how to send a local file.
+enum SourceOption: String, ExpressibleByArgument, CaseIterable {
+    case auto, base64, direct, multipart
+
+    var choice: SourceChoice { SourceChoice(rawValue: rawValue) ?? .auto }
+}
+
+/// `tl submit`: a file, URL or asset → preflight → plan → upload → task(s) → (result).
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Submit a video for analysis: preflight, choose the source, upload if needed, create the task(s).",
+        discussion: """
+            Give one of PATH, --url or --asset-id, and at least one prompt (--prompt may be repeated; \
+            several prompts share one upload and create one task each). A file that fails preflight is \
+            refused before anything is sent, unless --force. --dry-run prints the plan and the request \
+            (base64 elided) and sends nothing.
+            Exit status: 0 ok, 1 the file failed preflight / a task failed / API error, 2 tool failure, 64 usage error.
+            """)
+
+    @OptionGroup var api: APIOptions
+
+    @Argument(help: ArgumentHelp("A local video file.", valueName: "PATH"))
+    var path: String?
+
+    @Option(help: "A URL the platform fetches itself (not probed locally).")
+    var url: String?
+
+    @Option(name: .customLong("asset-id"), help: "An uploaded asset (it must be ready).")
+    var assetID: String?
+
+    @Option(name: .customLong("prompt"), help: "What to ask; repeat for several tasks on one upload.")
+    var prompts: [String] = []
+
+    @Option(name: .customLong("prompt-file"), help: ArgumentHelp("Read a prompt from a file (repeatable).", valueName: "FILE"))
+    var promptFiles: [String] = []
+
+    @Option(help: "Sampling temperature, 0–1.")
+    var temperature: Double?
+
+    @Option(name: .customLong("max-tokens"), help: "The most tokens to generate (a number, or 'unlimited' for newer models).")
+    var maxTokens: String?
+
+    @Option(name: .customLong("json-schema"), help: ArgumentHelp("A JSON Schema file the result must follow.", valueName: "FILE"))
+    var jsonSchema: String?
+
+    @Option(name: .customLong("custom-id"), help: "Your id for the task (1–64 of A–Z a–z 0–9 _ -); with several prompts each gets -1, -2, …")
+    var customID: String?
+
+    @Option(name: .customLong("model"), help: "The model name, e.g. pegasus1.2.")
+    var model: String?
+
+    @Option(help: "How to send a local file: auto, base64, direct or multipart.")
+    var source: SourceOption = .auto
+
+    @Flag(help: "Send a file even though it fails preflight.")
+    var force = false
+
+    @Flag(help: "Wait for the task(s) and print the result.")
+    var wait = false
+
+    @Option(help: "With --wait: give up after this many seconds (also bounds the asset's processing).")
+    var timeout: Double = 3600
+
+    @Option(name: .customLong("poll-interval"), help: "With --wait: shortest pause between polls, in seconds.")
+    var pollInterval: Double = 2
+
+    @Flag(name: .customLong("dry-run"), help: "Print the plan and the request; send nothing.")
+    var dryRun = false
+
+    @Option(help: "Multipart: chunk uploads in flight at once.")
+    var parallel: Int = 4
+
+    @Option(name: .customLong("body-out"), help: ArgumentHelp(
+        "With --dry-run and a base64 source: write the exact create-request body, streamed, to FILE ('-' for stdout).",
+        valueName: "FILE"))
+    var bodyOut: String?
+
+    func validate() throws {
+        let given = [path != nil, url != nil, assetID != nil].filter { $0 }.count
+        guard given == 1 else { throw ValidationError("Give exactly one of PATH, --url or --asset-id.") }
+        guard !prompts.isEmpty || !promptFiles.isEmpty else { throw ValidationError("Give at least one --prompt or --prompt-file.") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds.") }
+        guard pollInterval > 0 else { throw ValidationError("--poll-interval must be more than 0 seconds.") }
+        guard (1...32).contains(parallel) else { throw ValidationError("--parallel must be 1–32.") }
+        if bodyOut != nil, !dryRun { throw ValidationError("--body-out needs --dry-run.") }
+        if let maxTokens, maxTokens != "unlimited", Int(maxTokens) == nil {
+            throw ValidationError("--max-tokens must be a whole number or 'unlimited', got '\(maxTokens)'.")
+        }
+        if let url {
+            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
+                  components.host?.isEmpty == false
+            else { throw ValidationError("--url must be an http(s) URL, got '\(url)'.") }
+        }
+    }
+
+    func run() async throws {
+        let request = try buildRequest()
+        let subject: SubmissionSource = if let path { .file(path) } else if let url { .url(url) } else { .assetID(assetID ?? "") }
+        var options = SubmitOptions()
+        options.source = source.choice
+        options.force = force
+        options.wait = wait
+        let wait = WaitOptions(minimumInterval: .seconds(double: pollInterval), maximumInterval: .seconds(double: max(pollInterval, 10)),
+                               timeout: .seconds(double: timeout))
+        options.waitOptions = wait
+        options.assetWaitOptions = wait
+        options.multipart.waitOptions = wait
+        options.multipart.parallelism = parallel
+        var requestPolicy = RequestPolicy()
+        if maxTokens == "unlimited" || model != nil { requestPolicy = .extendedModels }
+
+        if dryRun {
+            let plan: SubmissionPlan
+            do {
+                plan = try await Submitter.plan(subject, request: request, options: options, requestPolicy: requestPolicy)
+            } catch let error as SubmissionError {
+                throw SubmitOutput.fail(error, format: api.format)
+            }
+            if let bodyOut {
+                try await writeBody(plan, to: bodyOut)
+                if bodyOut == "-" { return }
+            }
+            try SubmitOutput.printDryRun(plan, format: api.format)
+            return
+        }
+
+        try await api.withClient(requestPolicy: requestPolicy) { client in
+            let progress = SubmissionProgress()
+            options.progress = progress
+            let bar = CLI.stderrIsTerminal ? Task { await ProgressBar.draw(progress.events) } : nil
+            let result: SubmissionResult
+            do {
+                result = try await Submitter(client: client).submit(subject, request: request, options: options)
+                await bar?.value
+            } catch let error as SubmissionError {
+                await bar?.value
+                throw SubmitOutput.fail(error, format: api.format)
+            } catch {
+                await bar?.value
+                throw error
+            }
+            return SubmitOutput.printResult(result, format: api.format)
+        }
+    }
+
+    /// Streams the base64 create body of `plan` to `path`, chunk by chunk (never whole in memory).
+    private func writeBody(_ plan: SubmissionPlan, to path: String) async throws {
+        guard plan.decision.kind == .base64, case .file(let file) = plan.source, let request = plan.requests.first else {
+            throw SubmitOutput.fail(SubmissionError(.sourceNotPossible,
+                "--body-out writes base64 request bodies; this submission is planned as \(plan.decision.kind.rawValue)"), format: api.format)
+        }
+        let streamed: StreamedBase64Request
+        do {
+            streamed = try StreamedBase64Request(request: request, file: file)
+        } catch let error as SubmissionError {
+            throw SubmitOutput.fail(error, format: api.format)
+        }
+        let output: FileHandle
+        if path == "-" {
+            output = FileHandle.standardOutput
+        } else {
+            // open(2), not FileManager.createFile: that writes a temporary file and renames it over the
+            // target, which would replace a device such as /dev/null with a regular file.
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard descriptor >= 0 else {
+                CLI.err("error: cannot open \(path): \(String(cString: strerror(errno)))")
+                throw ExitCode(2)
+            }
+            output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        }
+        defer { if path != "-" { try? output.close() } }
+        do {
+            for try await chunk in streamed.chunks() { try output.write(contentsOf: chunk) }
+        } catch {
+            CLI.err("error: cannot write the body: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    private func buildRequest() throws -> SubmissionRequest {
+        var all = prompts
+        for file in promptFiles {
+            do {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                all.append(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            } catch {
+                throw ValidationError("Cannot read the prompt file \(file): \(error.localizedDescription)")
+            }
+        }
+        var format: ResponseFormat?
+        if let jsonSchema {
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: jsonSchema))
+            } catch {
+                throw ValidationError("Cannot read the JSON schema file \(jsonSchema): \(error.localizedDescription)")
+            }
+            do {
+                format = ResponseFormat(jsonSchema: try JSONDecoder().decode(JSONValue.self, from: data))
+            } catch {
+                throw ValidationError("The JSON schema file \(jsonSchema) is not valid JSON.")
+            }
+        }
+        let tokens: MaxTokens? = maxTokens.map { $0 == "unlimited" ? .unlimited : .count(Int($0) ?? 0) }
+        return SubmissionRequest(prompts: all, temperature: temperature, maxTokens: tokens, responseFormat: format,
+                                 customID: customID, modelName: model)
+    }
+}

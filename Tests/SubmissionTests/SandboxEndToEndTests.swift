@@ -1,0 +1,162 @@
+import AnalyzeAPI
+import Foundation
+import Sandbox
+import Submission
+import Testing
+
+/// Every source kind end to end over real loopback HTTP: the real client (AsyncHTTPClient) against an
+/// in-process sandbox, whose counters prove what was and was not sent.
+@Suite(.timeLimit(.minutes(1))) struct SandboxEndToEndTests {
+    static let key = "sk-e2e-0123456789"
+    static let ok = fixture("ok_640x360_5s.mp4")
+
+    /// Runs `body` with a sandbox (fast lifecycle) and a submitter whose client points at it.
+    func withSandbox<T: Sendable>(
+        _ configure: (inout SandboxConfiguration) -> Void = { _ in },
+        _ body: (RunningSandbox, Submitter, URL) async throws -> T
+    ) async throws -> T {
+        var configuration = SandboxConfiguration(apiKey: Self.key)
+        configuration.port = 0
+        configuration.lifecycle = TaskLifecycle(queued: .milliseconds(20), pending: .milliseconds(20), processing: .milliseconds(20))
+        configuration.uploads.assetProcessing = .milliseconds(20)
+        configure(&configuration)
+        let states = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: states) }
+        return try await Sandbox.withRunning(configuration) { sandbox in
+            var client = AnalyzeClient.Configuration(apiKey: Self.key, baseURL: sandbox.baseURL)
+            client.retryPolicy.initialBackoff = .milliseconds(5)
+            client.retryPolicy.maximumBackoff = .milliseconds(20)
+            return try await AnalyzeClient.withClient(configuration: client) { client in
+                try await body(sandbox, Submitter(client: client), states)
+            }
+        }
+    }
+
+    func options(_ states: URL, _ configure: (inout SubmitOptions) -> Void = { _ in }) -> SubmitOptions {
+        var options = SubmitOptions()
+        options.wait = true
+        let fast = WaitOptions(minimumInterval: .milliseconds(10), maximumInterval: .milliseconds(50), timeout: .seconds(30))
+        options.waitOptions = fast
+        options.assetWaitOptions = fast
+        options.multipart.waitOptions = fast
+        options.multipart.stateStore = UploadStateStore(directory: states)
+        configure(&options)
+        return options
+    }
+
+    @Test func base64SourceEndToEnd() async throws {
+        try await withSandbox { sandbox, submitter, states in
+            let result = try await submitter.submit(file: Self.ok, request: SubmissionRequest(prompt: "Describe."), options: options(states))
+            #expect(result.plan.decision.kind == .base64)
+            #expect(result.tasks.first?.outcome?.name == "ready")
+            #expect(sandbox.state.requests.filter { $0.method == "POST" }.map(\.path) == ["/analyze/tasks"])
+            #expect(sandbox.state.assetCount == 0)
+        }
+    }
+
+    @Test func directSourceEndToEndWithSeveralPrompts() async throws {
+        try await withSandbox { sandbox, submitter, states in
+            let result = try await submitter.submit(
+                file: Self.ok, request: SubmissionRequest(prompts: ["One?", "Two?"]), options: options(states))
+            #expect(result.plan.decision.kind == .direct)
+            #expect(result.asset?.status == .ready)
+            #expect(result.tasks.map { $0.outcome?.name } == ["ready", "ready"])
+            #expect(sandbox.state.assetCount == 1)
+            #expect(sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/assets" }.count == 1)
+            #expect(sandbox.state.requests.filter { $0.path == "/analyze/tasks" && $0.method == "POST" }.count == 2)
+        }
+    }
+
+    @Test func multipartSourceEndToEndNeverSendsTheKeyToStorage() async throws {
+        try await withSandbox({ $0.uploads.chunkSize = 8192; $0.uploads.initialURLCount = 2 }) { sandbox, submitter, states in
+            let result = try await submitter.submit(
+                file: Self.ok, request: SubmissionRequest(prompt: "Describe."), options: options(states) { $0.source = .multipart })
+            #expect(result.plan.decision.kind == .multipart)
+            #expect(result.multipart?.totalChunks == 7)
+            #expect(result.asset?.status == .ready && result.tasks.first?.outcome?.name == "ready")
+            let upload = try #require(sandbox.state.uploadIDs.first)
+            #expect(sandbox.state.chunkPuts(uploadID: upload).mapValues(\.stored) == Dictionary(uniqueKeysWithValues: (1...7).map { ($0, 1) }))
+            #expect(sandbox.state.storagePutCount == 7)
+            #expect(sandbox.state.storageRequestsWithAPIKey == 0)
+            #expect(sandbox.state.presignedURLRequestCount >= 1)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: states.path).isEmpty)
+        }
+    }
+
+    @Test func urlAndAssetIDSourcesEndToEnd() async throws {
+        try await withSandbox { sandbox, submitter, states in
+            let viaURL = try await submitter.submit(.url("https://cdn.example.com/a.mp4"), request: SubmissionRequest(prompt: "Describe."), options: options(states))
+            #expect(viaURL.plan.decision.kind == .url && viaURL.tasks.first?.outcome?.name == "ready")
+            sandbox.state.addReadyAsset(id: "asset-1")
+            let viaAsset = try await submitter.submit(.assetID("asset-1"), request: SubmissionRequest(prompt: "Describe."), options: options(states))
+            #expect(viaAsset.plan.decision.kind == .assetID && viaAsset.tasks.first?.outcome?.name == "ready")
+            do {
+                _ = try await submitter.submit(.assetID("no-such-asset"), request: SubmissionRequest(prompt: "Describe."), options: options(states))
+                Issue.record("expected the platform to refuse an unknown asset")
+            } catch let error as APIError {
+                #expect(error.operation == .createTask && error.status != nil)
+            }
+        }
+    }
+
+    @Test func aPreflightFailureSendsNothing() async throws {
+        try await withSandbox { sandbox, submitter, states in
+            await #expect(throws: SubmissionError.self) {
+                _ = try await submitter.submit(file: fixture("short_3.9s.mp4"), request: SubmissionRequest(prompt: "x"), options: options(states))
+            }
+            await #expect(throws: SubmissionError.self) {
+                _ = try await submitter.submit(file: Self.ok, request: SubmissionRequest(prompt: "x", temperature: 2), options: options(states))
+            }
+            #expect(sandbox.state.requests.isEmpty)
+        }
+    }
+
+    @Test func aChunkThatFailsTwiceIsRetriedAndTheUploadCompletes() async throws {
+        try await withSandbox({ $0.uploads.chunkSize = 8192 }) { sandbox, submitter, states in
+            sandbox.state.failChunk(3, times: 2, with: .status(500))
+            sandbox.state.failChunk(5, times: 1, with: .drop)
+            let result = try await submitter.submit(
+                file: Self.ok, request: SubmissionRequest(prompt: "x"), options: options(states) { $0.source = .multipart })
+            #expect(result.asset?.status == .ready)
+            let puts = sandbox.state.chunkPuts(uploadID: try #require(sandbox.state.uploadIDs.first))
+            #expect(puts[3] == ChunkPutCounts(received: 3, stored: 1, failed: 2))
+            #expect(puts[5]?.stored == 1 && (puts[5]?.received ?? 0) == 2)
+            #expect(puts.filter { ![3, 5].contains($0.key) }.values.allSatisfy { $0 == ChunkPutCounts(received: 1, stored: 1, failed: 0) })
+        }
+    }
+
+    /// The sandbox clock only moves when a chunk PUT is held (auto-advance): each held PUT moves it past the
+    /// lifetime of every URL issued before, so all but the first chunk meet an expired URL and must refresh.
+    @Test func expiredURLsAreRefreshed() async throws {
+        try await withSandbox({
+            $0.clock = ManualClock(mode: .autoAdvance)
+            $0.uploads.chunkSize = 16384
+            $0.uploads.urlLifetime = .seconds(10)
+            $0.uploads.chunkDelay = .seconds(30)
+            // Nothing else moves this clock: processing and the task lifecycle take no time.
+            $0.uploads.assetProcessing = .zero
+            $0.lifecycle = TaskLifecycle(queued: .zero, pending: .zero, processing: .zero)
+        }) { sandbox, submitter, states in
+            let result = try await submitter.submit(
+                file: Self.ok, request: SubmissionRequest(prompt: "x"), options: options(states) { $0.source = .multipart; $0.multipart.parallelism = 1 })
+            #expect(result.multipart?.totalChunks == 4)
+            let puts = sandbox.state.chunkPuts(uploadID: try #require(sandbox.state.uploadIDs.first))
+            #expect(puts.values.allSatisfy { $0.stored == 1 })
+            #expect(puts.values.reduce(0) { $0 + $1.failed } >= 1)
+            #expect(sandbox.state.presignedURLRequestCount >= 1)
+            #expect(sandbox.state.storageRequestsWithAPIKey == 0)
+        }
+    }
+
+    @Test func aFailedAssetIsATypedError() async throws {
+        try await withSandbox({ $0.inspector = { _ in "not_media: no video stream found" } }) { _, submitter, states in
+            do {
+                _ = try await submitter.submit(file: Self.ok, request: SubmissionRequest(prompt: "x"), options: options(states) { $0.source = .direct })
+                Issue.record("expected the asset to fail")
+            } catch let error as SubmissionError {
+                #expect(error.code == .assetFailed)
+                #expect(error.message.contains("not_media"))
+            }
+        }
+    }
+}

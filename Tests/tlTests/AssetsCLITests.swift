@@ -1,0 +1,158 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// `tl assets` and the multipart paths of `tl submit`, run as users run them against a `tl sandbox` child,
+/// with the sandbox's `/_sandbox/stats` counters as the witness of what was sent.
+@Suite(.timeLimit(.minutes(2))) struct AssetsCLITests {
+    static let ok = TLProcess.packageRoot.appendingPathComponent("TestMedia/ok_640x360_5s.mp4").path
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not JSON: \(text)")
+    }
+
+    static func stats(_ sandbox: SandboxProcess) async throws -> [String: Any] {
+        let origin = sandbox.baseURL.replacingOccurrences(of: "/v1.3", with: "")
+        let data: Data = try await withCheckedThrowingContinuation { continuation in
+            URLSession.shared.dataTask(with: URL(string: origin + "/_sandbox/stats")!) { data, _, error in
+                if let error { return continuation.resume(throwing: error) }
+                continuation.resume(returning: data ?? Data())
+            }.resume()
+        }
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    static func chunkPuts(_ stats: [String: Any], upload: String) -> [Int: [String: Int]] {
+        let uploads = stats["uploads"] as? [String: Any]
+        let chunks = (uploads?[upload] as? [String: Any])?["chunk_puts"] as? [String: [String: Int]] ?? [:]
+        return Dictionary(uniqueKeysWithValues: chunks.map { (Int($0.key) ?? 0, $0.value) })
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tl-assets-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The one state file in `directory`, decoded, once it lists at least `chunks` finished chunks.
+    static func stateFile(in directory: URL) -> [String: Any]? {
+        guard let name = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.first(where: { $0.hasSuffix(".json") && !$0.hasPrefix(".") }),
+              let data = try? Data(contentsOf: directory.appendingPathComponent(name))
+        else { return nil }
+        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    }
+
+    static func finished(_ state: [String: Any]) -> Set<Int> {
+        Set((state["finished_chunks"] as? [[String: Any]] ?? []).compactMap { $0["chunk_index"] as? Int })
+    }
+
+    /// An upload killed with SIGKILL midway resumes from its state file: chunks the state lists are not sent
+    /// again (one PUT each on the sandbox), the rest are, and the state file is removed at the end.
+    @Test func aKilledUploadResumesAndSendsOnlyTheMissingChunks() async throws {
+        let sandbox = try await SandboxProcess(arguments: ["--chunk-size", "4096", "--chunk-delay", "0.15", "--asset-processing", "0.05"])
+        defer { Task { await sandbox.stop() } }
+        let cache = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let states = cache.appendingPathComponent("videopreflight/uploads")
+        var environment = sandbox.environment
+        environment["XDG_CACHE_HOME"] = cache.path
+        environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+
+        let child = Process()
+        child.executableURL = try TLProcess.binary()
+        child.arguments = ["assets", "upload", Self.ok, "--method", "multipart", "--parallel", "1", "--format", "json"]
+        child.environment = environment
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        let exited = AsyncStream<Int32>.makeStream()
+        child.terminationHandler = { exited.continuation.yield($0.terminationStatus); exited.continuation.finish() }
+        try child.run()
+        // Wait (bounded only to stop a hang) until the state lists three chunks, then kill without warning.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, child.isRunning, Self.finished(Self.stateFile(in: states) ?? [:]).count < 3 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(child.isRunning, "the upload finished before it could be killed")
+        kill(child.processIdentifier, SIGKILL)
+        for await _ in exited.stream {}
+        let saved = try #require(Self.stateFile(in: states), "no state file after the kill")
+        let done = Self.finished(saved)
+        let uploadID = try #require(saved["upload_id"] as? String)
+        let total = try #require(saved["total_chunks"] as? Int)
+        #expect(total == 13 && done.count >= 3 && done.count < total)
+
+        let resumed = try await TLProcess.run(
+            ["assets", "upload", Self.ok, "--method", "multipart", "--format", "json"], environment: environment)
+        #expect(resumed.status == 0, "\(resumed.err)")
+        let object = try Self.json(resumed.out)
+        let multipart = try #require(object["multipart"] as? [String: Any])
+        #expect(multipart["upload_id"] as? String == uploadID)
+        #expect(multipart["resumed"] as? Bool == true)
+        #expect(multipart["chunks_resumed"] as? Int == done.count)
+        #expect(Set(multipart["chunks_sent"] as? [Int] ?? []).isDisjoint(with: done))
+        #expect((object["asset"] as? [String: Any])?["status"] as? String == "ready")
+
+        let stats = try await Self.stats(sandbox)
+        let puts = Self.chunkPuts(stats, upload: uploadID)
+        for index in done { #expect(puts[index]?["received"] == 1, "chunk \(index) was in the state file but was sent again") }
+        for index in 1...total { #expect((puts[index]?["stored"] ?? 0) >= 1, "chunk \(index) never stored") }
+        #expect(stats["storage_requests_with_api_key"] as? Int == 0)
+        #expect(stats["upload_ids"] as? [String] == [uploadID])
+        #expect(Self.stateFile(in: states) == nil, "the finished upload's state file was not removed")
+    }
+
+    @Test func directUploadThenGet() async throws {
+        let sandbox = try await SandboxProcess(arguments: ["--asset-processing", "0.05"])
+        defer { Task { await sandbox.stop() } }
+        let uploaded = try await TLProcess.run(["assets", "upload", Self.ok, "--format", "json"], environment: sandbox.environment)
+        #expect(uploaded.status == 0, "\(uploaded.err)")
+        let object = try Self.json(uploaded.out)
+        #expect(object["method"] as? String == "direct")
+        let id = try #require((object["asset"] as? [String: Any])?["_id"] as? String)
+        let got = try await TLProcess.run(["assets", "get", id], environment: sandbox.environment)
+        #expect(got.status == 0)
+        #expect(got.out.contains("asset id:   \(id)") && got.out.contains("status:     ready"))
+        let missing = try await TLProcess.run(["assets", "get", "nope"], environment: sandbox.environment)
+        #expect(missing.status == 1)
+        #expect(missing.err.contains("not_found"))
+        let empty = try await TLProcess.run(["assets", "upload", "/nonexistent/clip.mp4"], environment: sandbox.environment)
+        #expect(empty.status == 1)
+        #expect((try await Self.stats(sandbox))["assets"] as? Int == 1)
+    }
+
+    @Test func submitMultipartAndWaitAgainstTheSandbox() async throws {
+        let sandbox = try await SandboxProcess(arguments: ["--chunk-size", "8192", "--asset-processing", "0.05", "--processing", "0.05"])
+        defer { Task { await sandbox.stop() } }
+        let cache = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        var environment = sandbox.environment
+        environment["XDG_CACHE_HOME"] = cache.path
+        let result = try await TLProcess.run(
+            ["submit", Self.ok, "--prompt", "Describe.", "--source", "multipart", "--wait", "--poll-interval", "0.05", "--format", "json"],
+            environment: environment)
+        #expect(result.status == 0, "\(result.err)")
+        let object = try Self.json(result.out)
+        #expect((object["source"] as? [String: Any])?["kind"] as? String == "multipart")
+        #expect((object["multipart"] as? [String: Any])?["total_chunks"] as? Int == 7)
+        #expect(((object["tasks"] as? [[String: Any]])?.first)?["outcome"] as? String == "ready")
+        let stats = try await Self.stats(sandbox)
+        #expect(stats["storage_requests"] as? Int == 7)
+        #expect(stats["storage_requests_with_api_key"] as? Int == 0)
+    }
+
+    @Test func dryRunSendsNothing() async throws {
+        let sandbox = try await SandboxProcess()
+        defer { Task { await sandbox.stop() } }
+        for source in ["auto", "direct", "multipart"] {
+            let result = try await TLProcess.run(
+                ["submit", Self.ok, "--prompt", "x", "--source", source, "--dry-run", "--format", "json"], environment: sandbox.environment)
+            #expect(result.status == 0, "\(result.err)")
+        }
+        let stats = try await Self.stats(sandbox)
+        #expect(stats["assets"] as? Int == 0 && stats["storage_requests"] as? Int == 0 && stats["presigned_url_requests"] as? Int == 0)
+        let listed = try await TLProcess.run(["tasks", "list", "--format", "json"], environment: sandbox.environment)
+        #expect(((try Self.json(listed.out)["data"] as? [Any]) ?? [1]).isEmpty)
+    }
+}
