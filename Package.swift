@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Submission", targets: ["Submission"]),
         .executable(name: "tl", targets: ["tl"]),
         .executable(name: "TasksBench", targets: ["TasksBench"]),
+        .executable(name: "SubmitBench", targets: ["SubmitBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -83,6 +84,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "ProbeBench", dependencies: ["MediaProbe", "Preflight"]),
+        .executableTarget(name: "SubmitBench", dependencies: ["Submission", "AnalyzeAPI"]),
         .executableTarget(
             name: "TasksBench",
             dependencies: ["AnalyzeAPI", "Sandbox", .product(name: "Logging", package: "swift-log")]

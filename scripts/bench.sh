@@ -11,6 +11,8 @@
 #     `tl preflight --format jsonl --jobs 2 DIR`, files/s and the child's peak RSS (wait4).
 #  4. TasksBench: 1,000 tasks created and waited on concurrently with one AnalyzeClient against an
 #     in-process sandbox (fast lifecycle): wall time, requests per task, time to ready, peak RSS.
+#  5. scripts/bench-submit.sh: the streamed base64 body vs `base64 -w0`, peak RSS of `tl submit`, and a
+#     200 MB multipart upload vs `curl -T` to the same storage route.
 #
 # Prints the machine's facts and every figure next to its target as `met` or `MISS`.
 # Exits 0 whenever the measurement ran, targets met or not: it measures, it does not judge.
@@ -31,6 +33,7 @@ echo "== Building (release, --scratch-path $scratch) =="
 "$swift_bin" build -c release --scratch-path "$scratch" --product tl
 "$swift_bin" build -c release --scratch-path "$scratch" --product ProbeBench
 "$swift_bin" build -c release --scratch-path "$scratch" --product TasksBench
+"$swift_bin" build -c release --scratch-path "$scratch" --product SubmitBench
 bin="$("$swift_bin" build -c release --scratch-path "$scratch" --show-bin-path)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/videopreflight-bench.XXXXXX")"
@@ -89,6 +92,8 @@ done
   echo
   echo "== 1,000 tasks created and waited on concurrently against the in-process sandbox (TasksBench) =="
   "$bin/TasksBench" --tasks 1000
+  echo
+  scripts/bench-submit.sh "$bin" "$work"
   echo
   echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, after measuring)"
 } 2>&1 | tee "$log"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system packages VideoPreflight needs are present:
 #   - always: pkg-config and FFmpeg's development files (libavformat, libavcodec, libavutil);
-#   - with --tools: the ffmpeg/ffprobe command-line tools too (benchmarks, TestMedia/generate.sh).
+#   - with --tools: the ffmpeg/ffprobe command-line tools, curl and python3 too (benchmarks,
+#     TestMedia/generate.sh).
 # Installs them with apt-get when it can (root, or password-less sudo); otherwise prints the
 # exact command to run and fails.
 set -euo pipefail
@@ -16,6 +17,10 @@ if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libavformat 
 fi
 if [ "$want_tools" = 1 ] && { ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; }; then
   missing+=(ffmpeg)
+fi
+if [ "$want_tools" = 1 ]; then
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

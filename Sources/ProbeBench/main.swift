@@ -411,6 +411,25 @@ func batch(tl: String, directories: [String], jobs: Int, runs: Int) {
     }
 }
 
+// MARK: - Timing any command
+
+/// Runs a command `runs` times (after one uncounted warm-up) and prints the median wall time and
+/// the largest peak RSS of the child, as `SECONDS` and `RSS_MB` lines for scripts.
+func timeCommand(_ command: [String], runs: Int) {
+    _ = spawnAndWait(command)
+    var results: [ChildResult] = []
+    for _ in 0..<runs { results.append(spawnAndWait(command)) }
+    guard results.allSatisfy({ $0.exitCode == 0 }) else {
+        fail("\(command.joined(separator: " ")) exited \(results.map { $0.exitCode.map(String.init) ?? "by signal" })")
+    }
+    let seconds = results.map { Double($0.elapsed.components.seconds) + Double($0.elapsed.components.attoseconds) / 1e18 }.sorted()
+    let median = seconds[seconds.count / 2]
+    let rss = results.map(\.maxRSSMB).max() ?? 0
+    print(String(format: "%@: %d runs, median %.1f ms, peak RSS %.1f MB", command.joined(separator: " "), runs, median * 1000, rss))
+    print(String(format: "SECONDS %.6f", median))
+    print(String(format: "RSS_MB %.1f", rss))
+}
+
 // MARK: - Leak check driver
 
 /// Probes and deep-checks every file twice over, two at a time: the workload `make leakcheck`
@@ -436,6 +455,7 @@ let usage = """
     usage: ProbeBench probe-vs-ffprobe --corpus DIR [--ffprobe PATH]
            ProbeBench batch --tl PATH --jobs N [--runs R] --dir DIR [--dir DIR ...]
            ProbeBench exercise FILE...
+           ProbeBench time --runs N -- COMMAND [ARG...]
     """
 guard arguments.count >= 2 else { fail(usage) }
 var options: [String: [String]] { parseOptions(arguments.dropFirst(2)) }
@@ -449,6 +469,12 @@ case "batch":
           let runs = Int(options["runs"]?.last ?? "3"), runs > 0
     else { fail(usage) }
     batch(tl: tl, directories: directories, jobs: jobs, runs: runs)
+case "time":
+    guard let separator = arguments.firstIndex(of: "--"), separator + 1 < arguments.count,
+          let runsIndex = arguments.firstIndex(of: "--runs"), runsIndex + 1 < separator,
+          let runs = Int(arguments[runsIndex + 1]), runs > 0
+    else { fail(usage) }
+    timeCommand(Array(arguments[(separator + 1)...]), runs: runs)
 case "exercise":
     await exercise(Array(arguments.dropFirst(2)))
 default:

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Submission benchmarks (part of `make bench`, called by scripts/bench.sh with the release bin dir):
+#  (a) the streamed base64 create body for a ~22 MB video, produced in-process (SubmitBench), against
+#      `base64 -w0` of the same file, as a throughput ratio; and the peak RSS of a whole
+#      `tl submit FILE --prompt …` (probe, preflight, streamed base64 create) against `tl sandbox`;
+#  (b) a multipart upload of a 200,000,000-byte file with `tl assets upload --method multipart`
+#      (5 MiB chunks, 4 in parallel) against `curl -T` of the same bytes to the same storage route of
+#      a second `tl sandbox` whose chunk size holds the whole file (one PUT), as a throughput ratio.
+# Prints TARGET lines with `met` or `MISS`. Usage: scripts/bench-submit.sh BIN_DIR WORK_DIR
+set -euo pipefail
+bin="$1"
+work="$2"
+runs="${BENCH_RUNS:-3}"
+command -v curl >/dev/null || { echo "bench-submit: curl is needed (apt-get install curl)"; exit 2; }
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+field() { awk -v key="$1" '$1 == key { print $2 }'; }
+verdict() { if awk "BEGIN { exit !($1) }"; then echo "met "; else echo "MISS"; fi; }
+
+# A real ~22 MB video that passes preflight (20 s 1280x720 H.264 at ~8.7 Mbit/s), and 200 MB of noise.
+video="$work/v22.mp4"
+ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -t 20 -c:v libx264 -preset ultrafast \
+  -b:v 8700k -maxrate 8700k -bufsize 4M -pix_fmt yuv420p "$video"
+big="$work/b200.bin"
+head -c 200000000 /dev/urandom > "$big"
+video_bytes=$(stat -c %s "$video")
+
+start_sandbox() { # NAME ARGS... → prints the base URL
+  local out="$work/$1.out"; shift
+  "$bin/tl" sandbox --port 0 --api-key bench-key --quiet --asset-processing 0 "$@" > "$out" 2>/dev/null &
+  echo $! > "$out.pid"
+  for _ in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
+  head -1 "$out"
+}
+sandboxes=()
+cleanup_sandboxes() { for p in "${sandboxes[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup_sandboxes EXIT
+
+echo "== (a) streamed base64 body: $video_bytes-byte video =="
+ours=$("$bin/SubmitBench" base64-body "$video" --runs 5 | tee /dev/stderr | field SECONDS)
+theirs=$("$bin/ProbeBench" time --runs 5 -- base64 -w0 "$video" | tee /dev/stderr | field SECONDS)
+ratio=$(awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "%.2f", a / b }')
+echo "TARGET [$(verdict "$ratio >= 1")] streamed base64 body throughput ≥ base64 -w0: $(awk -v s="$ours" -v n="$video_bytes" 'BEGIN { printf "%.0f", n / s / 1e6 }') vs $(awk -v s="$theirs" -v n="$video_bytes" 'BEGIN { printf "%.0f", n / s / 1e6 }') MB/s = ${ratio}×"
+
+url=$(start_sandbox inline); sandboxes+=("$(cat "$work/inline.out.pid")")
+rss=$(TWELVELABS_BASE_URL="$url" TWELVE_LABS_API_KEY=bench-key XDG_CACHE_HOME="$work/cache-a" \
+  "$bin/ProbeBench" time --runs "$runs" -- "$bin/tl" submit "$video" --prompt "Describe the video." --format json \
+  | tee /dev/stderr | field RSS_MB)
+echo "TARGET [$(verdict "$rss < 64")] peak RSS of tl submit (22 MB, base64) < 64 MB: $rss MB"
+
+echo
+echo "== (b) multipart upload of 200,000,000 bytes: tl (5 MiB chunks, 4 parallel) vs curl -T (one PUT) =="
+url=$(start_sandbox multipart); sandboxes+=("$(cat "$work/multipart.out.pid")")
+tl_times=()
+for i in $(seq 1 "$runs"); do
+  s=$(TWELVELABS_BASE_URL="$url" TWELVE_LABS_API_KEY=bench-key XDG_CACHE_HOME="$work/cache-b$i" \
+    "$bin/ProbeBench" time --runs 1 -- "$bin/tl" assets upload "$big" --method multipart --no-wait | field SECONDS)
+  tl_times+=("$s")
+done
+curl_url=$(start_sandbox whole --chunk-size 1000000000); sandboxes+=("$(cat "$work/whole.out.pid")")
+curl_times=()
+for i in $(seq 0 "$runs"); do  # run 0 is an uncounted warm-up
+  put=$(curl -s -X POST "$curl_url/assets/multipart-uploads" -H 'x-api-key: bench-key' -H 'Content-Type: application/json' \
+    -d '{"filename":"b200.bin","type":"video","total_size":200000000}' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["upload_urls"][0]["url"])')
+  t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -T "$big" -H 'x-sandbox-upload: 1' "$put")
+  [ "${t%% *}" = 200 ] || { echo "bench-submit: curl PUT answered ${t%% *}"; exit 2; }
+  [ "$i" -gt 0 ] && curl_times+=("${t#* }")
+done
+tl_median=$(printf '%s\n' "${tl_times[@]}" | median)
+curl_median=$(printf '%s\n' "${curl_times[@]}" | median)
+echo "tl assets upload --method multipart: runs ${tl_times[*]} s, median $tl_median s ($(awk -v s="$tl_median" 'BEGIN { printf "%.0f", 200 / s }') MB/s, whole command incl. start-up, session, reports)"
+echo "curl -T (one PUT):                   runs ${curl_times[*]} s, median $curl_median s ($(awk -v s="$curl_median" 'BEGIN { printf "%.0f", 200 / s }') MB/s, transfer only)"
+ratio=$(awk -v a="$curl_median" -v b="$tl_median" 'BEGIN { printf "%.2f", a / b }')
+echo "TARGET [$(verdict "$ratio >= 0.8")] multipart upload ≥ 80 % of curl's rate: ${ratio}×"
