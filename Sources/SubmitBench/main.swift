@@ -1,6 +1,6 @@
 // SubmitBench: how fast the streamed base64 create-request body is produced, in-process.
 //
-//   SubmitBench base64-body FILE [--runs N]
+//   SubmitBench base64-body FILE [--runs N] [--read-size BYTES]
 //
 // Each run builds a StreamedBase64Request for FILE and drains its chunks (prefix JSON, the file's
 // base64 read and encoded in chunks, suffix JSON), counting the bytes; nothing is kept. Prints the
@@ -18,9 +18,11 @@ func fail(_ message: String) -> Never {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, arguments[1] == "base64-body" else {
-    fail("usage: SubmitBench base64-body FILE [--runs N]")
+    fail("usage: SubmitBench base64-body FILE [--runs N] [--read-size BYTES]")
 }
 let path = arguments[2]
+let readSize = arguments.firstIndex(of: "--read-size").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil }
+    ?? StreamedBase64Request.defaultReadSize
 let runs = arguments.firstIndex(of: "--runs").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 5
 guard runs > 0 else { fail("--runs must be at least 1") }
 
@@ -32,7 +34,7 @@ for _ in 0...runs {  // one uncounted warm-up run first
     let clock = ContinuousClock()
     let start = clock.now
     let streamed: StreamedBase64Request
-    do { streamed = try StreamedBase64Request(request: request, file: path) } catch { fail("\(error)") }
+    do { streamed = try StreamedBase64Request(request: request, file: path, readSize: readSize) } catch { fail("\(error)") }
     var count: Int64 = 0
     do {
         for try await chunk in streamed.chunks() { count += Int64(chunk.count) }

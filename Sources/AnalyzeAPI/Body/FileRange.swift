@@ -1,4 +1,11 @@
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A byte range of a local file, read in chunks each time it is iterated (so a body built from it can be
 /// sent again for a retry). The file is opened lazily by each iterator and closed when the iterator ends.
@@ -44,14 +51,20 @@ public struct FileRange: AsyncSequence, Sendable, Hashable {
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(range: self) }
 
-    /// Reads the range chunk by chunk.
+    /// Reads the range chunk by chunk with `pread(2)` straight into each chunk's `Data`.
+    ///
+    /// Not `FileHandle.read(upToCount:)`: on Linux it took 16 ms to read 22 MB in 768 KiB pieces,
+    /// against 1.9 ms for `pread` into a `Data` of the same size (measured with Swift 6.3.1), and
+    /// every upload and streamed base64 body goes through here.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let range: FileRange
-        var handle: FileHandle?
+        var descriptor: OpenFile?
+        var position: Int64
         var remaining: Int64
 
         init(range: FileRange) {
             self.range = range
+            position = range.offset
             remaining = range.length
         }
 
@@ -60,34 +73,63 @@ public struct FileRange: AsyncSequence, Sendable, Hashable {
         /// - Throws: ``FileReadError`` when the file cannot be opened or read, or ends before the range does.
         public mutating func next() async throws -> Data? {
             guard remaining > 0 else {
-                try? handle?.close()
-                handle = nil
+                descriptor = nil
                 return nil
             }
             try Task.checkCancellation()
-            if handle == nil {
-                do {
-                    let opened = try FileHandle(forReadingFrom: URL(fileURLWithPath: range.path))
-                    try opened.seek(toOffset: UInt64(range.offset))
-                    handle = opened
-                } catch {
-                    throw FileReadError(path: range.path, message: "cannot open \(range.path): \(error.localizedDescription)", underlying: error)
-                }
+            if descriptor == nil {
+                descriptor = try OpenFile(path: range.path)
             }
             let wanted = Int(Swift.min(Int64(range.readSize), remaining))
-            let chunk: Data
-            do {
-                chunk = try handle!.read(upToCount: wanted) ?? Data()
-            } catch {
-                throw FileReadError(path: range.path, message: "cannot read \(range.path): \(error.localizedDescription)", underlying: error)
+            var chunk = Data(count: wanted)
+            let got = try chunk.withUnsafeMutableBytes { buffer in
+                try descriptor!.read(into: buffer, at: position, path: range.path)
             }
-            guard !chunk.isEmpty else {
+            guard got > 0 else {
                 throw FileReadError(path: range.path, message: "\(range.path) ended \(remaining) bytes early; it changed while being read")
             }
-            remaining -= Int64(chunk.count)
+            if got < wanted { chunk.count = got }
+            position += Int64(got)
+            remaining -= Int64(got)
             return chunk
         }
     }
+}
+
+/// An open, read-only file descriptor, closed when the last reference goes (also when an iteration is
+/// abandoned half-way).
+final class OpenFile: @unchecked Sendable {
+    // @unchecked: the descriptor is set once in init and only read afterwards; pread needs no shared offset.
+    private let fd: Int32
+
+    init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            throw FileReadError(path: path, message: "cannot open \(path): \(String(cString: strerror(code)))",
+                                underlying: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
+        }
+        self.fd = fd
+    }
+
+    /// Fills `buffer` from `offset` as far as the file allows; returns the bytes read (0 at the end).
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64, path: String) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let result = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if result < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw FileReadError(path: path, message: "cannot read \(path): \(String(cString: strerror(code)))",
+                                    underlying: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
+            }
+            if result == 0 { break }
+            done += result
+        }
+        return done
+    }
+
+    deinit { close(fd) }
 }
 
 /// A local file could not be read (or changed while it was).

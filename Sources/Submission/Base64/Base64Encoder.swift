@@ -35,6 +35,20 @@ enum Base64Encoder {
         var i = 0, o = 0
         pairs.withUnsafeBufferPointer { pairs in
             guard let input = source.baseAddress, let output = target.baseAddress else { return }
+            // 6 input bytes → 8 characters per step: one unaligned 64-bit big-endian load (of which
+            // 6 bytes are used), four lookups of 12 bits each, one 64-bit store. About 1.7× a loop
+            // of byte loads (3.5 vs 2.0 GB/s on this machine); the 3 → 4 loop below does the rest.
+            let table = pairs.baseAddress!
+            while i + 8 <= count {
+                let word = UInt64(bigEndian: input.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let eight = UInt64(table[Int(truncatingIfNeeded: word >> 52) & 0xFFF])
+                    | UInt64(table[Int(truncatingIfNeeded: word >> 40) & 0xFFF]) << 16
+                    | UInt64(table[Int(truncatingIfNeeded: word >> 28) & 0xFFF]) << 32
+                    | UInt64(table[Int(truncatingIfNeeded: word >> 16) & 0xFFF]) << 48
+                output.storeBytes(of: eight.littleEndian, toByteOffset: o, as: UInt64.self)
+                i += 6
+                o += 8
+            }
             while i + 3 <= count {
                 let word = UInt32(input.load(fromByteOffset: i, as: UInt8.self)) << 16
                     | UInt32(input.load(fromByteOffset: i + 1, as: UInt8.self)) << 8
