@@ -41,6 +41,10 @@ public struct SubmitOptions: Sendable {
     public var policy: Policy = .platformDefault
     /// How to probe the file.
     public var probeOptions: ProbeOptions = ProbeOptions()
+    /// For a URL source: a local copy of the same video to probe and check before the URL is sent.
+    /// The URL itself is never fetched (MediaProbe reads only local files); a copy that fails
+    /// preflight stops the submission unless ``force`` is set. `nil` (the default): no check.
+    public var localCopy: String?
     /// Multipart upload behaviour (parallelism, resume state, …).
     public var multipart: MultipartUploadOptions = MultipartUploadOptions()
     /// Where progress events go, if anywhere.
@@ -174,12 +178,25 @@ public struct Submitter: Sendable {
             guard options.source == .auto else {
                 throw SubmissionError(.sourceNotPossible, "--source \(options.source.rawValue) applies to local files; a \(source.kindName) source is sent as it is")
             }
-            let decision = if case .url = source {
+            var report: Report?
+            var decision = if case .url = source {
                 SourceDecision(kind: .url, reason: "a URL source is fetched by the platform; it is not probed locally")
             } else {
                 SourceDecision(kind: .assetID, reason: "an existing asset is used as it is")
             }
-            return SubmissionPlan(source: source, decision: decision, report: nil, preflightOverridden: false, fileSize: nil,
+            if case .url = source, let copy = options.localCopy {
+                // Asked to check: probe the local copy, never the URL.
+                let checked = try await Preflight.evaluate(path: copy, policy: options.policy, options: options.probeOptions)
+                if !checked.ok && !options.force {
+                    let codes = checked.violations.map(\.code).joined(separator: ", ")
+                    throw SubmissionError(.preflightFailed, "the local copy \(copy) fails preflight (\(codes)); nothing was sent", path: copy, report: checked)
+                }
+                decision.reason = "a URL source is fetched by the platform; its local copy \(copy) "
+                    + (checked.ok ? "passed preflight" : "fails preflight (\(checked.violations.map(\.code).joined(separator: ", "))) but force was set")
+                report = checked
+            }
+            return SubmissionPlan(source: source, decision: decision, report: report,
+                                  preflightOverridden: report.map { !$0.ok } ?? false, fileSize: nil,
                                   requests: requests, validationWarnings: warnings)
         case .file(let path):
             let report = try await Preflight.evaluate(path: path, policy: options.policy, options: options.probeOptions)

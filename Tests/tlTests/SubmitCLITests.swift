@@ -76,8 +76,31 @@ import Testing
         await sandbox.stop()
     }
 
+    /// A URL source is not probed, unless a local copy is given: then the copy is checked first and
+    /// a failing copy stops the submission before anything is sent.
+    @Test func aURLSourceWithALocalCopyIsCheckedFirst() async throws {
+        let sandbox = try await SandboxProcess()
+        let url = "https://cdn.example.com/clip.mp4"
+        let refused = try await TLProcess.run(
+            ["submit", "--url", url, "--local-copy", Self.short, "--prompt", "Describe.", "--format", "json"], environment: sandbox.environment)
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("local copy") && refused.err.contains("duration_too_short"), "\(refused.err)")
+        let empty = try await TLProcess.run(["tasks", "list", "--format", "json"], environment: sandbox.environment)
+        #expect(((try Self.json(empty.out)["data"] as? [Any]) ?? [1]).isEmpty)
+
+        let sent = try await TLProcess.run(
+            ["submit", "--url", url, "--local-copy", Self.ok, "--prompt", "Describe.", "--wait", "--poll-interval", "0.05", "--format", "json"],
+            environment: sandbox.environment)
+        #expect(sent.status == 0, "\(sent.err)")
+        #expect(sent.out.contains("passed preflight"))
+        let listed = try await TLProcess.run(["tasks", "list", "--format", "json"], environment: sandbox.environment)
+        #expect((try Self.json(listed.out)["data"] as? [Any])?.count == 1)
+        await sandbox.stop()
+    }
+
     @Test(arguments: [
         (["submit", "--prompt", "x"], "exactly one of PATH"),
+        (["submit", "a.mp4", "--local-copy", "b.mp4", "--prompt", "x"], "--local-copy goes with --url"),
         (["submit", "a.mp4", "--url", "https://x.test/a.mp4", "--prompt", "x"], "exactly one of PATH"),
         (["submit", "a.mp4"], "--prompt"),
         (["submit", "a.mp4", "--prompt", "x", "--max-tokens", "lots"], "--max-tokens"),

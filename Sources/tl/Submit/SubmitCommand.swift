@@ -33,6 +33,11 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "A URL the platform fetches itself (not probed locally).")
     var url: String?
 
+    @Option(name: .customLong("local-copy"), help: ArgumentHelp(
+        "With --url: a local copy of the same video to preflight before the URL is sent (the URL is never fetched).",
+        valueName: "FILE"))
+    var localCopy: String?
+
     @Option(name: .customLong("asset-id"), help: "An uploaded asset (it must be ready).")
     var assetID: String?
 
@@ -94,6 +99,7 @@ struct SubmitCommand: AsyncParsableCommand {
         if let maxTokens, maxTokens != "unlimited", Int(maxTokens) == nil {
             throw ValidationError("--max-tokens must be a whole number or 'unlimited', got '\(maxTokens)'.")
         }
+        if localCopy != nil, url == nil { throw ValidationError("--local-copy goes with --url.") }
         if let url {
             guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
                   components.host?.isEmpty == false
@@ -107,6 +113,7 @@ struct SubmitCommand: AsyncParsableCommand {
         var options = SubmitOptions()
         options.source = source.choice
         options.force = force
+        options.localCopy = localCopy
         options.wait = wait
         let wait = WaitOptions(minimumInterval: .seconds(double: pollInterval), maximumInterval: .seconds(double: max(pollInterval, 10)),
                                timeout: .seconds(double: timeout))
