@@ -106,8 +106,9 @@ public struct Submitter: Sendable {
             }
         case (.direct, .file(let path)):
             progress?.emit(.phase(.uploading))
-            let uploaded = try await client.uploadAsset(file: path)
-            progress?.emit(.bytesSent(plan.fileSize ?? 0, total: plan.fileSize ?? 0))
+            var onBytes: (@Sendable (Int64, Int64) -> Void)?
+            if let progress { onBytes = { sent, total in progress.emit(.bytesSent(sent, total: total)) } }
+            let uploaded = try await client.uploadAsset(file: path, progress: onBytes)
             progress?.emit(.phase(.processingAsset))
             asset = try await waitUntilReady(uploaded.id, path: path, options: options.assetWaitOptions, progress: progress)
             assetID = uploaded.id
@@ -309,10 +310,8 @@ public struct Submitter: Sendable {
 
     /// Wraps a stream body so that every chunk handed to the transport is counted as sent.
     static func counting(_ body: RequestBody, progress: SubmissionProgress?) -> RequestBody {
-        guard let progress, case .stream(let length, let make) = body else { return body }
-        return .stream(length: length, make: {
-            ByteChunks(CountingChunks(base: make(), total: length, progress: progress))
-        })
+        guard let progress else { return body }
+        return body.observingProgress { sent, total in progress.emit(.bytesSent(sent, total: total)) }
     }
 }
 
@@ -326,26 +325,3 @@ extension SubmissionSource {
     }
 }
 
-/// Counts the bytes of a body as they are produced.
-struct CountingChunks: AsyncSequence, Sendable {
-    typealias Element = Data
-    let base: ByteChunks
-    let total: Int64
-    let progress: SubmissionProgress
-
-    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), total: total, progress: progress) }
-
-    struct Iterator: AsyncIteratorProtocol {
-        var base: ByteChunks.AsyncIterator
-        let total: Int64
-        let progress: SubmissionProgress
-        var sent: Int64 = 0
-
-        mutating func next() async throws -> Data? {
-            guard let chunk = try await base.next() else { return nil }
-            sent += Int64(chunk.count)
-            progress.emit(.bytesSent(sent, total: total))
-            return chunk
-        }
-    }
-}

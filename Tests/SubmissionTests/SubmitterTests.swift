@@ -86,6 +86,31 @@ struct SubmitterTests {
         #expect(seen.contains { if case .bytesSent(let sent, let total) = $0 { sent == total && total > 0 } else { false } })
     }
 
+    @Test("a direct upload reports its bytes as the form body streams, up to the whole body")
+    func directUploadProgress() async throws {
+        let api = FakeAssetAPI()
+        let progress = SubmissionProgress()
+        var options = SubmitOptions()
+        options.progress = progress
+        options.source = .direct
+        let events = progress.events
+        async let collected: [SubmissionEvent] = {
+            var out: [SubmissionEvent] = []
+            for await event in events { out.append(event) }
+            return out
+        }()
+        let result = try await Submitter(client: fakeClient(api)).submit(file: Self.ok, request: SubmissionRequest(prompt: "Describe."), options: options)
+        #expect(result.plan.decision.kind == .direct)
+        let sent = await collected.compactMap { event -> (Int64, Int64)? in
+            if case .bytesSent(let sent, let total) = event { (sent, total) } else { nil }
+        }
+        // The form body is its head, the file, its tail: at least three steps, rising to the total.
+        #expect(sent.count >= 3, "\(sent)")
+        #expect(zip(sent, sent.dropFirst()).allSatisfy { $0.0 < $1.0 })
+        let fileSize = try #require(try FileManager.default.attributesOfItem(atPath: Self.ok)[.size] as? Int)
+        #expect(sent.last.map { $0.0 == $0.1 && $0.1 > Int64(fileSize) } == true)
+    }
+
     @Test("several prompts upload once (direct) and create one task each, custom ids numbered")
     func severalPrompts() async throws {
         let api = FakeAssetAPI()

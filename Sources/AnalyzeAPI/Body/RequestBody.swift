@@ -25,6 +25,19 @@ public enum RequestBody: Sendable {
         return nil
     }
 
+    /// The same body, calling `report(sent, total)` as each chunk is handed to the transport (a stream) or
+    /// once with everything (bytes in memory). Each attempt counts from zero again.
+    public func observingProgress(_ report: @escaping @Sendable (_ sent: Int64, _ total: Int64) -> Void) -> RequestBody {
+        switch self {
+        case .data(let data):
+            return .stream(length: Int64(data.count), make: {
+                ByteChunks(ObservedChunks(base: ByteChunks(chunks: [data]), total: Int64(data.count), report: report))
+            })
+        case .stream(let length, let make):
+            return .stream(length: length, make: { ByteChunks(ObservedChunks(base: make(), total: length, report: report)) })
+        }
+    }
+
     /// Collects the whole body into memory (for tests and small bodies).
     ///
     /// - Throws: Whatever the stream throws, or ``BodyLengthMismatch`` when it does not produce exactly
@@ -121,4 +134,28 @@ private final class IteratorBox<Base: AsyncIteratorProtocol> where Base.Element 
     var base: Base
     init(_ base: Base) { self.base = base }
     func next() async throws -> Data? { try await base.next() }
+}
+
+/// A body's chunks, passed through unchanged, with a running count reported after each one.
+struct ObservedChunks: AsyncSequence, Sendable {
+    typealias Element = Data
+    let base: ByteChunks
+    let total: Int64
+    let report: @Sendable (Int64, Int64) -> Void
+
+    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), total: total, report: report) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: ByteChunks.AsyncIterator
+        let total: Int64
+        let report: @Sendable (Int64, Int64) -> Void
+        var sent: Int64 = 0
+
+        mutating func next() async throws -> Data? {
+            guard let chunk = try await base.next() else { return nil }
+            sent += Int64(chunk.count)
+            report(sent, total)
+            return chunk
+        }
+    }
 }

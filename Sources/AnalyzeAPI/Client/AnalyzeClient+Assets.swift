@@ -22,7 +22,10 @@ extension AnalyzeClient {
     ///   - file: The local file.
     ///   - filename: The name to announce; the file's last path component when `nil`.
     /// - Throws: ``APIError`` (``APIError/Code/fileUnreadable`` when the file cannot be read or changes).
-    public func uploadAsset(file: String, filename: String? = nil) async throws -> Asset {
+    public func uploadAsset(
+        file: String, filename: String? = nil,
+        progress: (@Sendable (_ sent: Int64, _ total: Int64) -> Void)? = nil
+    ) async throws -> Asset {
         let range: FileRange
         do {
             range = try FileRange.wholeFile(file, readSize: 1 << 20)
@@ -33,7 +36,8 @@ extension AnalyzeClient {
         let form = MultipartFormBody(
             fields: [("method", "direct"), ("filename", name)], fileField: "file", filename: name, file: range)
         let response = try await sendAuthenticated(
-            .uploadAsset, method: "POST", path: "/assets", content: form.body, contentType: form.contentType)
+            .uploadAsset, method: "POST", path: "/assets",
+            content: progress.map { form.body.observingProgress($0) } ?? form.body, contentType: form.contentType)
         return try decode(Asset.self, from: response, operation: .uploadAsset)
     }
 
