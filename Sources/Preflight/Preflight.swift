@@ -28,9 +28,10 @@ public enum Preflight {
         if let video = info.video {
             checkPicture(video, policy: policy, into: &violations)
             if policy.requireDecodableVideo, !video.decodable {
-                violations.append(Violation(code: ViolationCode.unsupportedCodec,
-                                            message: "This FFmpeg has no decoder for the video codec \(video.codec).",
-                                            actual: .text(video.codec)))
+                let message = video.codec == "none"
+                    ? "FFmpeg does not recognise the video codec (an unknown codec tag), so it cannot decode it."
+                    : "This FFmpeg has no decoder for the video codec \(video.codec)."
+                violations.append(Violation(code: ViolationCode.unsupportedCodec, message: message, actual: .text(video.codec)))
             }
             warn(video, info: info, policy: policy, into: &warnings)
         } else {
