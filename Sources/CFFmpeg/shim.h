@@ -20,10 +20,6 @@
 
 static inline int vp_averror(int posix_errno) { return AVERROR(posix_errno); }
 static inline int vp_averror_eof(void) { return AVERROR_EOF; }
-static inline int vp_averror_exit(void) { return AVERROR_EXIT; }
-static inline int vp_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
-static inline int vp_averror_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }
-static inline int vp_averror_stream_not_found(void) { return AVERROR_STREAM_NOT_FOUND; }
 static inline int vp_averror_eagain(void) { return AVERROR(EAGAIN); }
 
 static inline int64_t vp_nopts_value(void) { return AV_NOPTS_VALUE; }
@@ -58,15 +54,6 @@ static inline const int32_t *vp_stream_display_matrix(const AVStream *st) {
     const uint8_t *data = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
     if (data == NULL || size < 9 * sizeof(int32_t)) return NULL;
     return (const int32_t *)data;
-#endif
-}
-
-/// Number of audio channels of a stream's parameters (ch_layout replaced channels in 5.1/6.0).
-static inline int vp_codecpar_channels(const AVCodecParameters *par) {
-#if LIBAVCODEC_VERSION_MAJOR >= 60 || (LIBAVCODEC_VERSION_MAJOR == 59 && LIBAVCODEC_VERSION_MINOR >= 24)
-    return par->ch_layout.nb_channels;
-#else
-    return par->channels;
 #endif
 }
 

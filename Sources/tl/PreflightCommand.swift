@@ -72,7 +72,7 @@ struct PreflightCommand: AsyncParsableCommand {
             throw ExitCode(130)
         } catch {
             // Anything else is the tool failing, not a file: say so and exit 2.
-            FileHandle.standardError.write(Data("tl: error: \(error)\n".utf8))
+            CLI.err("tl: error: \(error)")
             throw ExitCode(2)
         }
     }
@@ -124,7 +124,7 @@ struct PreflightCommand: AsyncParsableCommand {
         }
         try await sink.out(try renderer.footer(tally))
         if files.isEmpty {
-            FileHandle.standardError.write(Data("tl: no media files found in \(paths.joined(separator: " ")) (use --all-files to check every file)\n".utf8))
+            CLI.err("tl: no media files found in \(paths.joined(separator: " ")) (use --all-files to check every file)")
         }
         if tally.failed > 0 { throw ExitCode(1) }
     }

@@ -38,7 +38,7 @@ struct ReportRenderer {
         case .text:
             return row(report)
         case .json:
-            let element = Self.tidy(String(decoding: try encoder.encode(report), as: UTF8.self))
+            let element = CLI.tidyJSON(String(decoding: try encoder.encode(report), as: UTF8.self))
             let indented = element.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
             return (first ? "\n" : ",\n") + indented
         case .jsonl:
@@ -63,12 +63,6 @@ struct ReportRenderer {
             if tally.warned > 0 { text += " (\(tally.warned) with warnings\(strict ? ", failing under --strict" : ""))" }
             return text + "\n"
         }
-    }
-
-    /// Foundation's pretty printer writes an empty array as `[`, a blank line, `]`. JSON
-    /// strings cannot hold a raw newline, so collapsing that pattern never touches a value.
-    static func tidy(_ json: String) -> String {
-        json.replacing(/\[\n\s*\n\s*\]/, with: "[]").replacing(/\{\n\s*\n\s*\}/, with: "{}")
     }
 
     /// One table row, with the reasons beneath it.

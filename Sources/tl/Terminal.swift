@@ -3,7 +3,6 @@ import Foundation
 /// Where output goes, and whether it may be coloured.
 enum Terminal {
     static var stdoutIsTTY: Bool { isatty(STDOUT_FILENO) == 1 }
-    static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// Colours only on a terminal, and never when `NO_COLOR` is set or `TERM=dumb`.
     static var colorsAllowed: Bool {
@@ -38,7 +37,6 @@ struct Style {
     func red(_ s: String) -> String { wrap(s, "31") }
     func green(_ s: String) -> String { wrap(s, "32") }
     func yellow(_ s: String) -> String { wrap(s, "33") }
-    func dim(_ s: String) -> String { wrap(s, "2") }
     func bold(_ s: String) -> String { wrap(s, "1") }
     private func wrap(_ s: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 }

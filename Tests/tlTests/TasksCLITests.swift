@@ -16,6 +16,10 @@ import Testing
         let key = String(keyLine.dropFirst("TWELVE_LABS_API_KEY=".count))
         let listed = try await TLProcess.run(["tasks", "list"], environment: ["TWELVELABS_BASE_URL": sandbox.baseURL, "TWELVE_LABS_API_KEY": key])
         #expect(listed.status == 0, "\(listed.err)")
+        // An empty page prints `"data" : []`, not Foundation's `[`, blank line, `]`.
+        let emptyJSON = try await TLProcess.run(["tasks", "list", "--format", "json"],
+                                                environment: ["TWELVELABS_BASE_URL": sandbox.baseURL, "TWELVE_LABS_API_KEY": key])
+        #expect(emptyJSON.out.contains(#""data" : []"#), "\(emptyJSON.out)")
         let wrong = try await TLProcess.run(["tasks", "list"], environment: ["TWELVELABS_BASE_URL": sandbox.baseURL, "TWELVE_LABS_API_KEY": "wrong"])
         #expect(wrong.status == 1)
         #expect(wrong.err.contains("unauthorized"))

@@ -134,9 +134,7 @@ enum SubmitOutput {
     }
 
     static func pretty(_ value: JSONValue) -> String {
-        let encoder = WireCoding.encoder()
-        encoder.outputFormatting.insert(.prettyPrinted)
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        CLI.prettyJSON(value) ?? ""
     }
 
     static func json(_ value: some Encodable) throws -> JSONValue {

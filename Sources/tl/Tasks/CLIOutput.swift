@@ -33,10 +33,22 @@ enum CLI {
     }
 
     static func printJSON(_ value: some Encodable) {
+        guard let text = prettyJSON(value) else { return }
+        out(text)
+    }
+
+    /// `value` in the wire format, pretty-printed and tidied; `nil` when it cannot be encoded.
+    static func prettyJSON(_ value: some Encodable) -> String? {
         let encoder = WireCoding.encoder()
         encoder.outputFormatting.insert(.prettyPrinted)
-        guard let data = try? encoder.encode(value) else { return }
-        out(String(decoding: data, as: UTF8.self))
+        return (try? encoder.encode(value)).map { tidyJSON(String(decoding: $0, as: UTF8.self)) }
+    }
+
+    /// Foundation's pretty printer writes an empty array as `[`, a blank line, `]` (and an empty
+    /// object alike). JSON strings cannot hold a raw newline, so collapsing that pattern never
+    /// touches a value.
+    static func tidyJSON(_ json: String) -> String {
+        json.replacing(/\[\n\s*\n\s*\]/, with: "[]").replacing(/\{\n\s*\n\s*\}/, with: "{}")
     }
 
     /// `true` when stderr is a terminal (progress lines are shown only then).
