@@ -243,6 +243,31 @@ struct PreflightCLITests {
         #expect(result.err.contains("no media files found"))
     }
 
+    @Test("on a terminal: text by default, with colours; NO_COLOR turns them off",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux script for a pty"))
+    func terminal() async throws {
+        func underPTY(_ environment: [String: String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            let command = try TLProcess.binary().path + " preflight TestMedia/ok.mkv TestMedia/text.mp4"
+            process.arguments = ["-qec", command, "/dev/null"]
+            process.currentDirectoryURL = root
+            process.environment = ["PATH": "/usr/bin:/bin", "TERM": "xterm"].merging(environment) { $1 }
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let out = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: out, as: UTF8.self)
+        }
+        let coloured = try underPTY([:])
+        #expect(coloured.contains("RESULT"), "text is the default on a terminal: \(coloured)")
+        #expect(coloured.contains("\u{1B}[32mPASS") && coloured.contains("\u{1B}[31mFAIL"))
+        let plain = try underPTY(["NO_COLOR": "1"])
+        #expect(plain.contains("PASS") && !plain.contains("\u{1B}["))
+    }
+
     @Test("without --format, output off a terminal is JSON")
     func defaultFormat() async throws {
         let result = try await TLProcess.run(["preflight", media("ok.mkv")], currentDirectory: root)
