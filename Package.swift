@@ -9,6 +9,15 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+#if os(Linux)
+/// Headers only on Linux: FFmpeg's libraries are loaded on demand by CFFmpegLoader (dlopen), and
+/// pkg-config's `-lavformat` would make every `tl` command map libavcodec and its hundred-odd
+/// dependencies at start-up. Debian, Ubuntu, Arch and Alpine keep the headers on the default path.
+let ffmpegPkgConfig: String? = nil
+#else
+let ffmpegPkgConfig: String? = "libavformat"
+#endif
+
 let package = Package(
     name: "VideoPreflight",
     platforms: [.macOS(.v15)],
@@ -37,15 +46,27 @@ let package = Package(
     targets: [
         .systemLibrary(
             name: "CFFmpeg",
-            pkgConfig: "libavformat",
+            pkgConfig: ffmpegPkgConfig,
             providers: [
                 .apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"]),
                 .brew(["ffmpeg"]),
             ]
         ),
+        // FFmpeg's libraries are loaded when the first probe needs them (dlopen on Linux) and can be
+        // unloaded again; on macOS they are linked as usual.
+        .target(
+            name: "CFFmpegLoader",
+            dependencies: ["CFFmpeg"],
+            linkerSettings: [
+                .linkedLibrary("dl", .when(platforms: [.linux])),
+                .linkedLibrary("avformat", .when(platforms: [.macOS])),
+                .linkedLibrary("avcodec", .when(platforms: [.macOS])),
+                .linkedLibrary("avutil", .when(platforms: [.macOS])),
+            ]
+        ),
         .target(
             name: "MediaProbe",
-            dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CFFmpeg", "CFFmpegLoader", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "Preflight", dependencies: ["MediaProbe"]),
         .target(

@@ -1,6 +1,8 @@
 // The C side of VideoPreflight's FFmpeg binding: the FFmpeg headers MediaProbe needs, plus
 // small `vp_`-prefixed helpers for what Swift cannot import (function-like macros) and for
-// API that moved between FFmpeg releases. All version branching lives here.
+// struct fields that moved between FFmpeg releases. Nothing here calls into FFmpeg: the
+// libraries are not linked but loaded on demand (CFFmpegLoader), and every call goes through
+// its table. Version branches for functions live in vp_ffmpeg_loader.h.
 #ifndef VIDEOPREFLIGHT_CFFMPEG_SHIM_H
 #define VIDEOPREFLIGHT_CFFMPEG_SHIM_H
 
@@ -39,24 +41,6 @@ static inline int64_t vp_frame_time(const AVFrame *frame) {
     return frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : frame->pts;
 }
 
-/// The stream's display matrix (9 x int32, 16.16 fixed point), or NULL when the stream has none
-/// or the side data is shorter than nine 32-bit entries. Side data moved from AVStream to
-/// codecpar->coded_side_data in libavformat 61 (FFmpeg 6.1); av_stream_get_side_data is gone in 8.
-static inline const int32_t *vp_stream_display_matrix(const AVStream *st) {
-#if LIBAVFORMAT_VERSION_MAJOR > 60 || (LIBAVFORMAT_VERSION_MAJOR == 60 && LIBAVFORMAT_VERSION_MINOR >= 15)
-    const AVPacketSideData *sd = av_packet_side_data_get(st->codecpar->coded_side_data,
-                                                         st->codecpar->nb_coded_side_data,
-                                                         AV_PKT_DATA_DISPLAYMATRIX);
-    if (sd == NULL || sd->size < 9 * sizeof(int32_t)) return NULL;
-    return (const int32_t *)sd->data;
-#else
-    size_t size = 0;
-    const uint8_t *data = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
-    if (data == NULL || size < 9 * sizeof(int32_t)) return NULL;
-    return (const int32_t *)data;
-#endif
-}
-
 /// Whether the stream is an attached picture (cover art), not a real video stream.
 static inline int vp_stream_is_attached_picture(const AVStream *st) {
     return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
@@ -75,14 +59,6 @@ static inline int64_t vp_frame_duration(const AVFrame *frame) {
 static inline AVIOInterruptCB vp_interrupt_cb(int (*callback)(void *), void *opaque) {
     AVIOInterruptCB cb = { callback, opaque };
     return cb;
-}
-
-// MARK: logging
-
-/// Formats one log call into `line` (without FFmpeg's "[ctx @ 0x...]" prefix).
-static inline void vp_log_format(void *avcl, int level, const char *fmt, va_list vl, char *line, int line_size) {
-    int print_prefix = 0;
-    av_log_format_line2(avcl, level, fmt, vl, line, line_size, &print_prefix);
 }
 
 #endif

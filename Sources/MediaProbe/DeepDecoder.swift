@@ -1,39 +1,45 @@
 import CFFmpeg
+import CFFmpegLoader
 
 /// Decodes the best video stream to its end, synchronously, on the probe's worker thread.
 enum DeepDecoder {
     static func decode(
         _ context: UnsafeMutablePointer<AVFormatContext>, path: String, session: ProbeSession
     ) throws(ProbeError) -> DecodeReport {
-        let infoResult = avformat_find_stream_info(context, nil)
+        let infoResult = ff.avformat_find_stream_info(context, nil)
         if infoResult < 0, session.timedOut || session.isCancelled {
             throw FFmpegInput.timeout(path: path, session: session)
         }
         guard let stream = FFmpegInput.bestVideoStream(in: context),
-              let decoder = avcodec_find_decoder(stream.pointee.codecpar.pointee.codec_id) else {
+              let decoder = ff.avcodec_find_decoder(stream.pointee.codecpar.pointee.codec_id) else {
             return DecodeReport(outcome: .notDecodable, framesDecoded: 0, decodedSeconds: nil, declaredSeconds: nil,
                                 failedAtSeconds: nil, message: "There is no decodable video stream.", ffmpegMessage: nil)
         }
         for other in FFmpegInput.streams(of: context) where other != stream {
             other.pointee.discard = AVDISCARD_ALL
         }
-        guard let codec = avcodec_alloc_context3(decoder) else {
+        guard let codec = ff.avcodec_alloc_context3(decoder) else {
             throw ProbeError(.notMedia, path: path, message: "FFmpeg could not allocate a decoder.")
         }
         var codecHolder: UnsafeMutablePointer<AVCodecContext>? = codec
-        defer { avcodec_free_context(&codecHolder) }
-        guard let frame = av_frame_alloc() else {
+        defer { ff.avcodec_free_context(&codecHolder) }
+        guard let frame = ff.av_frame_alloc() else {
             throw ProbeError(.notMedia, path: path, message: "FFmpeg could not allocate a frame.")
         }
         var frameHolder: UnsafeMutablePointer<AVFrame>? = frame
-        defer { av_frame_free(&frameHolder) }
-        guard let packet = av_packet_alloc() else {
+        defer { ff.av_frame_free(&frameHolder) }
+        guard let packet = ff.av_packet_alloc() else {
             throw ProbeError(.notMedia, path: path, message: "FFmpeg could not allocate a packet.")
         }
         var packetHolder: UnsafeMutablePointer<AVPacket>? = packet
-        defer { av_packet_free(&packetHolder) }
+        defer { ff.av_packet_free(&packetHolder) }
 
-        avcodec_parameters_to_context(codec, stream.pointee.codecpar)
+        let copied = ff.avcodec_parameters_to_context(codec, stream.pointee.codecpar)
+        if copied < 0 {
+            return DecodeReport(outcome: .notDecodable, framesDecoded: 0, decodedSeconds: nil, declaredSeconds: nil, failedAtSeconds: nil,
+                                message: "The stream's parameters could not be given to the decoder: \(FFmpegRuntime.errorString(copied)).",
+                                ffmpegMessage: session.lastMessage)
+        }
         codec.pointee.pkt_timebase = stream.pointee.time_base
         // Make the decoder report damage instead of concealing it.
         codec.pointee.err_recognition |= vp_error_recognition_explode()
@@ -41,8 +47,8 @@ enum DeepDecoder {
         // attached to the report, and results do not depend on thread timing.
         codec.pointee.thread_count = 1
         var noOptions: OpaquePointer?
-        let openResult = avcodec_open2(codec, decoder, &noOptions)
-        av_dict_free(&noOptions)
+        let openResult = ff.avcodec_open2(codec, decoder, &noOptions)
+        ff.av_dict_free(&noOptions)
         if openResult < 0 {
             return DecodeReport(outcome: .notDecodable, framesDecoded: 0, decodedSeconds: nil, declaredSeconds: nil, failedAtSeconds: nil,
                                 message: "The \(String(cString: decoder.pointee.name)) decoder could not be opened: \(FFmpegRuntime.errorString(openResult)).",
@@ -56,13 +62,13 @@ enum DeepDecoder {
         /// Pulls every ready frame; returns a failure report if the decoder refuses data.
         func drain() -> DecodeReport? {
             while true {
-                let result = avcodec_receive_frame(codec, frame)
+                let result = ff.avcodec_receive_frame(codec, frame)
                 if result == eagain || result == eof { return nil }
                 if result < 0 {
                     return tracker.failure(.decodeFailed, error: result, session: session,
                                            what: "The decoder rejected the data")
                 }
-                defer { av_frame_unref(frame) }
+                defer { ff.av_frame_unref(frame) }
                 if vp_frame_is_corrupt(frame) != 0 {
                     tracker.position(of: frame)
                     return tracker.failure(.decodeFailed, error: nil, session: session, what: "The decoder found corrupt data")
@@ -75,11 +81,11 @@ enum DeepDecoder {
         /// declared duration is the cut, not corruption: the final packet is usually partial.
         func classify(_ failed: DecodeReport) throws(ProbeError) -> DecodeReport {
             // The packet may still hold the failing data: av_read_frame needs it empty.
-            av_packet_unref(packet)
+            ff.av_packet_unref(packet)
             var laterPackets = 0
-            while av_read_frame(context, packet) >= 0 {
+            while ff.av_read_frame(context, packet) >= 0 {
                 if packet.pointee.stream_index == stream.pointee.index { laterPackets += 1 }
-                av_packet_unref(packet)
+                ff.av_packet_unref(packet)
                 if laterPackets > 1 { return failed }
             }
             if session.timedOut || session.isCancelled { throw FFmpegInput.timeout(path: path, session: session) }
@@ -88,19 +94,19 @@ enum DeepDecoder {
         }
 
         reading: while true {
-            let readResult = av_read_frame(context, packet)
+            let readResult = ff.av_read_frame(context, packet)
             if readResult < 0 {
                 if session.timedOut || session.isCancelled { throw FFmpegInput.timeout(path: path, session: session) }
                 if readResult == eof { break reading }
                 // A read error that is not the end of the file: the data stops being readable.
-                _ = avcodec_send_packet(codec, nil)
+                _ = ff.avcodec_send_packet(codec, nil)
                 _ = drain()
                 return tracker.failure(.truncated, error: readResult, session: session, what: "The file's data stops being readable")
             }
-            defer { av_packet_unref(packet) }
+            defer { ff.av_packet_unref(packet) }
             guard packet.pointee.stream_index == stream.pointee.index else { continue }
             tracker.note(packet)
-            let sendResult = avcodec_send_packet(codec, packet)
+            let sendResult = ff.avcodec_send_packet(codec, packet)
             if sendResult < 0, sendResult != eagain {
                 let failed = tracker.failure(.decodeFailed, error: sendResult, session: session, what: "The decoder rejected the data")
                 return try classify(failed)
@@ -108,7 +114,7 @@ enum DeepDecoder {
             if let failed = drain() { return try classify(failed) }
         }
         if session.timedOut || session.isCancelled { throw FFmpegInput.timeout(path: path, session: session) }
-        _ = avcodec_send_packet(codec, nil)
+        _ = ff.avcodec_send_packet(codec, nil)
         if let failed = drain() { return failed }
         return tracker.verdict(session: session)
     }
@@ -131,10 +137,10 @@ private struct Tracker {
         let microseconds = vp_time_base_q()
         timeBase = stream.pointee.time_base
         let streamStart = stream.pointee.start_time
-        startMicros = streamStart != nopts ? av_rescale_q(streamStart, timeBase, microseconds)
+        startMicros = streamStart != nopts ? ff.av_rescale_q(streamStart, timeBase, microseconds)
             : (context.pointee.start_time != nopts ? context.pointee.start_time : 0)
         if stream.pointee.duration != nopts, stream.pointee.duration > 0 {
-            declaredMicros = av_rescale_q(stream.pointee.duration, timeBase, microseconds)
+            declaredMicros = ff.av_rescale_q(stream.pointee.duration, timeBase, microseconds)
         } else if context.pointee.duration != nopts, context.pointee.duration > 0 {
             declaredMicros = context.pointee.duration
         } else {
@@ -146,7 +152,7 @@ private struct Tracker {
     }
 
     private func micros(_ ts: Int64) -> Int64 {
-        av_rescale_q(ts, timeBase, vp_time_base_q()) - startMicros
+        ff.av_rescale_q(ts, timeBase, vp_time_base_q()) - startMicros
     }
 
     mutating func note(_ packet: UnsafeMutablePointer<AVPacket>) {
@@ -164,7 +170,7 @@ private struct Tracker {
         let ts = vp_frame_time(frame)
         guard ts != vp_nopts_value() else { return }
         let length = vp_frame_duration(frame)
-        let end = micros(ts) + (length > 0 ? av_rescale_q(length, timeBase, vp_time_base_q()) : frameMicros)
+        let end = micros(ts) + (length > 0 ? ff.av_rescale_q(length, timeBase, vp_time_base_q()) : frameMicros)
         decodedEndMicros = max(decodedEndMicros ?? end, end)
     }
 

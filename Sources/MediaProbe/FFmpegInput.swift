@@ -1,4 +1,5 @@
 import CFFmpeg
+import CFFmpegLoader
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -27,21 +28,21 @@ enum FFmpegInput {
         let url = "file:" + file.resolvedPath
 
         var ioOptions: OpaquePointer?
-        av_dict_set(&ioOptions, "protocol_whitelist", "file", 0)
+        _ = ff.av_dict_set(&ioOptions, "protocol_whitelist", "file", 0)
         var io: UnsafeMutablePointer<AVIOContext>?
-        let ioResult = avio_open2(&io, url, AVIO_FLAG_READ, &interrupt, &ioOptions)
-        av_dict_free(&ioOptions)
+        let ioResult = ff.avio_open2(&io, url, AVIO_FLAG_READ, &interrupt, &ioOptions)
+        ff.av_dict_free(&ioOptions)
         guard ioResult >= 0, let io else {
             throw failure(ioResult, path: path, session: session, stage: "open")
         }
         defer {
             var closing: UnsafeMutablePointer<AVIOContext>? = io
-            avio_closep(&closing)
+            _ = ff.avio_closep(&closing)
         }
 
         var format: UnsafePointer<AVInputFormat>?
         let maxProbe = UInt32(clamping: max(options.probeSize, 2048))
-        let probeResult = av_probe_input_buffer2(io, &format, url, nil, 0, maxProbe)
+        let probeResult = ff.av_probe_input_buffer2(io, &format, url, nil, 0, maxProbe)
         guard probeResult >= 0, let format else {
             throw failure(probeResult, path: path, session: session, stage: "detect")
         }
@@ -55,27 +56,27 @@ enum FFmpegInput {
             )
         }
 
-        guard let allocated = avformat_alloc_context() else {
+        guard let allocated = ff.avformat_alloc_context() else {
             throw ProbeError(.notMedia, path: path, message: "FFmpeg could not allocate a format context.")
         }
         allocated.pointee.pb = io
         allocated.pointee.interrupt_callback = interrupt
         var formatOptions: OpaquePointer?
-        av_dict_set(&formatOptions, "protocol_whitelist", "file", 0)
-        av_dict_set(&formatOptions, "format_whitelist", AllowedFormats.whitelist, 0)
-        av_dict_set_int(&formatOptions, "probesize", options.probeSize, 0)
-        av_dict_set_int(&formatOptions, "analyzeduration", options.analyzeDuration, 0)
+        _ = ff.av_dict_set(&formatOptions, "protocol_whitelist", "file", 0)
+        _ = ff.av_dict_set(&formatOptions, "format_whitelist", AllowedFormats.whitelist, 0)
+        _ = ff.av_dict_set_int(&formatOptions, "probesize", options.probeSize, 0)
+        _ = ff.av_dict_set_int(&formatOptions, "analyzeduration", options.analyzeDuration, 0)
         var context: UnsafeMutablePointer<AVFormatContext>? = allocated
         // On failure avformat_open_input frees the context and sets it to NULL; the custom I/O
         // context stays ours and is closed by the defer above.
-        let openResult = avformat_open_input(&context, url, format, &formatOptions)
-        av_dict_free(&formatOptions)
+        let openResult = ff.avformat_open_input(&context, url, format, &formatOptions)
+        ff.av_dict_free(&formatOptions)
         guard openResult >= 0, let context else {
             throw failure(openResult, path: path, session: session, stage: "open")
         }
         defer {
             var closing: UnsafeMutablePointer<AVFormatContext>? = context
-            avformat_close_input(&closing)
+            ff.avformat_close_input(&closing)
         }
         return try body(context)
     }
@@ -115,7 +116,7 @@ enum FFmpegInput {
     /// preferring the default disposition.
     static func bestVideoStream(in context: UnsafeMutablePointer<AVFormatContext>) -> UnsafeMutablePointer<AVStream>? {
         let all = streams(of: context)
-        let best = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+        let best = ff.av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
         if best >= 0, Int(best) < all.count, vp_stream_is_attached_picture(all[Int(best)]) == 0 {
             return all[Int(best)]
         }

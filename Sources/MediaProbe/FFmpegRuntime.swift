@@ -1,4 +1,5 @@
 import CFFmpeg
+import CFFmpegLoader
 import Dispatch
 import Logging
 import Synchronization
@@ -10,7 +11,10 @@ import Musl
 import Darwin
 #endif
 
-/// Process-wide FFmpeg set-up, done once: the log goes to a callback that hands each line to
+/// FFmpeg's function table, valid while a probe holds the libraries (inside ``FFmpegRuntime/run(_:_:)``).
+var ff: vp_ff_api { vp_ff().pointee }
+
+/// Process-wide FFmpeg set-up, done at each load of the libraries: the log goes to a callback that hands each line to
 /// the probe running on the calling thread (never to stderr).
 enum FFmpegRuntime {
     /// Thread-local slot holding the `ProbeSession` of the probe running on this thread.
@@ -21,19 +25,25 @@ enum FFmpegRuntime {
         return key
     }()
 
-    private static let installed: Bool = {
-        // Lines above WARNING (info, verbose, debug) are never even formatted.
-        av_log_set_level(AV_LOG_WARNING)
-        av_log_set_callback(logCallback)
-        return true
-    }()
+    /// Loads FFmpeg's libraries if they are not loaded (installing the log callback) and pins
+    /// them until ``release()``.
+    static func acquire(path: String) throws(ProbeError) {
+        var message = [CChar](repeating: 0, count: 512)
+        guard vp_ff_acquire(logCallback, &message, message.count) == 0 else {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw ProbeError(.ffmpegUnavailable, path: path, message: text + ".")
+        }
+    }
 
-    static func install() { _ = installed }
+    static func release() { vp_ff_release() }
+
+    /// How many times the libraries have been loaded in this process.
+    static var loadCount: Int { Int(vp_ff_load_count()) }
 
     /// FFmpeg's message text for an `AVERROR` code.
     static func errorString(_ code: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 256)
-        if av_strerror(code, &buffer, buffer.count) < 0 { return "FFmpeg error \(code)" }
+        if ff.av_strerror(code, &buffer, buffer.count) < 0 { return "FFmpeg error \(code)" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
@@ -44,7 +54,8 @@ enum FFmpegRuntime {
         _ session: ProbeSession,
         _ body: @escaping @Sendable (ProbeSession) throws(ProbeError) -> T
     ) async throws -> T {
-        install()
+        try acquire(path: session.path)
+        defer { release() }
         let result: Result<T, ProbeError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 DispatchQueue.global(qos: .userInitiated).async {

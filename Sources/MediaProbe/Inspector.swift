@@ -1,4 +1,5 @@
 import CFFmpeg
+import CFFmpegLoader
 
 /// Reads the facts of an open container into a ``MediaInfo``. Synchronous; runs on the
 /// probe's worker thread inside ``FFmpegInput/withInput(path:file:options:session:_:)``.
@@ -9,7 +10,7 @@ enum Inspector {
     ) throws(ProbeError) -> MediaInfo {
         // Without find_stream_info MPEG-TS reports 0x0 and no duration, and cover art is
         // misread (FFMPEG.md); a failure here is not fatal unless it was our interrupt.
-        let infoResult = avformat_find_stream_info(context, nil)
+        let infoResult = ff.avformat_find_stream_info(context, nil)
         if infoResult < 0, session.timedOut || session.isCancelled {
             throw FFmpegInput.timeout(path: path, session: session)
         }
@@ -30,7 +31,7 @@ enum Inspector {
         // streams' durations the same way: only a packet scan can do better then.
         if source == nil, let stream = videoStream,
            stream.pointee.duration != nopts, stream.pointee.duration > 0 {
-            duration = av_rescale_q(stream.pointee.duration, stream.pointee.time_base, vp_time_base_q())
+            duration = ff.av_rescale_q(stream.pointee.duration, stream.pointee.time_base, vp_time_base_q())
             source = .stream
         }
         if source == nil || source == .bitrate, options.scanPacketsForDuration {
@@ -58,14 +59,14 @@ enum Inspector {
     private static func videoInfo(_ stream: UnsafeMutablePointer<AVStream>, context: UnsafeMutablePointer<AVFormatContext>) -> VideoStreamInfo {
         let par = stream.pointee.codecpar.pointee
         let codecID = par.codec_id
-        let decodable = codecID != AV_CODEC_ID_NONE && avcodec_find_decoder(codecID) != nil
-        let sar = av_guess_sample_aspect_ratio(context, stream, nil)
-        let pixelFormat: String? = par.format >= 0 ? av_get_pix_fmt_name(AVPixelFormat(rawValue: par.format)).map { String(cString: $0) } : nil
+        let decodable = codecID != AV_CODEC_ID_NONE && ff.avcodec_find_decoder(codecID) != nil
+        let sar = ff.av_guess_sample_aspect_ratio(context, stream, nil)
+        let pixelFormat: String? = par.format >= 0 ? ff.av_get_pix_fmt_name(AVPixelFormat(rawValue: par.format)).map { String(cString: $0) } : nil
         let transfer: String? = par.color_trc == AVCOL_TRC_UNSPECIFIED || par.color_trc == AVCOL_TRC_RESERVED0
-            ? nil : av_color_transfer_name(par.color_trc).map { String(cString: $0) }
+            ? nil : ff.av_color_transfer_name(par.color_trc).map { String(cString: $0) }
         return VideoStreamInfo(
             index: Int(stream.pointee.index),
-            codec: String(cString: avcodec_get_name(codecID)),
+            codec: ff.avcodec_get_name(codecID).map { String(cString: $0) } ?? "none",
             decodable: decodable,
             width: Int(par.width),
             height: Int(par.height),
@@ -85,7 +86,7 @@ enum Inspector {
     /// (degenerate matrix) treated as none, snapped to the nearest multiple of 90.
     static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
         guard let matrix = vp_stream_display_matrix(stream) else { return 0 }
-        let counterClockwise = av_display_rotation_get(matrix)
+        let counterClockwise = ff.av_display_rotation_get(matrix)
         return snapRotation(clockwise: -counterClockwise)
     }
 
@@ -116,10 +117,10 @@ enum Inspector {
     private static func scanDuration(
         _ context: UnsafeMutablePointer<AVFormatContext>, path: String, session: ProbeSession
     ) throws(ProbeError) -> Int64? {
-        guard let packet = av_packet_alloc() else { return nil }
+        guard let packet = ff.av_packet_alloc() else { return nil }
         defer {
             var freeing: UnsafeMutablePointer<AVPacket>? = packet
-            av_packet_free(&freeing)
+            ff.av_packet_free(&freeing)
         }
         let streams = FFmpegInput.streams(of: context)
         let nopts = vp_nopts_value()
@@ -127,12 +128,12 @@ enum Inspector {
         var first = Int64.max
         var last = Int64.min
         while true {
-            let result = av_read_frame(context, packet)
+            let result = ff.av_read_frame(context, packet)
             if result < 0 {
                 if session.timedOut || session.isCancelled { throw FFmpegInput.timeout(path: path, session: session) }
                 break
             }
-            defer { av_packet_unref(packet) }
+            defer { ff.av_packet_unref(packet) }
             let index = Int(packet.pointee.stream_index)
             guard index < streams.count else { continue }
             let stream = streams[index]
@@ -141,10 +142,10 @@ enum Inspector {
             var length = packet.pointee.duration
             if length <= 0, stream.pointee.avg_frame_rate.num > 0 {
                 // Matroska SimpleBlocks carry no duration: assume one frame.
-                length = av_rescale_q(1, AVRational(num: stream.pointee.avg_frame_rate.den, den: stream.pointee.avg_frame_rate.num), stream.pointee.time_base)
+                length = ff.av_rescale_q(1, AVRational(num: stream.pointee.avg_frame_rate.den, den: stream.pointee.avg_frame_rate.num), stream.pointee.time_base)
             }
-            let start = av_rescale_q(pts, stream.pointee.time_base, microseconds)
-            let end = av_rescale_q(pts + max(length, 0), stream.pointee.time_base, microseconds)
+            let start = ff.av_rescale_q(pts, stream.pointee.time_base, microseconds)
+            let end = ff.av_rescale_q(pts + max(length, 0), stream.pointee.time_base, microseconds)
             first = min(first, start)
             last = max(last, end)
         }

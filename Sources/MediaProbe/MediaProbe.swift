@@ -1,4 +1,5 @@
 import CFFmpeg
+import CFFmpegLoader
 public import struct Foundation.URL
 
 /// Probes local media files in-process with FFmpeg's libraries.
@@ -17,7 +18,7 @@ public enum MediaProbe {
     /// Probes the file at `path` and returns what it contains.
     ///
     /// - Throws: ``ProbeError`` with a stable code (`file_not_found`, `not_a_regular_file`,
-    ///   `unreadable`, `empty_file`, `not_media`, `format_refused`, `probe_timeout`), or
+    ///   `unreadable`, `empty_file`, `not_media`, `format_refused`, `probe_timeout`, `ffmpeg_unavailable`), or
     ///   `CancellationError` when the calling task is cancelled.
     public static func probe(path: String, options: ProbeOptions = ProbeOptions()) async throws -> MediaInfo {
         let file = try FileGate.check(path)
@@ -55,9 +56,39 @@ public enum MediaProbe {
     }
 
     /// The FFmpeg library versions this build runs with, e.g. `libavformat 59.27.100`.
-    public static var ffmpegVersions: String {
+    ///
+    /// - Throws: ``ProbeError`` with code `ffmpeg_unavailable` when the libraries cannot be loaded.
+    public static func ffmpegVersions() throws(ProbeError) -> String {
+        try FFmpegRuntime.acquire(path: "")
+        defer { FFmpegRuntime.release() }
         func text(_ name: String, _ v: UInt32) -> String { "\(name) \(v >> 16).\((v >> 8) & 0xFF).\(v & 0xFF)" }
-        return [text("libavformat", avformat_version()), text("libavcodec", avcodec_version()), text("libavutil", avutil_version())]
+        return [text("libavformat", ff.avformat_version()), text("libavcodec", ff.avcodec_version()), text("libavutil", ff.avutil_version())]
             .joined(separator: ", ")
     }
+
+    /// Loads FFmpeg's libraries now rather than at the first probe, so that a missing or mismatched
+    /// FFmpeg is reported before any work starts. They stay loaded until ``unloadLibraries()``.
+    ///
+    /// - Throws: ``ProbeError`` with code `ffmpeg_unavailable`, saying which library or function is
+    ///   missing or which version was found.
+    public static func loadLibraries() throws(ProbeError) {
+        try FFmpegRuntime.acquire(path: "")
+        FFmpegRuntime.release()
+    }
+
+    /// Whether FFmpeg's libraries are loaded in this process right now.
+    ///
+    /// They are loaded by the first probe (on Linux with `dlopen`; a process that never probes
+    /// never maps them) and stay loaded until ``unloadLibraries()``.
+    public static var librariesLoaded: Bool { vp_ff_is_loaded() != 0 }
+
+    /// Unloads FFmpeg's libraries if no probe or decode check is running, giving back the memory
+    /// their code and their hundred-odd dependencies occupy (about 25 MB resident on Debian 12);
+    /// the next probe loads them again (tens of milliseconds). For a process that probes once and
+    /// then does other, long or memory-hungry work, such as `tl submit` before it uploads.
+    ///
+    /// - Returns: `true` when the libraries were unloaded; `false` when they were not loaded,
+    ///   are in use, or cannot be unloaded on this platform (macOS links them).
+    @discardableResult
+    public static func unloadLibraries() -> Bool { vp_ff_unload_if_idle() != 0 }
 }

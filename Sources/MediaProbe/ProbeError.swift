@@ -21,6 +21,9 @@ public struct ProbeError: Error, Sendable, Hashable, CustomStringConvertible {
         case formatRefused = "format_refused"
         /// Probing did not finish within the time budget.
         case probeTimeout = "probe_timeout"
+        /// FFmpeg's libraries could not be loaded: missing, or a version other than the one this
+        /// build was compiled against. Not about the file; no file can be probed.
+        case ffmpegUnavailable = "ffmpeg_unavailable"
     }
 
     /// The stable reason.

@@ -83,13 +83,14 @@ public enum Preflight {
 
     /// Probes `path`, checks it and, when `deep` is set and the quick check found a decodable
     /// video stream, decodes it to the end. Never throws for a bad file: a file that cannot be
-    /// probed gets a failing report. Throws only `CancellationError`.
+    /// probed gets a failing report. Throws only `CancellationError`, and ``ProbeError`` with code
+    /// `ffmpeg_unavailable` when FFmpeg's libraries cannot be loaded (no file can be checked then).
     public static func evaluate(path: String, policy: Policy = .platformDefault, options: ProbeOptions = ProbeOptions(),
                                 deep: Bool = false, decodeOptions: ProbeOptions? = nil) async throws -> Report {
         let info: MediaInfo
         do {
             info = try await MediaProbe.probe(path: path, options: options)
-        } catch let error as ProbeError {
+        } catch let error as ProbeError where error.code != .ffmpegUnavailable {
             return report(for: error)
         }
         var report = check(info, policy: policy)
@@ -97,7 +98,7 @@ public enum Preflight {
         do {
             let decoded = try await MediaProbe.decodeCheck(path: path, options: decodeOptions ?? options)
             report = merge(decoded, into: report)
-        } catch let error as ProbeError {
+        } catch let error as ProbeError where error.code != .ffmpegUnavailable {
             report.violations.append(Violation(code: error.code.rawValue, message: "Deep check: " + error.message))
             report.source = nil
         }

@@ -249,7 +249,7 @@ func probeVersusFFprobe(corpus: String, ffprobe: String) async {
 
     print("== In-process MediaProbe.probe vs. one ffprobe process per file ==")
     print("corpus: \(files.count) files in \(corpus)")
-    print("in-process: \(MediaProbe.ffmpegVersions)")
+    print("in-process: \((try? MediaProbe.ffmpegVersions()) ?? "FFmpeg unavailable")")
     print("per file:   \(ffprobe) -v error -show_format -show_streams -of json FILE  (stdout, stderr → /dev/null)")
 
     // Warm-up, not counted: the first probe in a process pays for FFmpeg's one-time set-up
@@ -434,7 +434,9 @@ func timeCommand(_ command: [String], runs: Int) {
 
 /// Probes and deep-checks every file twice over, two at a time: the workload `make leakcheck`
 /// runs under AddressSanitizer, touching every FFmpeg path (errors included) without the HTTP stack.
-func exercise(_ paths: [String]) async {
+/// Quick and deep checks of every path, two at a time. With `unload`, FFmpeg's libraries are unloaded after
+/// each pass, so the next runs on a fresh load.
+func exercise(_ paths: [String], unload: Bool) async {
     var checked = 0
     for deep in [false, true] {
         await withTaskGroup(of: Void.self) { group in
@@ -444,8 +446,9 @@ func exercise(_ paths: [String]) async {
             }
         }
         checked += paths.count
+        if unload, !MediaProbe.unloadLibraries() { fail("exercise: FFmpeg's libraries could not be unloaded when idle") }
     }
-    print("checked \(checked) files (quick and deep)")
+    print("checked \(checked) files (quick and deep)\(unload ? ", unloading FFmpeg after each pass" : "")")
 }
 
 // MARK: - Entry point
@@ -454,7 +457,7 @@ let arguments = CommandLine.arguments
 let usage = """
     usage: ProbeBench probe-vs-ffprobe --corpus DIR [--ffprobe PATH]
            ProbeBench batch --tl PATH --jobs N [--runs R] --dir DIR [--dir DIR ...]
-           ProbeBench exercise FILE...
+           ProbeBench exercise [--unload] FILE...
            ProbeBench time --runs N -- COMMAND [ARG...]
     """
 guard arguments.count >= 2 else { fail(usage) }
@@ -476,7 +479,8 @@ case "time":
     else { fail(usage) }
     timeCommand(Array(arguments[(separator + 1)...]), runs: runs)
 case "exercise":
-    await exercise(Array(arguments.dropFirst(2)))
+    let rest = Array(arguments.dropFirst(2))
+    await exercise(rest.filter { $0 != "--unload" }, unload: rest.contains("--unload"))
 default:
     fail(usage)
 }

@@ -28,6 +28,8 @@ public struct SubmissionError: Error, Sendable, CustomStringConvertible {
         public static let assetTimedOut = Code(rawValue: "asset_timed_out")
         /// The multipart upload could not finish (a chunk kept failing, the session ended, the server's plan is inconsistent).
         public static let uploadFailed = Code(rawValue: "upload_failed")
+        /// FFmpeg's libraries could not be loaded, so the file could not be checked; nothing was sent.
+        public static let probeUnavailable = Code(rawValue: "probe_unavailable")
         /// The resume state file could not be written or read.
         public static let stateUnusable = Code(rawValue: "state_unusable")
     }

@@ -49,6 +49,11 @@ public struct SubmitOptions: Sendable {
     public var multipart: MultipartUploadOptions = MultipartUploadOptions()
     /// Where progress events go, if anywhere.
     public var progress: SubmissionProgress?
+    /// Unload FFmpeg's libraries once the file is checked, before anything is sent, when no other probe
+    /// in the process is running (``MediaProbe/unloadLibraries()``). Worth it in a process that submits
+    /// and then ends, like `tl submit`: the upload then runs without FFmpeg's ~25 MB of mapped code.
+    /// Off by default: a long-lived process that probes again would load them again.
+    public var unloadProbeLibraries: Bool = false
 
     /// The defaults: auto source, no force, no wait.
     public init() {}
@@ -82,13 +87,31 @@ public struct Submitter: Sendable {
     /// Submits a file, a URL or an existing asset.
     ///
     /// - Throws: ``SubmissionError`` (`preflight_failed` with the report and `validation_failed` with the
-    ///   issues, both before anything is sent; `source_not_possible`, `file_unreadable`, `asset_failed`,
-    ///   `asset_timed_out`, `upload_failed`, `state_unusable`) or `APIError`.
+    ///   issues, both before anything is sent; `probe_unavailable`, `source_not_possible`, `file_unreadable`,
+    ///   `asset_failed`, `asset_timed_out`, `upload_failed`, `state_unusable`) or `APIError`.
     public func submit(_ source: SubmissionSource, request: SubmissionRequest, options: SubmitOptions = SubmitOptions()) async throws -> SubmissionResult {
+        options.progress?.emit(.phase(.preflight))
+        let plan: SubmissionPlan
+        do {
+            plan = try await Self.plan(source, request: request, options: options, requestPolicy: client.configuration.requestPolicy)
+        } catch {
+            options.progress?.finish()
+            throw error
+        }
+        if options.unloadProbeLibraries { MediaProbe.unloadLibraries() }
+        return try await submit(plan, options: options)
+    }
+
+    /// Carries out a plan made by ``plan(_:request:options:requestPolicy:)``: uploads if needed, creates the
+    /// tasks and, with ``SubmitOptions/wait``, waits for them. Lets a caller check the file (and, say, unload
+    /// FFmpeg with ``MediaProbe/unloadLibraries()``) before it builds the client that sends it.
+    ///
+    /// - Throws: ``SubmissionError`` (`source_not_possible`, `file_unreadable`, `asset_failed`,
+    ///   `asset_timed_out`, `upload_failed`, `state_unusable`) or `APIError`.
+    public func submit(_ plan: SubmissionPlan, options: SubmitOptions = SubmitOptions()) async throws -> SubmissionResult {
         defer { options.progress?.finish() }
         let progress = options.progress
-        progress?.emit(.phase(.preflight))
-        let plan = try await Self.plan(source, request: request, options: options, requestPolicy: client.configuration.requestPolicy)
+        let source = plan.source
 
         var assetID: String?
         var asset: Asset?
@@ -143,11 +166,21 @@ public struct Submitter: Sendable {
         return SubmissionResult(plan: plan, assetID: assetID, asset: asset, multipart: multipart, tasks: tasks)
     }
 
+    /// Preflight of a local file; a missing FFmpeg becomes ``SubmissionError/Code/probeUnavailable``.
+    private static func evaluate(_ path: String, options: SubmitOptions) async throws -> Report {
+        do {
+            return try await Preflight.evaluate(path: path, policy: options.policy, options: options.probeOptions)
+        } catch let error as ProbeError {
+            throw SubmissionError(.probeUnavailable, "\(path) could not be checked: \(error.message) Nothing was sent.",
+                                  path: path, underlying: error)
+        }
+    }
+
     /// Decides everything a submission would do without sending anything: probes and checks a file, validates
     /// the settings, and chooses the source (what `tl submit --dry-run` prints).
     ///
     /// - Throws: ``SubmissionError`` (`preflight_failed`, `validation_failed`, `source_not_possible`,
-    ///   `file_unreadable`).
+    ///   `file_unreadable`, `probe_unavailable`).
     public static func plan(
         _ source: SubmissionSource, request: SubmissionRequest, options: SubmitOptions = SubmitOptions(),
         requestPolicy: RequestPolicy = RequestPolicy()
@@ -187,7 +220,7 @@ public struct Submitter: Sendable {
             }
             if case .url = source, let copy = options.localCopy {
                 // Asked to check: probe the local copy, never the URL.
-                let checked = try await Preflight.evaluate(path: copy, policy: options.policy, options: options.probeOptions)
+                let checked = try await evaluate(copy, options: options)
                 if !checked.ok && !options.force {
                     let codes = checked.violations.map(\.code).joined(separator: ", ")
                     throw SubmissionError(.preflightFailed, "the local copy \(copy) fails preflight (\(codes)); nothing was sent", path: copy, report: checked)
@@ -200,7 +233,7 @@ public struct Submitter: Sendable {
                                   preflightOverridden: report.map { !$0.ok } ?? false, fileSize: nil,
                                   requests: requests, validationWarnings: warnings)
         case .file(let path):
-            let report = try await Preflight.evaluate(path: path, policy: options.policy, options: options.probeOptions)
+            let report = try await evaluate(path, options: options)
             if !report.ok && !options.force {
                 let codes = report.violations.map(\.code).joined(separator: ", ")
                 throw SubmissionError(.preflightFailed, "\(path) fails preflight (\(codes)); nothing was sent", path: path, report: report)

@@ -87,6 +87,8 @@ struct PreflightCommand: AsyncParsableCommand {
         let renderer = ReportRenderer(format: format, strict: strict, style: Style(enabled: format == .text && Terminal.colorsAllowed))
         let sink = OutputSink()
 
+        // A missing FFmpeg is the tool failing (exit 2), said before any output starts.
+        if !files.isEmpty { try MediaProbe.loadLibraries() }
         try await sink.out(renderer.header())
         // Memory stays flat however many files there are: finished reports are written and
         // dropped, keeping only a tally and the few that finished before an earlier file.

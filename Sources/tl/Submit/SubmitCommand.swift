@@ -139,13 +139,22 @@ struct SubmitCommand: AsyncParsableCommand {
             return
         }
 
+        // Check the file first, then drop FFmpeg (one submission, then the process ends) and only then
+        // build the HTTP client: the upload runs without FFmpeg's libraries mapped.
+        let plan: SubmissionPlan
+        do {
+            plan = try await Submitter.plan(subject, request: request, options: options, requestPolicy: requestPolicy)
+        } catch let error as SubmissionError {
+            throw SubmitOutput.fail(error, format: api.format)
+        }
+        MediaProbe.unloadLibraries()
         try await api.withClient(requestPolicy: requestPolicy) { client in
             let progress = SubmissionProgress()
             options.progress = progress
             let bar = CLI.stderrIsTerminal ? Task { await ProgressBar.draw(progress.events) } : nil
             let result: SubmissionResult
             do {
-                result = try await Submitter(client: client).submit(subject, request: request, options: options)
+                result = try await Submitter(client: client).submit(plan, options: options)
                 await bar?.value
             } catch let error as SubmissionError {
                 await bar?.value
