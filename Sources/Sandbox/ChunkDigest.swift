@@ -1,3 +1,5 @@
+import struct Foundation.Data
+
 /// The sandbox storage's `ETag`: an FNV-1a-style 64-bit hash of a chunk's bytes taken eight bytes (one
 /// little-endian word) at a time, then byte by byte for the tail, as 16 lowercase hex digits.
 ///
@@ -39,5 +41,19 @@ struct ChunkDigest {
         for byte in pending { hash = (hash ^ UInt64(byte)) &* Self.prime }
         let digits = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+/// What the sandbox keeps of a create body to tell a retry (same bytes) from a reused Idempotency-Key
+/// (different bytes): the length and the 64-bit digest.
+struct BodyFingerprint: Hashable, Sendable {
+    var count: Int
+    var digest: String
+
+    init(_ body: Data) {
+        var hasher = ChunkDigest()
+        body.withUnsafeBytes { hasher.update($0) }
+        count = body.count
+        digest = hasher.hex
     }
 }

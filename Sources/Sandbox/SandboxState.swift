@@ -20,7 +20,9 @@ public final class SandboxState: Sendable {
     struct Storage {
         var tasks: [String: TaskRecord] = [:]
         var nextSequence = 0
-        var idempotency: [String: (taskID: String, body: Data)] = [:]
+        /// Per scoped Idempotency-Key: the task it created and a fingerprint of the body (its length and
+        /// ``ChunkDigest``), not the body itself, which may be a 30 MB base64 video.
+        var idempotency: [String: (taskID: String, body: BodyFingerprint)] = [:]
         var windows: [String: (start: Duration, count: Int)] = [:]
         var random: SplitMix64
         var faults: FaultInjection
