@@ -346,34 +346,36 @@ extension SandboxResponder {
         case .failure(let rejection):
             return error(rejection.status, rejection.code, rejection.message)
         case .success(let applied):
-            if let assembly = applied.assembly { await assemble(assembly.files, uploadID: uploadID, assetID: assembly.assetID) }
+            // As on the platform, the answer does not wait for the chunks to be joined: the asset stays
+            // `processing` until they are (and its processing delay has passed).
+            if let assembly = applied.assembly {
+                Task { await assemble(assembly.files, uploadID: uploadID, assetID: assembly.assetID) }
+            }
             return json(200, applied.result)
         }
     }
 
-    /// Concatenates the chunks into the asset's file, deletes them, and starts the asset's processing.
+    /// Concatenates the chunks into the asset's file (kernel-side, see ``FileAppend``), deletes them, judges the
+    /// bytes with the inspector, and starts the asset's processing delay.
     private func assemble(_ files: [URL], uploadID: String, assetID: String) async {
         var failure: String?
         var target: URL?
         do {
             let file = try state.newStorageFile("asset-\(UUID().uuidString).video")
             target = file
-            guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown)
-            }
-            let output = try FileHandle(forWritingTo: file)
-            defer { try? output.close() }
-            for chunk in files {
-                let input = try FileHandle(forReadingFrom: chunk)
-                defer { try? input.close() }
-                while let data = try input.read(upToCount: 1 << 20), !data.isEmpty {
-                    try output.write(contentsOf: data)
-                }
-            }
+            let output = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard output >= 0 else { throw FileAppend.Failure(description: "cannot create \(file.path): \(String(cString: strerror(errno)))") }
+            defer { close(output) }
+            for chunk in files { try FileAppend.append(chunk.path, to: output) }
         } catch {
-            failure = "The sandbox could not assemble the upload: \(error.localizedDescription)"
+            failure = "The sandbox could not assemble the upload: \(error)"
         }
         for chunk in files { try? FileManager.default.removeItem(at: chunk) }
+        // Judged here, in the background, as the platform's processing would: a later GET answers at once.
+        var verdict: AssetStore.AssetRecord.Verdict = .unjudged
+        if failure == nil, let target {
+            verdict = await (configuration.inspector ?? SandboxConfiguration.defaultInspector)(target).map { .rejected($0) } ?? .accepted
+        }
         let now = configuration.clock.now()
         let processing = configuration.uploads.assetProcessing
         state.storage.withLock { storage in
@@ -383,6 +385,7 @@ extension SandboxResponder {
                 storage.assets.assets[assetID]?.readyAt = now
             } else {
                 storage.assets.assets[assetID]?.file = target
+                storage.assets.assets[assetID]?.verdict = verdict
                 storage.assets.assets[assetID]?.readyAt = now + processing
             }
         }
