@@ -1,5 +1,6 @@
-import AnalyzeAPI
+@testable import AnalyzeAPI
 import Foundation
+import NIOCore
 import Testing
 
 /// `FileRange` reads with `pread(2)`: every range, at every read size, must give exactly its bytes,
@@ -46,5 +47,35 @@ import Testing
         await #expect(throws: FileReadError.self) {
             for try await _ in FileRange(path: url.path + ".missing", length: 10) {}
         }
+    }
+
+    /// The AsyncHTTPClient transport reads a ``RequestBody/file(_:)`` straight into ByteBuffers: the same bytes.
+    @Test("the transport's ByteBuffer reader gives exactly the range's bytes, twice", arguments: [
+        (0, 100_003, 1 << 20), (0, 100_003, 1), (1, 99_999, 7), (4096, 5000, 4096), (99_000, 1003, 300), (50_000, 0, 64),
+    ])
+    func byteBufferReader(_ offset: Int, _ length: Int, _ readSize: Int) async throws {
+        let (url, data) = try Self.makeFile(size: 100_003)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let buffers = FileRangeBuffers(range: FileRange(path: url.path, offset: Int64(offset), length: Int64(length), readSize: readSize))
+        for _ in 0..<2 {
+            var collected = Data()
+            for try await buffer in buffers {
+                #expect(buffer.readableBytes <= readSize && buffer.readableBytes > 0)
+                collected.append(contentsOf: buffer.readableBytesView)
+            }
+            #expect(collected == data.subdata(in: offset..<offset + length))
+        }
+        await #expect(throws: FileReadError.self) {
+            for try await _ in FileRangeBuffers(range: FileRange(path: url.path, offset: 100_000, length: 10)) {}
+        }
+    }
+
+    @Test("size(of:) is the file's size, and a clear error for a missing file")
+    func sizeOf() throws {
+        let (url, _) = try Self.makeFile(size: 12_345)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(try FileRange.size(of: url.path) == 12_345)
+        #expect(try FileRange.wholeFile(url.path).length == 12_345)
+        #expect(throws: FileReadError.self) { try FileRange.size(of: url.path + ".missing") }
     }
 }

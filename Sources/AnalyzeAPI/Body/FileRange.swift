@@ -33,21 +33,25 @@ public struct FileRange: AsyncSequence, Sendable, Hashable {
     ///
     /// - Throws: ``FileReadError`` when it cannot be examined.
     public static func wholeFile(_ path: String, readSize: Int = 1 << 20) throws -> FileRange {
-        let size: Int64
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        } catch {
-            throw FileReadError(path: path, message: "cannot examine \(path): \(error.localizedDescription)", underlying: error)
-        }
-        return FileRange(path: path, length: size, readSize: readSize)
+        FileRange(path: path, length: try size(of: path), readSize: readSize)
     }
 
-    /// This range as a stream ``RequestBody``.
-    public var body: RequestBody {
-        let range = self
-        return .stream(length: length, make: { ByteChunks(range) })
+    /// The size of the file at `path`, from `stat(2)` (FileManager's attributes also look up the owner's
+    /// user and group names, reading /etc/passwd and /etc/group each time).
+    ///
+    /// - Throws: ``FileReadError`` when it cannot be examined.
+    public static func size(of path: String) throws -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            throw FileReadError(path: path, message: "cannot examine \(path): \(String(cString: strerror(code)))",
+                                underlying: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
+        }
+        return Int64(info.st_size)
     }
+
+    /// This range as a ``RequestBody`` (``RequestBody/file(_:)``).
+    public var body: RequestBody { .file(self) }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(range: self) }
 

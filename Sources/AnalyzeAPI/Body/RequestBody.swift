@@ -10,12 +10,16 @@ public enum RequestBody: Sendable {
     case data(Data)
     /// Exactly `length` bytes, produced in chunks by a new sequence from `make` for each attempt.
     case stream(length: Int64, make: @Sendable () -> ByteChunks)
+    /// The bytes of a file range, read afresh for each attempt. A transport may read them straight into its own
+    /// buffers (AsyncHTTPClient's `ByteBuffer`s) instead of through ``ByteChunks``' `Data`.
+    case file(FileRange)
 
     /// The number of bytes the body sends.
     public var length: Int64 {
         switch self {
         case .data(let data): Int64(data.count)
         case .stream(let length, _): length
+        case .file(let range): range.length
         }
     }
 
@@ -35,6 +39,8 @@ public enum RequestBody: Sendable {
             })
         case .stream(let length, let make):
             return .stream(length: length, make: { ByteChunks(ObservedChunks(base: make(), total: length, report: report)) })
+        case .file(let range):
+            return .stream(length: range.length, make: { ByteChunks(ObservedChunks(base: ByteChunks(range), total: range.length, report: report)) })
         }
     }
 
@@ -46,6 +52,8 @@ public enum RequestBody: Sendable {
         switch self {
         case .data(let data):
             return data
+        case .file(let range):
+            return try await RequestBody.stream(length: range.length, make: { ByteChunks(range) }).collect()
         case .stream(let length, let make):
             var out = Data()
             out.reserveCapacity(Int(min(length, 64 << 20)))

@@ -133,7 +133,7 @@ extension AnalyzeClient {
         else {
             throw APIError(code: .invalidConfiguration, operation: .putChunk, detail: "the presigned URL is not an http(s) URL")
         }
-        let available = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value
+        let available = try? FileRange.size(of: file.path)
         guard let available, file.offset >= 0, file.length >= 0, file.offset + file.length <= available else {
             throw APIError(code: .fileUnreadable, operation: .putChunk,
                            detail: "\(file.path) has no bytes \(file.offset)..<\(file.offset + file.length) to send")

@@ -54,6 +54,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             // A fresh sequence per send: AsyncHTTPClient never replays a stream, and the client retries
             // by calling `send` again.
             outgoing.body = .stream(ByteBufferChunks(base: make()), length: .known(length))
+        case .file(let range):
+            // Read straight into ByteBuffers: no zero-filled Data and no second copy of every byte.
+            outgoing.body = .stream(FileRangeBuffers(range: range), length: .known(range.length))
         case nil:
             break
         }
@@ -90,6 +93,57 @@ private struct ByteBufferChunks: AsyncSequence, Sendable {
         mutating func next() async throws -> ByteBuffer? {
             guard let chunk = try await base.next() else { return nil }
             return ByteBuffer(bytes: chunk)
+        }
+    }
+}
+
+/// A file range read with `pread(2)` directly into `ByteBuffer`s, `range.readSize` bytes at a time; a fresh
+/// descriptor per iteration, so every attempt re-reads the file.
+///
+/// A new buffer per read: AsyncHTTPClient hands each chunk to the channel without waiting for the write, so
+/// on loopback most of a 5 MiB chunk is in flight at once and a buffer cannot be reused (a ring of eight
+/// got one reuse in four).
+struct FileRangeBuffers: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let range: FileRange
+    var allocator = ByteBufferAllocator()
+
+    func makeAsyncIterator() -> Iterator { Iterator(range: range, allocator: allocator) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let range: FileRange
+        let allocator: ByteBufferAllocator
+        var descriptor: OpenFile?
+        var position: Int64
+        var remaining: Int64
+
+        init(range: FileRange, allocator: ByteBufferAllocator) {
+            self.range = range
+            self.allocator = allocator
+            position = range.offset
+            remaining = range.length
+        }
+
+        /// - Throws: ``FileReadError`` when the file cannot be opened or read, or ends before the range does.
+        mutating func next() async throws -> ByteBuffer? {
+            guard remaining > 0 else {
+                descriptor = nil
+                return nil
+            }
+            try Task.checkCancellation()
+            if descriptor == nil { descriptor = try OpenFile(path: range.path) }
+            let wanted = Int(Swift.min(Int64(range.readSize), remaining))
+            var buffer = allocator.buffer(capacity: wanted)
+            let file = descriptor!, path = range.path, offset = position
+            let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { bytes in
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes.prefix(wanted)), at: offset, path: path)
+            }
+            guard got > 0 else {
+                throw FileReadError(path: range.path, message: "\(range.path) ended \(remaining) bytes early; it changed while being read")
+            }
+            position += Int64(got)
+            remaining -= Int64(got)
+            return buffer
         }
     }
 }
