@@ -249,6 +249,10 @@ actor UploadCoordinator {
     private let store: UploadStateStore?
     private var urls: [Int: PresignedURL] = [:]
     private var fetching: [Int: Task<Void, any Error>] = [:]
+    /// State changes recorded, and the latest of them known to be saved (see ``finished(_:)``).
+    private var recorded = 0
+    private var persisted = 0
+    private var saving: Task<Int, any Error>?
     private let refreshMargin: Duration
     private let onProgress: (@Sendable (UploadProgress) -> Void)?
 
@@ -319,10 +323,40 @@ actor UploadCoordinator {
         if let headers = batch.uploadHeaders { state.uploadHeaders = headers }
     }
 
-    /// Records a stored chunk and saves the state at once.
-    func finished(_ chunk: CompletedChunk) throws {
+    /// Records a stored chunk and returns once a saved state includes it.
+    ///
+    /// Saves are group commits: one runs at a time, off the actor (a save includes an `fsync`, which takes
+    /// milliseconds on a busy or slow disk), and chunks that finish meanwhile are recorded and saved together
+    /// by the next one. So chunks never wait in line for each other's saves, and a chunk is still only
+    /// counted as done (for resume) once it is on disk.
+    func finished(_ chunk: CompletedChunk) async throws {
         state.record(.init(chunkIndex: chunk.chunkIndex, etag: chunk.proof, size: chunk.chunkSize))
-        try store?.save(state)
+        recorded += 1
         announce()
+        guard let store else { return }
+        let mine = recorded
+        while persisted < mine {
+            if let running = saving {
+                let saved = try await running.value
+                persisted = max(persisted, saved)
+                if saving == running { saving = nil }
+                continue
+            }
+            let generation = recorded, snapshot = state
+            let save = Task.detached { () throws -> Int in
+                try store.save(snapshot)
+                return generation
+            }
+            saving = save
+            let saved: Int
+            do {
+                saved = try await save.value
+            } catch {
+                if saving == save { saving = nil }
+                throw error
+            }
+            persisted = max(persisted, saved)
+            if saving == save { saving = nil }
+        }
     }
 }
