@@ -67,6 +67,7 @@ struct AssetsCommand: AsyncParsableCommand {
             }
             var wait = WaitOptions(minimumInterval: .seconds(1), maximumInterval: .seconds(10))
             wait.timeout = .seconds(double: timeout)
+            MemoryTuning.forUploads()
             try await api.withClient { client in
                 do {
                     var multipart: MultipartUploadResult?

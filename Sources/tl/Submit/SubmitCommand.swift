@@ -148,6 +148,7 @@ struct SubmitCommand: AsyncParsableCommand {
             throw SubmitOutput.fail(error, format: api.format)
         }
         MediaProbe.unloadLibraries()
+        if [.direct, .multipart].contains(plan.decision.kind) { MemoryTuning.forUploads() }
         try await api.withClient(requestPolicy: requestPolicy) { client in
             let progress = SubmissionProgress()
             options.progress = progress
