@@ -413,12 +413,13 @@ func batch(tl: String, directories: [String], jobs: Int, runs: Int) {
 
 // MARK: - Timing any command
 
-/// Runs a command `runs` times (after one uncounted warm-up) and prints the median wall time and
-/// the largest peak RSS of the child, as `SECONDS` and `RSS_MB` lines for scripts.
-func timeCommand(_ command: [String], runs: Int) {
-    _ = spawnAndWait(command)
+/// Runs a command `runs` times (after `warmups` uncounted runs, default one) and prints the median wall
+/// time and the largest peak RSS of the child, as `SECONDS` and `RSS_MB` lines for scripts. The child's
+/// stdout goes to `stdoutPath` (default /dev/null; the last run's is kept).
+func timeCommand(_ command: [String], runs: Int, warmups: Int, stdoutPath: String) {
+    for _ in 0..<warmups { _ = spawnAndWait(command, stdoutPath: stdoutPath) }
     var results: [ChildResult] = []
-    for _ in 0..<runs { results.append(spawnAndWait(command)) }
+    for _ in 0..<runs { results.append(spawnAndWait(command, stdoutPath: stdoutPath)) }
     guard results.allSatisfy({ $0.exitCode == 0 }) else {
         fail("\(command.joined(separator: " ")) exited \(results.map { $0.exitCode.map(String.init) ?? "by signal" })")
     }
@@ -458,7 +459,7 @@ let usage = """
     usage: ProbeBench probe-vs-ffprobe --corpus DIR [--ffprobe PATH]
            ProbeBench batch --tl PATH --jobs N [--runs R] --dir DIR [--dir DIR ...]
            ProbeBench exercise [--unload] FILE...
-           ProbeBench time --runs N -- COMMAND [ARG...]
+           ProbeBench time --runs N [--warmups W] [--stdout FILE] -- COMMAND [ARG...]
     """
 guard arguments.count >= 2 else { fail(usage) }
 var options: [String: [String]] { parseOptions(arguments.dropFirst(2)) }
@@ -477,7 +478,17 @@ case "time":
           let runsIndex = arguments.firstIndex(of: "--runs"), runsIndex + 1 < separator,
           let runs = Int(arguments[runsIndex + 1]), runs > 0
     else { fail(usage) }
-    timeCommand(Array(arguments[(separator + 1)...]), runs: runs)
+    var warmups = 1
+    if let index = arguments[..<separator].firstIndex(of: "--warmups") {
+        guard index + 1 < separator, let count = Int(arguments[index + 1]), count >= 0 else { fail(usage) }
+        warmups = count
+    }
+    var stdoutPath = "/dev/null"
+    if let index = arguments[..<separator].firstIndex(of: "--stdout") {
+        guard index + 1 < separator else { fail(usage) }
+        stdoutPath = arguments[index + 1]
+    }
+    timeCommand(Array(arguments[(separator + 1)...]), runs: runs, warmups: warmups, stdoutPath: stdoutPath)
 case "exercise":
     let rest = Array(arguments.dropFirst(2))
     await exercise(rest.filter { $0 != "--unload" }, unload: rest.contains("--unload"))

@@ -17,6 +17,8 @@ final class FakeAssetAPI: HTTPTransport {
         var requests: [Recorded] = []
         var chunkSize: Int64 = 4096
         var firstURLs = 3
+        /// Presigned-URL requests still to refuse with a 400 (not retried by the client).
+        var refuseURLRequests = 0
         var uploadHeaders: [String: String] = ["x-storage-class": "test"]
         var total: Int64 = 0
         var totalChunks = 0
@@ -117,6 +119,10 @@ final class FakeAssetAPI: HTTPTransport {
         case ("POST", "/v1/assets/multipart-uploads/u1/presigned-urls"):
             let start = (object["start"] as? Int) ?? 1, count = (object["count"] as? Int) ?? 1
             guard count <= 50 else { return json(400, #"{"message":"count over 50"}"#) }
+            if state.refuseURLRequests > 0 {
+                state.refuseURLRequests -= 1
+                return json(400, #"{"code":"parameter_invalid","message":"refused on purpose"}"#)
+            }
             return json(200, #"{"upload_urls":\#(urls(start...(start + count - 1), state: &state))}"#)
         case ("POST", "/v1/assets/multipart-uploads/u1"):
             let chunks = object["completed_chunks"] as? [[String: Any]] ?? []

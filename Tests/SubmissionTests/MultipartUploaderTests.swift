@@ -57,6 +57,24 @@ struct MultipartUploaderTests {
         #expect(fetches.count <= 3)
     }
 
+    @Test("URLs are fetched ahead of the chunks; a refused background fetch is not a chunk's failure")
+    func prefetch() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let api = FakeAssetAPI()
+        api.configure { $0.chunkSize = 64; $0.firstURLs = 3; $0.refuseURLRequests = 1 }
+        let path = try makeFile(in: directory, count: 64 * 12)
+        let result = try await uploader(api, stateDirectory: directory.appendingPathComponent("s"), configure: { $0.parallelism = 1 })
+            .upload(file: path)
+        #expect(result.chunksSent.count == 12)
+        #expect(api.snapshot.putCounts.values.allSatisfy { $0 == 1 })
+        // The first fetch asks for the chunks after the first answer's three, before chunk 4 needs one.
+        let fetches = api.requests("POST", "presigned-urls")
+        #expect(fetches.count >= 2, "the refused fetch and the one that replaced it")
+        let first = try JSONSerialization.jsonObject(with: fetches[0].body) as? [String: Int]
+        #expect(first?["start"] == 4)
+    }
+
     @Test("a chunk that fails twice is retried and the upload completes")
     func retried() async throws {
         let directory = try temporaryDirectory()

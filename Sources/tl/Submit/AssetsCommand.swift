@@ -103,6 +103,9 @@ struct AssetsCommand: AsyncParsableCommand {
                         CLI.out("method: \(chosen.rawValue)")
                         if let multipart {
                             CLI.out("chunks: \(multipart.chunksSent.count) sent, \(multipart.chunksResumed) resumed, \(multipart.totalChunks) in all")
+                            let seconds = multipart.transferDuration.seconds
+                            let rate = seconds > 0 ? " (\(Int((Double(multipart.bytesSent) / seconds / 1e6).rounded())) MB/s)" : ""
+                            CLI.out("sent:   \(Planner.grouped(multipart.bytesSent)) bytes in \(String(format: "%.3f", seconds)) s\(rate)")
                         }
                     }
                     return 0

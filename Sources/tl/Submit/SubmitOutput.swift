@@ -122,6 +122,8 @@ enum SubmitOutput {
             "chunks_sent": .array(result.chunksSent.sorted().map { .integer($0) }),
             "chunks_resumed": .integer(result.chunksResumed),
             "resumed": .bool(result.resumed),
+            "bytes_sent": .integer(Int(result.bytesSent)),
+            "transfer_seconds": .number((result.transferDuration.seconds * 1e6).rounded() / 1e6),
         ])
     }
 
