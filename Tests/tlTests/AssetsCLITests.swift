@@ -92,6 +92,12 @@ import Testing
         #expect(multipart["resumed"] as? Bool == true)
         #expect(multipart["chunks_resumed"] as? Int == done.count)
         #expect(Set(multipart["chunks_sent"] as? [Int] ?? []).isDisjoint(with: done))
+        // Only the missing chunks' bytes were sent (chunks finish in order with --parallel 1, so the short last
+        // chunk is among them), and the transfer was timed.
+        let fileSize = try #require(try FileManager.default.attributesOfItem(atPath: Self.ok)[.size] as? Int)
+        let chunkSize = try #require(saved["chunk_size"] as? Int)
+        #expect(multipart["bytes_sent"] as? Int == fileSize - done.count * chunkSize)
+        #expect((multipart["transfer_seconds"] as? Double ?? 0) > 0)
         #expect((object["asset"] as? [String: Any])?["status"] as? String == "ready")
 
         let stats = try await Self.stats(sandbox)
