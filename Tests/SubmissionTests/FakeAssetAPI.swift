@@ -19,6 +19,11 @@ final class FakeAssetAPI: HTTPTransport {
         var firstURLs = 3
         /// Presigned-URL requests still to refuse with a 400 (not retried by the client).
         var refuseURLRequests = 0
+        /// How long a completion report takes to answer (real time).
+        var reportDelay: Duration = .zero
+        /// The most PUTs that arrived while one report waited for its answer.
+        var mostPutsDuringAReport = 0
+        var putsArrived = 0
         var uploadHeaders: [String: String] = ["x-storage-class": "test"]
         var total: Int64 = 0
         var totalChunks = 0
@@ -60,6 +65,7 @@ final class FakeAssetAPI: HTTPTransport {
             if isPut {
                 $0.inFlight += 1
                 $0.maxInFlight = max($0.maxInFlight, $0.inFlight)
+                $0.putsArrived += 1
             }
         }
         if isPut {
@@ -69,6 +75,12 @@ final class FakeAssetAPI: HTTPTransport {
         }
         guard request.header("x-api-key") == apiKey else { return json(401, #"{"code":"api_key_invalid","message":"bad key"}"#) }
         let path = URLComponents(string: request.url)!.path
+        let delay = state.withLock { $0.reportDelay }
+        if request.method == "POST", path == "/v1/assets/multipart-uploads/u1", delay > .zero {
+            let before = state.withLock { $0.putsArrived }
+            try? await Task.sleep(for: delay)
+            state.withLock { $0.mostPutsDuringAReport = max($0.mostPutsDuringAReport, $0.putsArrived - before) }
+        }
         return state.withLock { state in answer(method: request.method, path: path, body: body, state: &state) }
     }
 

@@ -75,6 +75,27 @@ struct MultipartUploaderTests {
         #expect(first?["start"] == 4)
     }
 
+    @Test("a slow report does not hold up the uploads: slots are refilled while it waits; no batch exceeds its size")
+    func reportsBesideUploads() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let api = FakeAssetAPI()
+        api.configure { $0.chunkSize = 64; $0.firstURLs = 40; $0.reportDelay = .milliseconds(100) }
+        let path = try makeFile(in: directory, count: 64 * 40)
+        let result = try await uploader(api, stateDirectory: directory.appendingPathComponent("s"), configure: {
+            $0.parallelism = 2
+            $0.reportBatchSize = 4
+        }).upload(file: path)
+        #expect(result.chunksSent.count == 40 && api.snapshot.reported.count == 40)
+        // Inline reports would let at most the 2 chunks already in flight arrive during a report.
+        #expect(api.snapshot.mostPutsDuringAReport > 2, "\(api.snapshot.mostPutsDuringAReport)")
+        let reports = api.requests("POST", "/multipart-uploads/u1").filter { !$0.url.hasSuffix("presigned-urls") }
+        for report in reports {
+            let object = try JSONSerialization.jsonObject(with: report.body) as? [String: Any]
+            #expect(((object?["completed_chunks"] as? [Any])?.count ?? 0) <= 4)
+        }
+    }
+
     @Test("a chunk that fails twice is retried and the upload completes")
     func retried() async throws {
         let directory = try temporaryDirectory()

@@ -181,27 +181,47 @@ public struct MultipartUploader: Sendable {
         let batchSize = max(1, options.reportBatchSize)
         let parallelism = max(1, options.parallelism)
         let uploadID = await coordinator.uploadID
+        let client = self.client
         var sent: [Int] = []
         var toReport: [CompletedChunk] = []
-        try await withThrowingTaskGroup(of: CompletedChunk.self) { group in
+        /// A child task's outcome: a stored chunk, or a finished report.
+        enum Step: Sendable { case stored(CompletedChunk), reported }
+        try await withThrowingTaskGroup(of: Step.self) { group in
             var next = pending.makeIterator()
             for _ in 0..<parallelism {
                 guard let chunk = next.next() else { break }
-                group.addTask { try await self.send(chunk, coordinator: coordinator, file: file) }
+                group.addTask { .stored(try await self.send(chunk, coordinator: coordinator, file: file)) }
             }
-            while let finished = try await group.next() {
-                sent.append(finished.chunkIndex)
-                toReport.append(finished)
-                if let chunk = next.next() {
-                    group.addTask { try await self.send(chunk, coordinator: coordinator, file: file) }
+            // Reports run beside the uploads, one at a time: a slot is refilled as soon as its chunk is stored,
+            // never held up for a report's round trip.
+            var reporting = false
+            func reportIfDue() {
+                guard !reporting, toReport.count >= batchSize else { return }
+                let batch = Array(toReport.prefix(batchSize))
+                toReport.removeFirst(batch.count)
+                reporting = true
+                group.addTask {
+                    _ = try await client.reportCompletedChunks(uploadID: uploadID, batch)
+                    return .reported
                 }
-                if toReport.count >= batchSize {
-                    _ = try await client.reportCompletedChunks(uploadID: uploadID, toReport)
-                    toReport.removeAll()
+            }
+            while let step = try await group.next() {
+                switch step {
+                case .stored(let finished):
+                    sent.append(finished.chunkIndex)
+                    toReport.append(finished)
+                    if let chunk = next.next() {
+                        group.addTask { .stored(try await self.send(chunk, coordinator: coordinator, file: file)) }
+                    }
+                case .reported:
+                    reporting = false
                 }
+                reportIfDue()
             }
         }
-        if !toReport.isEmpty { _ = try await client.reportCompletedChunks(uploadID: uploadID, toReport) }
+        for start in stride(from: 0, to: toReport.count, by: batchSize) {
+            _ = try await client.reportCompletedChunks(uploadID: uploadID, Array(toReport[start..<min(start + batchSize, toReport.count)]))
+        }
         return sent
     }
 
