@@ -270,7 +270,7 @@ public struct MultipartUploader: Sendable {
     }
 }
 
-/// The shared, mutable side of one upload: the state (saved after each chunk), the pool of presigned URLs
+/// The shared, mutable side of one upload: the state (saved before a chunk counts as done), the pool of presigned URLs
 /// (each used once), and progress.
 actor UploadCoordinator {
     private let client: AnalyzeClient
