@@ -96,6 +96,23 @@ struct MultipartUploaderTests {
         }
     }
 
+    @Test("a refused URL is replaced with a request of at most 50 URLs, even when the chunks after it already have theirs")
+    func refusedURLWindow() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let api = FakeAssetAPI()
+        api.configure { $0.chunkSize = 64; $0.firstURLs = 3; $0.putFailures = [5: [403]] }
+        let path = try makeFile(in: directory, count: 64 * 120)
+        let result = try await uploader(api, stateDirectory: directory.appendingPathComponent("s"), configure: { $0.parallelism = 1 })
+            .upload(file: path)
+        #expect(result.chunksSent.count == 120)
+        #expect(api.snapshot.putCounts[5] == 2)
+        for fetch in api.requests("POST", "presigned-urls") {
+            let object = try JSONSerialization.jsonObject(with: fetch.body) as? [String: Int]
+            #expect((1...50).contains(object?["count"] ?? 0), "\(object ?? [:])")
+        }
+    }
+
     @Test("a chunk that fails twice is retried and the upload completes")
     func retried() async throws {
         let directory = try temporaryDirectory()

@@ -6,7 +6,7 @@ import Testing
 /// The coordinator saves the resume state as group commits: concurrent chunks share saves, and none is
 /// counted done before a saved state on disk includes it.
 @Suite struct UploadCoordinatorTests {
-    @Test("64 chunks finishing at once: each is in the state file when finished returns, and saves are shared")
+    @Test("64 chunks finishing at once: each is in the state file when finished returns; no temporary file is left")
     func groupCommit() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -144,7 +144,13 @@ public struct MultipartUploader: Sendable {
                 let slice = unreported[batch..<min(batch + max(1, options.reportBatchSize), unreported.count)]
                 _ = try await client.reportCompletedChunks(uploadID: start.uploadID, slice.map(Self.completed))
             }
-            sent = try await sendPending(plan: plan, done: start.finishedIndexes, coordinator: coordinator, file: file)
+            do {
+                sent = try await sendPending(plan: plan, done: start.finishedIndexes, coordinator: coordinator, file: file)
+            } catch {
+                await coordinator.stopBackgroundWork()
+                throw error
+            }
+            await coordinator.stopBackgroundWork()
             let status = try await client.multipartUploadStatus(uploadID: start.uploadID)
             guard status.status == "completed" else {
                 throw SubmissionError(.uploadFailed,
@@ -283,6 +289,8 @@ actor UploadCoordinator {
     private var recorded = 0
     private var persisted = 0
     private var saving: Task<Int, any Error>?
+    /// URL fetches started ahead of need (``prefetch(after:)``), cancelled when the upload ends.
+    private var background: [Task<Void, any Error>] = []
     private let refreshMargin: Duration
     private let onProgress: (@Sendable (UploadProgress) -> Void)?
     /// How far ahead of the chunk being started URLs are fetched (0: only on demand).
@@ -332,7 +340,9 @@ actor UploadCoordinator {
             let done = state.finishedIndexes
             var wanted: [Int] = []
             var candidate = index
-            while wanted.count < PresignedURLsRequest.maximumCount, candidate <= plan.count {
+            // The request covers index...last contiguously, so the window, not just the wanted count, stays within
+            // the 50-URL limit (chunks in between may already have URLs).
+            while candidate < index + PresignedURLsRequest.maximumCount, candidate <= plan.count {
                 if candidate == index || (!done.contains(candidate) && urls[candidate] == nil && fetching[candidate] == nil) {
                     wanted.append(candidate)
                 }
@@ -375,6 +385,7 @@ actor UploadCoordinator {
         }
         let covered = first..<(first + count)
         for index in covered { fetching[index] = fetch }
+        background.append(fetch)
         Task { [weak self] in
             _ = try? await fetch.value
             await self?.fetchEnded(fetch, covered: covered)
@@ -383,6 +394,13 @@ actor UploadCoordinator {
 
     private func fetchEnded(_ fetch: Task<Void, any Error>, covered: Range<Int>) {
         for index in covered where fetching[index] == fetch { fetching[index] = nil }
+        background.removeAll { $0 == fetch }
+    }
+
+    /// Cancels URL fetches still running in the background (the upload is over, or has failed).
+    func stopBackgroundWork() {
+        for task in background { task.cancel() }
+        background.removeAll()
     }
 
     private func add(_ batch: PresignedURLBatch) {
