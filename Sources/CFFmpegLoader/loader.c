@@ -39,7 +39,9 @@ static void close_handles(void) {
 }
 
 /// `soname` from the directory in VIDEOPREFLIGHT_FFMPEG_DIR when it is set (an FFmpeg in its own
-/// prefix), else from the system's library search path.
+/// prefix), else from the system's library search path. Only the three libraries come from that
+/// directory: their own dependencies (libswresample, codec libraries) are found as usual, so an
+/// FFmpeg in its own prefix also needs that directory in LD_LIBRARY_PATH or in the libraries' rpath.
 static void *open_library(const char *soname, char *message, size_t message_size) {
     char path[4096];
     const char *directory = getenv("VIDEOPREFLIGHT_FFMPEG_DIR");
@@ -55,8 +57,8 @@ static void *open_library(const char *soname, char *message, size_t message_size
     void *handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (handle == NULL) {
         const char *why = dlerror();
-        snprintf(message, message_size, "FFmpeg's %s could not be loaded (%s); install FFmpeg's libraries "
-                 "(Debian/Ubuntu: apt-get install libavformat-dev libavcodec-dev libavutil-dev)",
+        snprintf(message, message_size, "FFmpeg's %s could not be loaded (%s); install FFmpeg's shared libraries "
+                 "(Debian/Ubuntu: the libavformat, libavcodec and libavutil packages, which the -dev packages pull in)",
                  name, why ? why : "no reason given");
     }
     return handle;
@@ -87,12 +89,16 @@ static int load_libraries(char *message, size_t message_size) {
         } \
         memcpy(&table.name, &symbol, sizeof symbol); \
     }
-    VP_FF_FUNCTIONS(VP_FF_LOOK_UP)
-#undef VP_FF_LOOK_UP
+    // The versions first: a library of the wrong version is named as such, not as a missing function.
+    VP_FF_LOOK_UP(avutil, avutil_version)
+    VP_FF_LOOK_UP(avcodec, avcodec_version)
+    VP_FF_LOOK_UP(avformat, avformat_version)
     if (check_version("libavutil", table.avutil_version(), LIBAVUTIL_VERSION_MAJOR, LIBAVUTIL_VERSION_MINOR, message, message_size) ||
         check_version("libavcodec", table.avcodec_version(), LIBAVCODEC_VERSION_MAJOR, LIBAVCODEC_VERSION_MINOR, message, message_size) ||
         check_version("libavformat", table.avformat_version(), LIBAVFORMAT_VERSION_MAJOR, LIBAVFORMAT_VERSION_MINOR, message, message_size))
         goto fail;
+    VP_FF_FUNCTIONS(VP_FF_LOOK_UP)
+#undef VP_FF_LOOK_UP
     return 0;
 fail:
     close_handles();

@@ -12,7 +12,11 @@ import Darwin
 #endif
 
 /// FFmpeg's function table, valid while a probe holds the libraries (inside ``FFmpegRuntime/run(_:_:)``).
-var ff: vp_ff_api { vp_ff().pointee }
+/// Debug builds check that they are loaded: after an unload every entry is a null pointer.
+var ff: vp_ff_api {
+    assert(vp_ff_is_loaded() != 0, "FFmpeg called while its libraries are not loaded")
+    return vp_ff().pointee
+}
 
 /// Process-wide FFmpeg set-up, done at each load of the libraries: the log goes to a callback that hands each line to
 /// the probe running on the calling thread (never to stderr).
@@ -54,22 +58,27 @@ enum FFmpegRuntime {
         _ session: ProbeSession,
         _ body: @escaping @Sendable (ProbeSession) throws(ProbeError) -> T
     ) async throws -> T {
-        try acquire(path: session.path)
-        defer { release() }
         let result: Result<T, ProbeError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 DispatchQueue.global(qos: .userInitiated).async {
-                    let opaque = Unmanaged.passRetained(session).toOpaque()
-                    pthread_setspecific(sessionKey, opaque)
-                    defer {
-                        pthread_setspecific(sessionKey, nil)
-                        Unmanaged<ProbeSession>.fromOpaque(opaque).release()
-                    }
+                    // Loading the libraries (dlopen, tens of ms the first time) happens here too, off the
+                    // cooperative pool. They are held while the body runs and let go before the caller
+                    // resumes, so a caller that unloads them right after a probe finds them idle.
+                    let outcome: Result<T, ProbeError>
                     do throws(ProbeError) {
-                        continuation.resume(returning: .success(try body(session)))
+                        try acquire(path: session.path)
+                        let opaque = Unmanaged.passRetained(session).toOpaque()
+                        pthread_setspecific(sessionKey, opaque)
+                        defer {
+                            pthread_setspecific(sessionKey, nil)
+                            Unmanaged<ProbeSession>.fromOpaque(opaque).release()
+                            release()
+                        }
+                        outcome = .success(try body(session))
                     } catch {
-                        continuation.resume(returning: .failure(error))
+                        outcome = .failure(error)
                     }
+                    continuation.resume(returning: outcome)
                 }
             }
         } onCancel: {

@@ -76,6 +76,16 @@ public enum MediaProbe {
         FFmpegRuntime.release()
     }
 
+    /// Whether ``unloadLibraries()`` can unload FFmpeg on this platform: on Linux, where the libraries are
+    /// loaded with `dlopen`; not on macOS, where they are linked.
+    public static var canUnloadLibraries: Bool {
+        #if os(Linux)
+        true
+        #else
+        false
+        #endif
+    }
+
     /// Whether FFmpeg's libraries are loaded in this process right now.
     ///
     /// They are loaded by the first probe (on Linux with `dlopen`; a process that never probes
