@@ -347,9 +347,10 @@ extension SandboxResponder {
             return error(rejection.status, rejection.code, rejection.message)
         case .success(let applied):
             // As on the platform, the answer does not wait for the chunks to be joined: the asset stays
-            // `processing` until they are (and its processing delay has passed).
+            // `processing` until they are joined and judged, and its processing delay (counted from now) has passed.
             if let assembly = applied.assembly {
-                Task { await assemble(assembly.files, uploadID: uploadID, assetID: assembly.assetID) }
+                let completedAt = configuration.clock.now()
+                Task { await assemble(assembly.files, uploadID: uploadID, assetID: assembly.assetID, completedAt: completedAt) }
             }
             return json(200, applied.result)
         }
@@ -357,7 +358,7 @@ extension SandboxResponder {
 
     /// Concatenates the chunks into the asset's file (kernel-side, see ``FileAppend``), deletes them, judges the
     /// bytes with the inspector, and starts the asset's processing delay.
-    private func assemble(_ files: [URL], uploadID: String, assetID: String) async {
+    private func assemble(_ files: [URL], uploadID: String, assetID: String, completedAt: Duration) async {
         var failure: String?
         var target: URL?
         do {
@@ -369,6 +370,7 @@ extension SandboxResponder {
             for chunk in files { try FileAppend.append(chunk.path, to: output) }
         } catch {
             failure = "The sandbox could not assemble the upload: \(error)"
+            if let target { try? FileManager.default.removeItem(at: target) }
         }
         for chunk in files { try? FileManager.default.removeItem(at: chunk) }
         // Judged here, in the background, as the platform's processing would: a later GET answers at once.
@@ -386,7 +388,7 @@ extension SandboxResponder {
             } else {
                 storage.assets.assets[assetID]?.file = target
                 storage.assets.assets[assetID]?.verdict = verdict
-                storage.assets.assets[assetID]?.readyAt = now + processing
+                storage.assets.assets[assetID]?.readyAt = max(completedAt + processing, now)
             }
         }
     }

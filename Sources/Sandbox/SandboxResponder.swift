@@ -180,7 +180,7 @@ struct SandboxResponder: HTTPResponder {
 
     private func create(_ body: Data, apiKey: String, idempotencyKey: String?) async -> Outcome {
         let scopedKey = idempotencyKey.map { apiKey + "\u{0}" + $0 }
-        let fingerprint = BodyFingerprint(body)
+        let fingerprint = scopedKey.map { _ in BodyFingerprint(body) }
         if let scopedKey, let existing = state.storage.withLock({ $0.idempotency[scopedKey] }) {
             guard existing.body == fingerprint else {
                 return error(409, "idempotency_key_reused", "This Idempotency-Key was used with a different request body.")
@@ -218,7 +218,7 @@ struct SandboxResponder: HTTPResponder {
             storage.tasks[id] = SandboxState.TaskRecord(
                 id: id, sequence: storage.nextSequence, customID: request.customID, video: request.video,
                 createdAt: now, createdDate: date, canceledAt: nil, failure: failure, result: result)
-            if let scopedKey { storage.idempotency[scopedKey] = (id, fingerprint) }
+            if let scopedKey, let fingerprint { storage.idempotency[scopedKey] = (id, fingerprint) }
             return TaskReference(id: id, status: .queued)
         }
         return json(202, reference)

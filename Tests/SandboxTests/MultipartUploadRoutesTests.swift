@@ -120,7 +120,13 @@ import Testing
             #expect(asset["method"] == .string("multipart") && asset["filename"] == .string("big.mp4"))
             #expect(asset["size"] == .integer(video.count))
             clock.advance(by: .seconds(1))
-            #expect(try await client.send("GET", "/assets/\(assetID)").json?["status"] == .string("ready"))
+            // The chunks are joined and judged in the background: poll (bounded) until that is done.
+            var status = try await client.send("GET", "/assets/\(assetID)").json?["status"]
+            for _ in 0..<500 where status == .string("processing") {
+                try await Task.sleep(for: .milliseconds(10))
+                status = try await client.send("GET", "/assets/\(assetID)").json?["status"]
+            }
+            #expect(status == .string("ready"))
             #expect(await inspected.seen.first?.1 == video)
 
             // After completion: reports are duplicates, URLs and PUTs are refused.

@@ -139,8 +139,10 @@ struct SubmitCommand: AsyncParsableCommand {
             return
         }
 
-        // Check the file first, then drop FFmpeg (one submission, then the process ends) and only then
-        // build the HTTP client: the upload runs without FFmpeg's libraries mapped.
+        // The key first (a missing one is a usage error, said before any probing), then check the file, then
+        // drop FFmpeg (one submission, then the process ends) and only then build the HTTP client: the upload
+        // runs without FFmpeg's libraries mapped.
+        let configuration = try api.configuration(requestPolicy: requestPolicy)
         let plan: SubmissionPlan
         do {
             plan = try await Submitter.plan(subject, request: request, options: options, requestPolicy: requestPolicy)
@@ -149,7 +151,7 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         MediaProbe.unloadLibraries()
         if [.direct, .multipart].contains(plan.decision.kind) { MemoryTuning.forUploads() }
-        try await api.withClient(requestPolicy: requestPolicy) { client in
+        try await api.withClient(configuration: configuration) { client in
             let progress = SubmissionProgress()
             options.progress = progress
             let bar = CLI.stderrIsTerminal ? Task { await ProgressBar.draw(progress.events) } : nil

@@ -32,15 +32,25 @@ struct APIOptions: ParsableArguments {
     /// Builds a client from the environment and options, runs `body`, and maps failures to exit codes:
     /// 1 for API and task failures, 2 for tool failures, 64 for a missing key.
     func withClient(requestPolicy: RequestPolicy = RequestPolicy(), _ body: (AnalyzeClient) async throws -> Int32) async throws {
-        var configuration: AnalyzeClient.Configuration
+        try await withClient(configuration: configuration(requestPolicy: requestPolicy), body)
+    }
+
+    /// The client's configuration from the environment and options; a missing key is said here and is exit 64,
+    /// so a command can check it before slow work (`tl submit` before it probes).
+    func configuration(requestPolicy: RequestPolicy = RequestPolicy()) throws -> AnalyzeClient.Configuration {
         do {
-            configuration = try AnalyzeClient.Configuration.fromEnvironment(baseURL: baseURL)
+            var configuration = try AnalyzeClient.Configuration.fromEnvironment(baseURL: baseURL)
             configuration.retryPolicy.maximumAttempts = retries + 1
             configuration.requestPolicy = requestPolicy
+            return configuration
         } catch let error as APIError {
             CLI.printError(error.detail ?? error.description, code: error.code.rawValue, format: format, error: error)
             throw ExitCode(64)
         }
+    }
+
+    /// Runs `body` with a client built from `configuration`, mapping failures to exit codes as above.
+    func withClient(configuration: AnalyzeClient.Configuration, _ body: (AnalyzeClient) async throws -> Int32) async throws {
         let status: Int32
         do {
             status = try await AnalyzeClient.withClient(configuration: configuration, body)
