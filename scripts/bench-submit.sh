@@ -7,7 +7,9 @@
 #      (5 MiB chunks, 4 in parallel: start-up, session, 39 PUTs, reports) against `curl -T` of the same
 #      bytes to the same storage route of a `tl sandbox` whose chunk size holds the whole file (one PUT;
 #      its session is made beforehand and not timed), both timed the same way: the process's wall time
-#      (ProbeBench time, no warm-up run, as each run needs a fresh session), as a throughput ratio.
+#      (ProbeBench time --warmups 0: ProbeBench's own warm-up run would overlap the measured one in
+#      the sandbox; instead run 0 of the loop is thrown away). The target is judged on tl's upload
+#      (its own transfer_seconds) against curl's process; tl's whole process is printed too.
 # Prints TARGET lines with `met` or `MISS`. Usage: scripts/bench-submit.sh BIN_DIR WORK_DIR
 set -euo pipefail
 bin="$1"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system packages VideoPreflight needs are present:
-#   - always: pkg-config and FFmpeg's development files (libavformat, libavcodec, libavutil);
+#   - always: FFmpeg's development files (libavformat, libavcodec, libavutil), found with
+#     pkg-config (the Linux build needs only the headers and loads the libraries at run time;
+#     the macOS build links them through pkg-config);
 #   - with --tools: the ffmpeg/ffprobe command-line tools, curl and python3 too (benchmarks,
 #     TestMedia/generate.sh).
 # Installs them with apt-get when it can (root, or password-less sudo); otherwise prints the

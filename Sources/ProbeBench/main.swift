@@ -433,10 +433,9 @@ func timeCommand(_ command: [String], runs: Int, warmups: Int, stdoutPath: Strin
 
 // MARK: - Leak check driver
 
-/// Probes and deep-checks every file twice over, two at a time: the workload `make leakcheck`
-/// runs under AddressSanitizer, touching every FFmpeg path (errors included) without the HTTP stack.
-/// Quick and deep checks of every path, two at a time. With `unload`, FFmpeg's libraries are unloaded after
-/// each pass, so the next runs on a fresh load.
+/// Probes and deep-checks every file, two at a time: the workload `make leakcheck` runs under
+/// AddressSanitizer, touching every FFmpeg path (errors included) without the HTTP stack. With `unload`,
+/// FFmpeg's libraries are unloaded after each pass, so the next runs on a fresh load.
 func exercise(_ paths: [String], unload: Bool) async {
     var checked = 0
     for deep in [false, true] {

@@ -23,7 +23,7 @@ public enum RequestBody: Sendable {
         }
     }
 
-    /// The bytes of a ``data(_:)`` body; `nil` for a stream.
+    /// The bytes of a ``data(_:)`` body; `nil` for a stream or a file range.
     public var data: Data? {
         if case .data(let data) = self { return data }
         return nil
