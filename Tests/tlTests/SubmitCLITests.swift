@@ -158,5 +158,11 @@ import Testing
         let result = try await TLProcess.run(["submit", Self.ok, "--prompt", "x"], environment: ["TWELVELABS_BASE_URL": "http://127.0.0.1:9/v1.3"])
         #expect(result.status == 64)
         #expect(result.err.contains("TWELVE_LABS_API_KEY"))
+        // Said before the file is probed: a file that would fail preflight still gets the usage error, and
+        // no probe runs (no FFmpeg is needed for it).
+        let failing = try await TLProcess.run(["submit", Self.short, "--prompt", "x"],
+                                              environment: ["TWELVELABS_BASE_URL": "http://127.0.0.1:9/v1.3", "VIDEOPREFLIGHT_FFMPEG_DIR": "/nonexistent"])
+        #expect(failing.status == 64, "\(failing.err)")
+        #expect(failing.err.contains("TWELVE_LABS_API_KEY") && !failing.err.contains("preflight") && !failing.err.contains("FFmpeg"))
     }
 }
