@@ -28,6 +28,26 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == expected)
     }
 
+    /// Linux's sendfile refuses an output opened with O_APPEND (EINVAL): the copy falls back to read/write.
+    @Test("when sendfile cannot serve the pair of files, the buffered copy gives the same bytes")
+    func fallbackCopy() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("append-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var generator = SplitMix64(seed: 11)
+        let first = Data((0..<2_500_000).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+        let second = Data((0..<123).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+        try first.write(to: directory.appendingPathComponent("a"))
+        try second.write(to: directory.appendingPathComponent("b"))
+        let target = directory.appendingPathComponent("joined").path
+        let output = open(target, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        try #require(output >= 0)
+        try FileAppend.append(directory.appendingPathComponent("a").path, to: output)
+        try FileAppend.append(directory.appendingPathComponent("b").path, to: output)
+        close(output)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == first + second)
+    }
+
     @Test("a missing chunk is an error naming it")
     func missingChunk() throws {
         let output = open("/dev/null", O_WRONLY)
