@@ -61,42 +61,62 @@ public struct FileRange: AsyncSequence, Sendable, Hashable {
     /// against 1.9 ms for `pread` into a `Data` of the same size (measured with Swift 6.3.1), and
     /// every upload and streamed base64 body goes through here.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let range: FileRange
-        var descriptor: OpenFile?
-        var position: Int64
-        var remaining: Int64
+        var cursor: FileRangeCursor
 
         init(range: FileRange) {
-            self.range = range
-            position = range.offset
-            remaining = range.length
+            cursor = FileRangeCursor(range: range)
         }
 
         /// The next chunk, or `nil` after the range's last byte.
         ///
         /// - Throws: ``FileReadError`` when the file cannot be opened or read, or ends before the range does.
         public mutating func next() async throws -> Data? {
-            guard remaining > 0 else {
-                descriptor = nil
-                return nil
-            }
-            try Task.checkCancellation()
-            if descriptor == nil {
-                descriptor = try OpenFile(path: range.path)
-            }
-            let wanted = Int(Swift.min(Int64(range.readSize), remaining))
+            guard let wanted = try cursor.nextLength() else { return nil }
             var chunk = Data(count: wanted)
-            let got = try chunk.withUnsafeMutableBytes { buffer in
-                try descriptor!.read(into: buffer, at: position, path: range.path)
-            }
-            guard got > 0 else {
-                throw FileReadError(path: range.path, message: "\(range.path) ended \(remaining) bytes early; it changed while being read")
-            }
+            let got = try chunk.withUnsafeMutableBytes { try cursor.read(into: $0) }
             if got < wanted { chunk.count = got }
-            position += Int64(got)
-            remaining -= Int64(got)
             return chunk
         }
+    }
+}
+
+/// Where a reader of a ``FileRange`` stands: the descriptor (opened at the first read, closed after the
+/// last), the position and what remains. Each reader supplies its own buffers (`Data` here, `ByteBuffer` in the
+/// AsyncHTTPClient transport).
+struct FileRangeCursor {
+    let range: FileRange
+    private var descriptor: OpenFile?
+    private var position: Int64
+    private var remaining: Int64
+
+    init(range: FileRange) {
+        self.range = range
+        position = range.offset
+        remaining = range.length
+    }
+
+    /// How many bytes the next read should ask for, or `nil` after the range's last byte.
+    mutating func nextLength() throws -> Int? {
+        guard remaining > 0 else {
+            descriptor = nil
+            return nil
+        }
+        try Task.checkCancellation()
+        if descriptor == nil { descriptor = try OpenFile(path: range.path) }
+        return Int(Swift.min(Int64(range.readSize), remaining))
+    }
+
+    /// Reads the next bytes into `buffer` (at most ``nextLength()`` of them) and moves on; returns how many.
+    ///
+    /// - Throws: ``FileReadError`` when the read fails or the file ends before the range does.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let got = try descriptor!.read(into: buffer, at: position, path: range.path)
+        guard got > 0 else {
+            throw FileReadError(path: range.path, message: "\(range.path) ended \(remaining) bytes early; it changed while being read")
+        }
+        position += Int64(got)
+        remaining -= Int64(got)
+        return got
     }
 }
 

@@ -111,38 +111,21 @@ struct FileRangeBuffers: AsyncSequence, Sendable {
     func makeAsyncIterator() -> Iterator { Iterator(range: range, allocator: allocator) }
 
     struct Iterator: AsyncIteratorProtocol {
-        let range: FileRange
+        var cursor: FileRangeCursor
         let allocator: ByteBufferAllocator
-        var descriptor: OpenFile?
-        var position: Int64
-        var remaining: Int64
 
         init(range: FileRange, allocator: ByteBufferAllocator) {
-            self.range = range
+            cursor = FileRangeCursor(range: range)
             self.allocator = allocator
-            position = range.offset
-            remaining = range.length
         }
 
         /// - Throws: ``FileReadError`` when the file cannot be opened or read, or ends before the range does.
         mutating func next() async throws -> ByteBuffer? {
-            guard remaining > 0 else {
-                descriptor = nil
-                return nil
-            }
-            try Task.checkCancellation()
-            if descriptor == nil { descriptor = try OpenFile(path: range.path) }
-            let wanted = Int(Swift.min(Int64(range.readSize), remaining))
+            guard let wanted = try cursor.nextLength() else { return nil }
             var buffer = allocator.buffer(capacity: wanted)
-            let file = descriptor!, path = range.path, offset = position
-            let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { bytes in
-                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes.prefix(wanted)), at: offset, path: path)
+            _ = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { bytes in
+                try cursor.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes.prefix(wanted)))
             }
-            guard got > 0 else {
-                throw FileReadError(path: range.path, message: "\(range.path) ended \(remaining) bytes early; it changed while being read")
-            }
-            position += Int64(got)
-            remaining -= Int64(got)
             return buffer
         }
     }
