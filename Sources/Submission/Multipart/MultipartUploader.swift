@@ -337,28 +337,17 @@ actor UploadCoordinator {
                     if urls[index] != nil { continue }
                 }
             }
+            // One request for this chunk and the ones after it that lack a URL. It covers index...last
+            // contiguously, so the window, not the number of chunks wanted, stays within the 50-URL limit.
             let done = state.finishedIndexes
-            var wanted: [Int] = []
-            var candidate = index
-            // The request covers index...last contiguously, so the window, not just the wanted count, stays within
-            // the 50-URL limit (chunks in between may already have URLs).
-            while candidate < index + PresignedURLsRequest.maximumCount, candidate <= plan.count {
-                if candidate == index || (!done.contains(candidate) && urls[candidate] == nil && fetching[candidate] == nil) {
-                    wanted.append(candidate)
-                }
-                candidate += 1
+            var last = index
+            for candidate in (index + 1)..<min(index + PresignedURLsRequest.maximumCount, plan.count + 1)
+            where !done.contains(candidate) && urls[candidate] == nil && fetching[candidate] == nil {
+                last = candidate
             }
-            let start = index
-            let count = (wanted.last ?? index) - index + 1
-            let api = self.client
-            let uploadID = state.uploadID
-            let fetch = Task { [weak self] in
-                let batch = try await api.presignedURLs(uploadID: uploadID, start: start, count: count)
-                await self?.add(batch)
-            }
-            for covered in start..<(start + count) { fetching[covered] = fetch }
-            defer { for covered in start..<(start + count) where fetching[covered] == fetch { fetching[covered] = nil } }
+            let fetch = startFetch(first: index, count: last - index + 1)
             try await fetch.value
+            fetchEnded(fetch, covered: index..<(last + 1))
             fresh = true
             guard urls[index] != nil else {
                 throw SubmissionError(.uploadFailed, "the server gave no presigned URL for chunk \(index)")
@@ -373,10 +362,14 @@ actor UploadCoordinator {
         let ahead = index + lookahead
         let done = state.finishedIndexes
         guard lookahead > 0, ahead <= plan.count, urls[ahead] == nil, fetching[ahead] == nil, !done.contains(ahead) else { return }
-        var start = index + 1
-        while start < ahead, urls[start] != nil || fetching[start] != nil || done.contains(start) { start += 1 }
-        let first = start
-        let count = min(PresignedURLsRequest.maximumCount, plan.count - first + 1)
+        var first = index + 1
+        while first < ahead, urls[first] != nil || fetching[first] != nil || done.contains(first) { first += 1 }
+        _ = startFetch(first: first, count: min(PresignedURLsRequest.maximumCount, plan.count - first + 1))
+    }
+
+    /// Asks for the URLs of chunks `first..<first + count` in a task that adds them to the pool; the chunks are
+    /// marked as being fetched until it ends, and it is cancelled with ``stopBackgroundWork()``.
+    private func startFetch(first: Int, count: Int) -> Task<Void, any Error> {
         let api = client
         let uploadID = state.uploadID
         let fetch = Task { [weak self] in
@@ -390,6 +383,7 @@ actor UploadCoordinator {
             _ = try? await fetch.value
             await self?.fetchEnded(fetch, covered: covered)
         }
+        return fetch
     }
 
     private func fetchEnded(_ fetch: Task<Void, any Error>, covered: Range<Int>) {
@@ -421,27 +415,20 @@ actor UploadCoordinator {
         guard let store else { return }
         let mine = recorded
         while persisted < mine {
+            // Join the save in flight, or start one with everything recorded so far.
+            let save: Task<Int, any Error>
             if let running = saving {
-                let saved = try await running.value
-                persisted = max(persisted, saved)
-                if saving == running { saving = nil }
-                continue
+                save = running
+            } else {
+                let generation = recorded, snapshot = state
+                save = Task.detached {
+                    try store.save(snapshot)
+                    return generation
+                }
+                saving = save
             }
-            let generation = recorded, snapshot = state
-            let save = Task.detached { () throws -> Int in
-                try store.save(snapshot)
-                return generation
-            }
-            saving = save
-            let saved: Int
-            do {
-                saved = try await save.value
-            } catch {
-                if saving == save { saving = nil }
-                throw error
-            }
-            persisted = max(persisted, saved)
-            if saving == save { saving = nil }
+            defer { if saving == save { saving = nil } }
+            persisted = max(persisted, try await save.value)
         }
     }
 }
