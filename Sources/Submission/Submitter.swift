@@ -49,11 +49,6 @@ public struct SubmitOptions: Sendable {
     public var multipart: MultipartUploadOptions = MultipartUploadOptions()
     /// Where progress events go, if anywhere.
     public var progress: SubmissionProgress?
-    /// Unload FFmpeg's libraries once the file is checked, before anything is sent, when no other probe
-    /// in the process is running (``MediaProbe/unloadLibraries()``). Worth it in a process that submits
-    /// and then ends, like `tl submit`: the upload then runs without FFmpeg's ~25 MB of mapped code.
-    /// Off by default: a long-lived process that probes again would load them again.
-    public var unloadProbeLibraries: Bool = false
 
     /// The defaults: auto source, no force, no wait.
     public init() {}
@@ -98,7 +93,6 @@ public struct Submitter: Sendable {
             options.progress?.finish()
             throw error
         }
-        if options.unloadProbeLibraries { MediaProbe.unloadLibraries() }
         return try await submit(plan, options: options)
     }
 
