@@ -104,6 +104,18 @@ import Testing
         await sandbox.stop()
     }
 
+    /// VIDEOPREFLIGHT_FFMPEG_DIR pointing at the directory that really holds FFmpeg: the probe works, and the
+    /// loader opened the libraries by that path.
+    @Test(.enabled(if: traceable)) func aChosenDirectoryIsUsed() async throws {
+        let directory = try #require(["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"]
+            .first { ((try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? []).contains { $0.hasPrefix("libavformat.so.") } })
+        let result = try await TLProcess.run(["preflight", "--format", "json", Self.ok],
+                                             environment: ["VIDEOPREFLIGHT_FFMPEG_DIR": directory, "LD_DEBUG": "files"])
+        #expect(result.status == 0, "\(result.err.suffix(500))")
+        #expect(result.out.contains("\"ok\" : true"))
+        #expect(result.err.contains("file=\(directory)/libavformat.so."), "not opened by the chosen path")
+    }
+
     /// Libraries that load but are not FFmpeg (here zlib under FFmpeg's sonames): a clear error, no crash.
     @Test(.enabled(if: traceable)) func librariesThatAreNotFFmpegAreRefused() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fake-ffmpeg-\(UUID().uuidString)")
