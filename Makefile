@@ -16,7 +16,10 @@ run: build
 	  echo "(tl preflight exited with $$status: 0 = all pass, 1 = some files fail)"; \
 	  [ $$status -le 1 ]
 
+# The tests also run the ffmpeg CLI (to make ordinary camera-like files the fast probe must read
+# exactly as FFmpeg's full analysis does), so the dependency step installs the tools too.
 test: deps
+	@scripts/ensure-deps.sh --tools
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -4,15 +4,24 @@ import CFFmpegLoader
 /// Reads the facts of an open container into a ``MediaInfo``. Synchronous; runs on the
 /// probe's worker thread inside ``FFmpegInput/withInput(path:file:options:session:_:)``.
 enum Inspector {
+    ///
+    /// - Returns: `nil` only when the fast stream analysis ran but left a fact unlearned that the
+    ///   full one would have learned (the start time of a Matroska stream with B-frames and no
+    ///   other stream to fix it); the caller then probes again with ``StreamAnalysis/full``.
     static func inspect(
         _ context: UnsafeMutablePointer<AVFormatContext>,
         path: String, file: GatedFile, options: ProbeOptions, session: ProbeSession
-    ) throws(ProbeError) -> MediaInfo {
+    ) throws(ProbeError) -> MediaInfo? {
         // Without find_stream_info MPEG-TS reports 0x0 and no duration, and cover art is
-        // misread (FFMPEG.md); a failure here is not fatal unless it was our interrupt.
-        let infoResult = ff.avformat_find_stream_info(context, nil)
+        // misread (FFMPEG.md); a failure here is not fatal unless it was our interrupt. The fast
+        // path keeps it, but spares it the decoding where the header already says enough.
+        let skipping = options.streamAnalysis == .fast ? StreamHints.prepare(context) : nil
+        let infoResult = StreamHints.findStreamInfo(context, skipping: skipping)
         if infoResult < 0, session.timedOut || session.isCancelled {
             throw FFmpegInput.timeout(path: path, session: session)
+        }
+        if let skipping, infoResult < 0 || context.pointee.streams[Int(skipping)]?.pointee.start_time == vp_nopts_value() {
+            return nil
         }
 
         let streams = FFmpegInput.streams(of: context)

@@ -24,9 +24,18 @@ public enum MediaProbe {
         let file = try FileGate.check(path)
         let session = ProbeSession(path: path, timeout: options.timeout, logger: options.logger)
         return try await FFmpegRuntime.run(session) { session throws(ProbeError) in
-            try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
-                try Inspector.inspect(context, path: path, file: file, options: options, session: session)
+            func inspect(_ options: ProbeOptions) throws(ProbeError) -> MediaInfo? {
+                try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
+                    try Inspector.inspect(context, path: path, file: file, options: options, session: session)
+                }
             }
+            if let info = try inspect(options) { return info }
+            var full = options
+            full.streamAnalysis = .full
+            guard let info = try inspect(full) else {
+                throw ProbeError(.notMedia, path: path, message: "FFmpeg's stream analysis of \(path) did not finish.")
+            }
+            return info
         }
     }
 
@@ -51,6 +60,20 @@ public enum MediaProbe {
         return try await FFmpegRuntime.run(session) { session throws(ProbeError) in
             try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
                 try DeepDecoder.decode(context, path: path, session: session)
+            }
+        }
+    }
+
+    /// Whether a probe of `path` with the default options takes the fast stream analysis
+    /// (``StreamAnalysis/fast``) rather than falling back to FFmpeg's full one. For tests and benchmarks.
+    package static func takesFastPath(path: String) async throws -> Bool {
+        let file = try FileGate.check(path)
+        let options = ProbeOptions()
+        let session = ProbeSession(path: path, timeout: options.timeout, logger: options.logger)
+        return try await FFmpegRuntime.run(session) { session throws(ProbeError) in
+            try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
+                guard StreamHints.prepare(context) != nil else { return false }
+                return try Inspector.inspect(context, path: path, file: file, options: options, session: session) != nil
             }
         }
     }

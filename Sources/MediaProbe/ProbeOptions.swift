@@ -21,6 +21,10 @@ public struct ProbeOptions: Sendable {
     /// When the container and stream state no duration (e.g. a WebM recorded by a browser),
     /// read packet timestamps to the end of the file (no decoding) to recover it.
     public var scanPacketsForDuration: Bool
+    /// How stream facts the header does not state are learned: ``StreamAnalysis/fast`` (the
+    /// default) reads them from the codec's own header where that is exact, ``StreamAnalysis/full``
+    /// always lets FFmpeg decode frames for them. Both give the same ``MediaInfo``.
+    public var streamAnalysis: StreamAnalysis
     /// Receives FFmpeg's log lines (warnings and errors) for this probe. Defaults to a logger
     /// that discards everything: FFmpeg never writes to the process's stderr.
     public var logger: Logger
@@ -31,12 +35,14 @@ public struct ProbeOptions: Sendable {
         probeSize: Int64 = 5_000_000,
         analyzeDuration: Int64 = 5_000_000,
         scanPacketsForDuration: Bool = true,
+        streamAnalysis: StreamAnalysis = .fast,
         logger: Logger = Logger(label: "videopreflight.ffmpeg", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.timeout = timeout
         self.probeSize = probeSize
         self.analyzeDuration = analyzeDuration
         self.scanPacketsForDuration = scanPacketsForDuration
+        self.streamAnalysis = streamAnalysis
         self.logger = logger
     }
 }
