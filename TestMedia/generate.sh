@@ -137,6 +137,26 @@ packet_pos() {
     ffprobe -v error -select_streams v:0 -show_entries packet=pos -of csv=p=0 "$1" | sed -n "$(( $2 + 1 ))p"
 }
 
+# packet_size FILE INDEX : size in bytes of video packet INDEX (0-based) in FILE
+packet_size() {
+    ffprobe -v error -select_streams v:0 -show_entries packet=size -of csv=p=0 "$1" | sed -n "$(( $2 + 1 ))p"
+}
+
+# packet_flags FILE INDEX : flags of video packet INDEX (0-based) in FILE (K_ for a keyframe)
+packet_flags() {
+    ffprobe -v error -select_streams v:0 -show_entries packet=flags -of csv=p=0 "$1" | sed -n "$(( $2 + 1 ))p"
+}
+
+# scribble_packet FILE INDEX : scribble over the middle 60 % of video packet INDEX (from 1/5
+# to 4/5 of its bytes). Its 4-byte NAL length, NAL header and slice header stay intact, and
+# so do the packet's size and the container: only decoding the slice data can find it.
+scribble_packet() {
+    local pos size
+    pos=$(packet_pos "$1" "$2")
+    size=$(packet_size "$1" "$2")
+    scribble "$1" $(( pos + size / 5 )) $(( pos + size * 4 / 5 ))
+}
+
 rm -f -- *.mp4 *.mov *.mkv *.webm *.ts *.mp3 *.m4a *.m1v expected.json
 
 # --- baseline and duration ---------------------------------------------------
@@ -206,6 +226,15 @@ remux unknown_codec.mov "$TMP/landscape.mp4" -tag:v XXXX -strict unofficial
 # Intact container (moov at end); video packets 5..44 of 50 overwritten.
 cp "$TMP/landscape.mp4" corrupt_payload.mp4
 scribble corrupt_payload.mp4 "$(packet_pos corrupt_payload.mp4 5)" "$(packet_pos corrupt_payload.mp4 45)"
+# A keyframe every 10 frames (packets 0, 10, 20, 30, 40; no B-frames at ultrafast). One
+# damaged keyframe (packet 20, t = 2.0 s) or one damaged P frame (packet 25, t = 2.5 s).
+video "$TMP/gop10.mp4" 640x360 10 5 -g 10
+[[ $(packet_flags "$TMP/gop10.mp4" 20) == K* && $(packet_flags "$TMP/gop10.mp4" 25) != K* ]] ||
+    { echo "generate.sh: gop10.mp4: packet 20 is not a keyframe or packet 25 is one" >&2; exit 1; }
+cp "$TMP/gop10.mp4" damaged_keyframe.mp4
+scribble_packet damaged_keyframe.mp4 20
+cp "$TMP/gop10.mp4" damaged_nonkey.mp4
+scribble_packet damaged_nonkey.mp4 25
 
 # --- advisory warnings -------------------------------------------------------
 # 10 fps for the first 2.5 s, then 30 fps.
@@ -219,47 +248,50 @@ video start_offset.mp4 640x360 10 5 -output_ts_offset 10
 video fps_2.mp4 640x360 2 5
 
 # --- expectations ------------------------------------------------------------
-# file | what it exercises | quick verdict | violations | warnings | deep check
-# (lists are comma-separated; deep is pass, truncated, decode_failed or n/a)
+# file | what it exercises | quick verdict | violations | warnings | deep check:
+# full decode | keyframes only | packets only (lists are comma-separated; each deep
+# column is pass, truncated, decode_failed or n/a)
 cat > "$TMP/manifest" <<'EOF'
-ok_640x360_5s.mp4|baseline: H.264 + AAC, 5 s, 10 fps|pass|||pass
-exact_4s.mp4|duration exactly at the 4 s minimum (with AAC)|pass|||pass
-short_3.9s.mp4|duration just below 4 s|fail|duration_too_short||pass
-long_7200s.mp4|duration exactly at the 7200 s maximum (1 frame / 100 s)|pass||unusual_frame_rate|pass
-long_7201s.mp4|duration 1 s over the maximum (1 frame / 379 s)|fail|duration_too_long|unusual_frame_rate|pass
-res_360x360.mp4|both sides at the 360 px minimum|pass|||pass
-res_359x360.mp4|width 1 px below minimum (4:4:4, odd width)|fail|resolution_too_small||pass
-res_360x359.mp4|height 1 px below minimum (4:4:4, odd height)|fail|resolution_too_small||pass
-aspect_864x360.mp4|aspect exactly 2.4:1|pass|||pass
-aspect_866x360.mp4|aspect just above 2.4:1|fail|aspect_ratio_out_of_range||pass
-aspect_360x864.mp4|aspect exactly 1:2.4|pass|||pass
-aspect_360x866.mp4|aspect just below 1:2.4|fail|aspect_ratio_out_of_range||pass
-max_5184x2160.mp4|largest allowed size (also 2.4:1), 1 fps|pass||unusual_frame_rate|pass
-over_5184x2162.mp4|short side 2 px over 2160 (aspect 2.398 fine), 1 fps|fail|resolution_too_large|unusual_frame_rate|pass
-over_5186x2160.mp4|long side 2 px over 5184 and aspect over 2.4, 1 fps|fail|resolution_too_large,aspect_ratio_out_of_range|unusual_frame_rate|pass
-rotate_90.mp4|rotate=90 tag: FFmpeg 5.1 stores a 90° counter-clockwise matrix (tl: rotation_degrees 270 clockwise); 360x640 displayed|pass|||pass
-rotate_270.mp4|rotate=270 tag: matrix -90° counter-clockwise (tl: rotation_degrees 90 clockwise); 360x640 displayed|pass|||pass
-sar_2_1.mp4|SAR 2:1, 640x360 stored, 1280x360 displayed|pass||non_square_pixels|pass
-cover_art.mp3|MP3 with a 640x360 PNG attached picture only|fail|no_video_stream||n/a
-audio_only.m4a|AAC audio, no video stream|fail|no_video_stream||n/a
-ok.mkv|Matroska, H.264 + AAC|pass|||pass
-ok.mov|QuickTime, H.264 + AAC|pass|||pass
-ok.ts|MPEG-TS, H.264 + AAC, start 0 (-muxdelay 0)|pass|||pass
-ok.webm|WebM, VP8 + Vorbis|pass|||pass
-webm_no_duration.webm|piped WebM, Segment Duration voided: duration only by reading packets|pass|||pass
-estimated_duration.m1v|raw MPEG-1 video: FFmpeg estimates 5.36 s from the bit rate; the probe's packet scan recovers 5.00 s (duration_estimated only with the scan off)|pass|||pass
-truncated_faststart.mp4|faststart MP4 cut at 30 %: header claims all 50 frames|pass|||truncated
-truncated_nofaststart.mp4|MP4 cut at 50 % before its moov|fail|not_media||n/a
-text.mp4|plain text named .mp4|fail|not_media||n/a
-empty.mp4|zero bytes|fail|empty_file||n/a
-unknown_codec.mov|H.264 under unknown sample entry XXXX: no decoder|fail|unsupported_codec||n/a
-corrupt_payload.mp4|container intact, video packets 5-44 of 50 overwritten|pass|||decode_failed
-vfr.mp4|10 fps for 2.5 s then 30 fps (r_frame_rate 30, avg 20)|pass||variable_frame_rate|pass
-interlaced.mp4|interlaced H.264, top field first|pass||interlaced|pass
-hdr_pq.mp4|10-bit, PQ (smpte2084) transfer, BT.2020|pass||hdr_transfer|pass
-start_offset.ts|MPEG-TS starting at 10 s|pass||nonzero_start_time|pass
-start_offset.mp4|MP4 with a 10 s empty edit: start 10 s, duration 15 s|pass||nonzero_start_time|pass
-fps_2.mp4|2 fps|pass||unusual_frame_rate|pass
+ok_640x360_5s.mp4|baseline: H.264 + AAC, 5 s, 10 fps|pass|||pass|pass|pass
+exact_4s.mp4|duration exactly at the 4 s minimum (with AAC)|pass|||pass|pass|pass
+short_3.9s.mp4|duration just below 4 s|fail|duration_too_short||pass|pass|pass
+long_7200s.mp4|duration exactly at the 7200 s maximum (1 frame / 100 s)|pass||unusual_frame_rate|pass|pass|pass
+long_7201s.mp4|duration 1 s over the maximum (1 frame / 379 s)|fail|duration_too_long|unusual_frame_rate|pass|pass|pass
+res_360x360.mp4|both sides at the 360 px minimum|pass|||pass|pass|pass
+res_359x360.mp4|width 1 px below minimum (4:4:4, odd width)|fail|resolution_too_small||pass|pass|pass
+res_360x359.mp4|height 1 px below minimum (4:4:4, odd height)|fail|resolution_too_small||pass|pass|pass
+aspect_864x360.mp4|aspect exactly 2.4:1|pass|||pass|pass|pass
+aspect_866x360.mp4|aspect just above 2.4:1|fail|aspect_ratio_out_of_range||pass|pass|pass
+aspect_360x864.mp4|aspect exactly 1:2.4|pass|||pass|pass|pass
+aspect_360x866.mp4|aspect just below 1:2.4|fail|aspect_ratio_out_of_range||pass|pass|pass
+max_5184x2160.mp4|largest allowed size (also 2.4:1), 1 fps|pass||unusual_frame_rate|pass|pass|pass
+over_5184x2162.mp4|short side 2 px over 2160 (aspect 2.398 fine), 1 fps|fail|resolution_too_large|unusual_frame_rate|pass|pass|pass
+over_5186x2160.mp4|long side 2 px over 5184 and aspect over 2.4, 1 fps|fail|resolution_too_large,aspect_ratio_out_of_range|unusual_frame_rate|pass|pass|pass
+rotate_90.mp4|rotate=90 tag: FFmpeg 5.1 stores a 90° counter-clockwise matrix (tl: rotation_degrees 270 clockwise); 360x640 displayed|pass|||pass|pass|pass
+rotate_270.mp4|rotate=270 tag: matrix -90° counter-clockwise (tl: rotation_degrees 90 clockwise); 360x640 displayed|pass|||pass|pass|pass
+sar_2_1.mp4|SAR 2:1, 640x360 stored, 1280x360 displayed|pass||non_square_pixels|pass|pass|pass
+cover_art.mp3|MP3 with a 640x360 PNG attached picture only|fail|no_video_stream||n/a|n/a|n/a
+audio_only.m4a|AAC audio, no video stream|fail|no_video_stream||n/a|n/a|n/a
+ok.mkv|Matroska, H.264 + AAC|pass|||pass|pass|pass
+ok.mov|QuickTime, H.264 + AAC|pass|||pass|pass|pass
+ok.ts|MPEG-TS, H.264 + AAC, start 0 (-muxdelay 0)|pass|||pass|pass|pass
+ok.webm|WebM, VP8 + Vorbis|pass|||pass|pass|pass
+webm_no_duration.webm|piped WebM, Segment Duration voided: duration only by reading packets|pass|||pass|pass|pass
+estimated_duration.m1v|raw MPEG-1 video: FFmpeg estimates 5.36 s from the bit rate; the probe's packet scan recovers 5.00 s (duration_estimated only with the scan off)|pass|||pass|pass|pass
+truncated_faststart.mp4|faststart MP4 cut at 30 %: header claims all 50 frames|pass|||truncated|truncated|truncated
+truncated_nofaststart.mp4|MP4 cut at 50 % before its moov|fail|not_media||n/a|n/a|n/a
+text.mp4|plain text named .mp4|fail|not_media||n/a|n/a|n/a
+empty.mp4|zero bytes|fail|empty_file||n/a|n/a|n/a
+unknown_codec.mov|H.264 under unknown sample entry XXXX: no decoder|fail|unsupported_codec||n/a|n/a|pass
+corrupt_payload.mp4|container intact, video packets 5-44 of 50 overwritten|pass|||decode_failed|pass|pass
+damaged_keyframe.mp4|container intact, slice data of video packet 20 of 50 (keyframe 3 of 5, 2.0 s) overwritten|pass|||decode_failed|decode_failed|pass
+damaged_nonkey.mp4|container intact, slice data of video packet 25 of 50 (a P frame, 2.5 s) overwritten; keyframes intact|pass|||decode_failed|pass|pass
+vfr.mp4|10 fps for 2.5 s then 30 fps (r_frame_rate 30, avg 20)|pass||variable_frame_rate|pass|pass|pass
+interlaced.mp4|interlaced H.264, top field first|pass||interlaced|pass|pass|pass
+hdr_pq.mp4|10-bit, PQ (smpte2084) transfer, BT.2020|pass||hdr_transfer|pass|pass|pass
+start_offset.ts|MPEG-TS starting at 10 s|pass||nonzero_start_time|pass|pass|pass
+start_offset.mp4|MP4 with a 10 s empty edit: start 10 s, duration 15 s|pass||nonzero_start_time|pass|pass|pass
+fps_2.mp4|2 fps|pass||unusual_frame_rate|pass|pass|pass
 EOF
 
 python3 - "$TMP/manifest" <<'EOF'
@@ -286,7 +318,7 @@ def rate(text):
 
 rows, listed = [], set()
 for line in open(sys.argv[1]):
-    name, what, verdict, violations, warnings, deep = line.rstrip("\n").split("|")
+    name, what, verdict, violations, warnings, deep, deep_keyframes, deep_packets = line.rstrip("\n").split("|")
     listed.add(name)
     info = probe(name) or {}
     fmt, streams = info.get("format", {}), info.get("streams", [])
@@ -316,6 +348,8 @@ for line in open(sys.argv[1]):
         "violations": [v for v in violations.split(",") if v],
         "warnings": [w for w in warnings.split(",") if w],
         "deep": deep,
+        "deep_keyframes": deep_keyframes,
+        "deep_packets": deep_packets,
         "_duration_text": fmt.get("duration", "N/A") if info else None,
     })
 
@@ -327,8 +361,8 @@ if media != listed:
 def cell(v):
     return "–" if v is None or v == [] else ", ".join(v) if isinstance(v, list) else str(v)
 
-table = ["| file | exercises | container | codec | coded WxH | rotation | SAR | duration (s) | audio | bytes | fps (avg) | quick verdict | warnings | deep |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+table = ["| file | exercises | container | codec | coded WxH | rotation | SAR | duration (s) | audio | bytes | fps (avg) | quick verdict | warnings | deep | deep keyframes | deep packets |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 for r in rows:
     size = f"{r['width']}x{r['height']}" if r["width"] is not None else None
     sar = f"{r['sar_num']}:{r['sar_den']}" if r["sar_num"] is not None else None
@@ -336,7 +370,7 @@ for r in rows:
     warn = ", ".join(f"`{w}`" for w in r["warnings"]) or None
     table.append("| " + " | ".join(cell(v) for v in [
         f"`{r['file']}`", r["exercises"], r["container"], r["video_codec"], size, r["rotation"], sar,
-        r["_duration_text"], r["audio_streams"], r["size_bytes"], r["frame_rate"], verdict, warn, r["deep"]]) + " |")
+        r["_duration_text"], r["audio_streams"], r["size_bytes"], r["frame_rate"], verdict, warn, r["deep"], r["deep_keyframes"], r["deep_packets"]]) + " |")
 
 for r in rows:
     del r["_duration_text"]

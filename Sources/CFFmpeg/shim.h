@@ -55,6 +55,18 @@ static inline int64_t vp_frame_duration(const AVFrame *frame) {
 #endif
 }
 
+/// The `opaque` pointer of the codec context a log line came from, or NULL when `avcl` is not a
+/// codec context. A frame-threaded decoder logs from its worker threads with copies of the
+/// caller's context, which keep its `opaque`: this is how such a line finds its probe.
+static inline void *vp_log_codec_opaque(void *avcl, const AVClass *codec_class) {
+    if (!avcl || !codec_class || *(const AVClass *const *)avcl != codec_class) return NULL;
+    return ((const AVCodecContext *)avcl)->opaque;
+}
+
+static inline int vp_packet_flag_key(void) { return AV_PKT_FLAG_KEY; }
+static inline int vp_packet_flag_corrupt(void) { return AV_PKT_FLAG_CORRUPT; }
+static inline int vp_thread_frame_and_slice(void) { return FF_THREAD_FRAME | FF_THREAD_SLICE; }
+
 /// Installs an interrupt callback on an AVIOInterruptCB by value.
 static inline AVIOInterruptCB vp_interrupt_cb(int (*callback)(void *), void *opaque) {
     AVIOInterruptCB cb = { callback, opaque };

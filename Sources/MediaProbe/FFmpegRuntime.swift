@@ -149,9 +149,11 @@ private func interruptTrampoline(_ opaque: UnsafeMutableRawPointer?) -> Int32 {
 
 private func logCallback(_ avcl: UnsafeMutableRawPointer?, _ level: Int32, _ format: UnsafePointer<CChar>?, _ args: CVaListPointer?) {
     guard level <= AV_LOG_WARNING, let format, let args else { return }
-    // Lines from threads without a probe (e.g. a decoder's worker threads) are dropped:
-    // there is no file to attach them to, and FFmpeg must never write to stderr.
-    guard let opaque = pthread_getspecific(FFmpegRuntime.sessionKey) else { return }
+    // A decoder's worker threads carry no probe of their own: their lines reach the probe through
+    // the codec context's opaque pointer (DeepDecoder sets it). Other lines without a probe are
+    // dropped: there is no file to attach them to, and FFmpeg must never write to stderr.
+    guard let opaque = pthread_getspecific(FFmpegRuntime.sessionKey)
+            ?? vp_log_codec_opaque(avcl, ff.avcodec_get_class()) else { return }
     let session = Unmanaged<ProbeSession>.fromOpaque(opaque).takeUnretainedValue()
     var buffer = [CChar](repeating: 0, count: 1024)
     vp_log_format(avcl, level, format, args, &buffer, Int32(buffer.count))

@@ -49,17 +49,20 @@ public enum MediaProbe {
         return try await probe(path: url.path, options: options)
     }
 
-    /// Decodes the best video stream of the file at `path` to its end and reports whether the
-    /// data holds up: the deep check that catches a file whose header is intact but whose data is
-    /// cut short or corrupt (a faststart MP4 cut at 30 % passes ``probe(path:options:)``).
+    /// The deep check: reads the best video stream of the file at `path` to its end and reports
+    /// whether the data holds up, catching a file whose header is intact but whose data is cut
+    /// short or damaged (a faststart MP4 cut at 30 % passes ``probe(path:options:)``).
+    /// ``DecodeOptions/mode`` says how deep: every frame decoded, key frames only, or packets only.
     ///
-    /// Uses ``ProbeOptions/timeout`` as its budget too; pass a longer one for long files.
-    public static func decodeCheck(path: String, options: ProbeOptions = ProbeOptions()) async throws -> DecodeReport {
+    /// Uses ``ProbeOptions/timeout`` as its budget; pass a longer one for long files. Cancelling
+    /// the calling task stops it between two packets.
+    public static func decodeCheck(path: String, options: ProbeOptions = ProbeOptions(),
+                                   decode: DecodeOptions = DecodeOptions()) async throws -> DecodeReport {
         let file = try FileGate.check(path)
         let session = ProbeSession(path: path, timeout: options.timeout, logger: options.logger)
         return try await FFmpegRuntime.run(session) { session throws(ProbeError) in
             try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
-                try DeepDecoder.decode(context, path: path, session: session)
+                try DeepDecoder.decode(context, path: path, session: session, options: decode)
             }
         }
     }

@@ -64,15 +64,20 @@ public enum Preflight {
         return Report(path: error.path, violations: [Violation(code: error.code.rawValue, message: message)])
     }
 
-    /// Adds the deep check's outcome to a report: `truncated` or `decode_failed` become violations.
+    /// Adds the deep check's outcome to a report: `truncated`, `decode_failed` and
+    /// `invalid_packets` become violations.
     public static func merge(_ decode: DecodeReport, into report: Report) -> Report {
         var report = report
         report.decode = decode
         switch decode.outcome {
         case .ok, .notDecodable:
             break
-        case .truncated, .decodeFailed:
-            let code = decode.outcome == .truncated ? ViolationCode.truncated : ViolationCode.decodeFailed
+        case .truncated, .decodeFailed, .invalidPackets:
+            let code = switch decode.outcome {
+            case .truncated: ViolationCode.truncated
+            case .invalidPackets: ViolationCode.invalidPackets
+            default: ViolationCode.decodeFailed
+            }
             report.violations.append(Violation(code: code, message: decode.message,
                                                actual: decode.failedAtSeconds.map { .number(($0 * 1000).rounded() / 1000) },
                                                limit: decode.declaredSeconds.map { .number(($0 * 1000).rounded() / 1000) }))
@@ -81,12 +86,15 @@ public enum Preflight {
         return report
     }
 
-    /// Probes `path`, checks it and, when `deep` is set and the quick check found a decodable
-    /// video stream, decodes it to the end. Never throws for a bad file: a file that cannot be
-    /// probed gets a failing report. Throws only `CancellationError`, and ``ProbeError`` with code
-    /// `ffmpeg_unavailable` when FFmpeg's libraries cannot be loaded (no file can be checked then).
+    /// Probes `path`, checks it and, when `deep` is set and the quick check found a video
+    /// stream, runs the deep check ``DecodeOptions/mode`` names (with the budget of
+    /// `decodeOptions`). Never throws for a bad file: a file that cannot be probed gets a failing
+    /// report, and a deep check that overruns its budget is the violation `decode_timeout`. Throws
+    /// only `CancellationError`, and ``ProbeError`` with code `ffmpeg_unavailable` when FFmpeg's
+    /// libraries cannot be loaded (no file can be checked then).
     public static func evaluate(path: String, policy: Policy = .platformDefault, options: ProbeOptions = ProbeOptions(),
-                                deep: Bool = false, decodeOptions: ProbeOptions? = nil) async throws -> Report {
+                                deep: Bool = false, decodeOptions: ProbeOptions? = nil,
+                                decode: DecodeOptions = DecodeOptions()) async throws -> Report {
         let info: MediaInfo
         do {
             info = try await MediaProbe.probe(path: path, options: options)
@@ -94,10 +102,18 @@ public enum Preflight {
             return report(for: error)
         }
         var report = check(info, policy: policy)
-        guard deep, info.video?.decodable == true else { return report }
+        guard deep, let video = info.video, video.decodable || decode.mode == .packets else { return report }
         do {
-            let decoded = try await MediaProbe.decodeCheck(path: path, options: decodeOptions ?? options)
+            let decoded = try await MediaProbe.decodeCheck(path: path, options: decodeOptions ?? options, decode: decode)
             report = merge(decoded, into: report)
+        } catch let error as ProbeError where error.code == .probeTimeout {
+            let budget = (decodeOptions ?? options).timeout.components
+            let seconds = Double(budget.seconds) + Double(budget.attoseconds) / 1e18
+            report.violations.append(Violation(
+                code: ViolationCode.decodeTimeout,
+                message: "The deep check (\(decode.mode.rawValue)) of \(path) did not finish within its \(Measure.number(seconds)) s budget.",
+                limit: .number(seconds)))
+            report.source = nil
         } catch let error as ProbeError where error.code != .ffmpegUnavailable {
             report.violations.append(Violation(code: error.code.rawValue, message: "Deep check: " + error.message))
             report.source = nil
@@ -190,6 +206,8 @@ public enum ViolationCode {
     public static let fileTooLarge = "file_too_large"
     public static let truncated = "truncated"
     public static let decodeFailed = "decode_failed"
+    public static let invalidPackets = "invalid_packets"
+    public static let decodeTimeout = "decode_timeout"
 }
 
 /// The stable warning codes.

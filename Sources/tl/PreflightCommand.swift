@@ -36,14 +36,19 @@ struct PreflightCommand: AsyncParsableCommand {
     @Flag(help: "Treat warnings as failures.")
     var strict = false
 
-    @Flag(help: "Also decode each video stream to the end, to catch truncated or corrupt data.")
-    var decode = false
+    @Option(help: ArgumentHelp(
+        "Also check each video stream's data to the end, to catch truncated or damaged files: full (decode every frame; the default for a bare --decode), keyframes (decode key frames only) or packets (read packets without decoding).",
+        valueName: "full|keyframes|packets"))
+    var decode: DecodeMode?
 
     @Option(help: ArgumentHelp("A JSON file overriding policy limits (see README).", valueName: "FILE"))
     var policy: String?
 
     @Option(help: "Time budget per file for the probe, in seconds.")
     var timeout: Double = 10
+
+    @Option(help: "With --decode packets: the longest allowed step between two packets, in seconds (at least three frame intervals are always allowed).")
+    var gapThreshold: Double = 2
 
     @Option(help: "Time budget per file for --decode, in seconds.")
     var decodeTimeout: Double = 3600
@@ -59,6 +64,7 @@ struct PreflightCommand: AsyncParsableCommand {
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256.") }
         if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be between 0 and 86400 seconds.") }
         if !(decodeTimeout > 0 && decodeTimeout <= 604_800) { throw ValidationError("--decode-timeout must be between 0 and 604800 seconds.") }
+        if !(gapThreshold > 0 && gapThreshold <= 86_400) { throw ValidationError("--gap-threshold must be more than 0 and at most 86400 seconds.") }
     }
 
     func run() async throws {
@@ -96,7 +102,14 @@ struct PreflightCommand: AsyncParsableCommand {
         var pending: [Int: Report] = [:]
         var nextToWrite = 0
         let limit = jobs ?? Terminal.cores()
-        let deep = decode
+        let deepMode = decode
+        // Decoder threads share the cores with the files checked at once; a lone check gets them all,
+        // FFmpeg's own choice, as the ffmpeg CLI makes it.
+        let cores = Terminal.cores()
+        let running = max(1, min(limit, files.count))
+        let threads = running == 1 ? 0 : max(1, cores / running)
+        let progress = DecodeProgress(enabled: deepMode != nil && Terminal.stderrIsTTY)
+        let gap = gapThreshold
         try await withThrowingTaskGroup(of: (Int, Report).self) { group in
             var started = 0
             func startNext() {
@@ -104,7 +117,12 @@ struct PreflightCommand: AsyncParsableCommand {
                 let index = started, path = files[index]
                 started += 1
                 group.addTask {
-                    (index, try await Preflight.evaluate(path: path, policy: policy, options: options, deep: deep, decodeOptions: decodeOptions))
+                    let decode = DecodeOptions(mode: deepMode ?? .full, threads: threads, gapThreshold: gap,
+                                               progress: progress.reporter(for: path))
+                    let report = try await Preflight.evaluate(path: path, policy: policy, options: options,
+                                                              deep: deepMode != nil, decodeOptions: decodeOptions, decode: decode)
+                    progress.finish(path)
+                    return (index, report)
                 }
             }
             for _ in 0..<min(limit, files.count) { startNext() }

@@ -3,7 +3,7 @@ import Preflight
 
 /// Renders reports as the CLI contract says: a table for people, JSON or JSON Lines for tools.
 struct ReportRenderer {
-    static let schemaVersion = 1
+    static let schemaVersion = 2
 
     var format: PreflightCommand.Format
     var strict: Bool

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MediaProbe
 
 /// `tl`: check videos against TwelveLabs' limits before upload, then submit and follow tasks.
 @main
@@ -9,4 +10,9 @@ struct TL: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [PreflightCommand.self, SubmitCommand.self, TasksCommand.self, AssetsCommand.self, SandboxCommand.self]
     )
+
+    /// Parses the arguments after giving a bare `--decode` its default mode (``DecodeArgument``).
+    static func main() async {
+        await main(DecodeArgument.normalize(Array(CommandLine.arguments.dropFirst())))
+    }
 }

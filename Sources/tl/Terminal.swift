@@ -3,6 +3,7 @@ import Foundation
 /// Where output goes, and whether it may be coloured.
 enum Terminal {
     static var stdoutIsTTY: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// Colours only on a terminal, and never when `NO_COLOR` is set or `TERM=dumb`.
     static var colorsAllowed: Bool {

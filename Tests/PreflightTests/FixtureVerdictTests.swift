@@ -12,9 +12,21 @@ struct Verdict: Sendable, CustomTestStringConvertible {
     var file: String
     var violations: [String] = []
     var warnings: [String] = []
-    /// Extra violation the deep check adds, if any.
+    /// Extra violation the deep check adds, if any (``DecodeMode/full``).
     var deep: String?
+    /// The same with `--decode keyframes`.
+    var keyframes: String?
+    /// The same with `--decode packets`.
+    var packets: String?
     var testDescription: String { file }
+
+    func expected(_ mode: DecodeMode) -> String? {
+        switch mode {
+        case .full: deep
+        case .keyframes: keyframes
+        case .packets: packets
+        }
+    }
 }
 
 private let verdicts: [Verdict] = [
@@ -44,12 +56,15 @@ private let verdicts: [Verdict] = [
     Verdict(file: "ok.webm"),
     Verdict(file: "webm_no_duration.webm"),
     Verdict(file: "estimated_duration.m1v"),
-    Verdict(file: "truncated_faststart.mp4", deep: "truncated"),
+    Verdict(file: "truncated_faststart.mp4", deep: "truncated", keyframes: "truncated", packets: "truncated"),
     Verdict(file: "truncated_nofaststart.mp4", violations: ["not_media"]),
     Verdict(file: "text.mp4", violations: ["not_media"]),
     Verdict(file: "empty.mp4", violations: ["empty_file"]),
     Verdict(file: "unknown_codec.mov", violations: ["unsupported_codec"]),
+    // Damage in non-key frames only: the key frame and every packet are intact.
     Verdict(file: "corrupt_payload.mp4", deep: "decode_failed"),
+    Verdict(file: "damaged_keyframe.mp4", deep: "decode_failed", keyframes: "decode_failed"),
+    Verdict(file: "damaged_nonkey.mp4", deep: "decode_failed"),
     Verdict(file: "vfr.mp4", warnings: ["variable_frame_rate"]),
     Verdict(file: "interlaced.mp4", warnings: ["interlaced"]),
     Verdict(file: "hdr_pq.mp4", warnings: ["hdr_transfer"]),
@@ -86,6 +101,23 @@ struct FixtureVerdictTests {
             #expect(violation.code == deep)
             #expect(violation.actual != nil, "where decoding broke")
             #expect(report.source == nil)
+        }
+    }
+
+    /// What each mode catches (README, `DecodeMode`): a cut fails all three, damage in a key frame
+    /// fails `keyframes` and `full`, damage in other frames fails `full` only.
+    @Test("deep check in every mode", arguments: verdicts, DecodeMode.allCases)
+    func deepModes(_ verdict: Verdict, _ mode: DecodeMode) async throws {
+        let report = try await Preflight.evaluate(path: testMedia.appendingPathComponent(verdict.file).path,
+                                                  deep: true, decode: DecodeOptions(mode: mode))
+        #expect(report.violations.map(\.code) == verdict.violations + (verdict.expected(mode).map { [$0] } ?? []))
+        if let decode = report.decode {
+            #expect(decode.mode == mode)
+            #expect(decode.packetsRead > 0)
+            if mode == .packets { #expect(decode.framesDecoded == 0) }
+        } else {
+            // Only files without a video stream (or, when decoding, without a decoder) skip the deep check.
+            #expect(report.media?.videoCodec == nil || (mode != .packets && report.media?.decodable == false))
         }
     }
 

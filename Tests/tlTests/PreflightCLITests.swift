@@ -74,7 +74,7 @@ struct PreflightCLITests {
         let result = try await TLProcess.run(["preflight", "--format", "json", "--jobs", "3"] + files, currentDirectory: root)
         #expect(result.status == 0, "\(result.err)")
         let document = try json(result)
-        #expect(document["schema_version"] as? Int == 1)
+        #expect(document["schema_version"] as? Int == 2)
         let summary = try #require(document["summary"] as? [String: Int])
         #expect(summary == ["files": 5, "passed": 5, "failed": 0])
         #expect(reports(document).compactMap { $0["path"] as? String } == files)
@@ -88,15 +88,15 @@ struct PreflightCLITests {
         let result = try await TLProcess.run(["preflight", "--format", "jsonl", "TestMedia"], currentDirectory: root)
         #expect(result.status == 1)
         let lines = result.out.split(separator: "\n")
-        #expect(lines.count == 38)
+        #expect(lines.count == 40)
         var paths: Set<String> = []
         for line in lines {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            #expect(object["schema_version"] as? Int == 1)
+            #expect(object["schema_version"] as? Int == 2)
             #expect(object["ok"] is Bool)
             paths.insert(try #require(object["path"] as? String))
         }
-        #expect(paths.count == 38)
+        #expect(paths.count == 40)
     }
 
     @Test("a missing file is a failing report, not a crash")
@@ -187,6 +187,60 @@ struct PreflightCLITests {
         #expect(reports(try json(deep)).map { codes($0) } == [["truncated"], ["decode_failed"]])
     }
 
+    @Test("--decode keyframes and --decode packets: what each mode catches, in snake_case JSON with every key")
+    func deepModes() async throws {
+        let files = ["truncated_faststart.mp4", "damaged_keyframe.mp4", "damaged_nonkey.mp4"].map(media)
+        var seen: [String: [[String]]] = [:]
+        for mode in ["full", "keyframes", "packets"] {
+            let result = try await TLProcess.run(["preflight", "--format", "json", "--decode", mode] + files, currentDirectory: root)
+            #expect(result.status == 1)
+            let all = reports(try json(result))
+            seen[mode] = all.map { codes($0) }
+            for report in all {
+                let decode = try #require(report["decode"] as? [String: Any])
+                #expect(Set(decode.keys) == ["outcome", "mode", "frames_decoded", "packets_read", "decoded_seconds",
+                                              "declared_seconds", "failed_at_seconds", "message", "ffmpeg_message"])
+                #expect(decode["mode"] as? String == mode)
+            }
+        }
+        #expect(seen["full"] == [["truncated"], ["decode_failed"], ["decode_failed"]])
+        #expect(seen["keyframes"] == [["truncated"], ["decode_failed"], []])
+        #expect(seen["packets"] == [["truncated"], [], []])
+        let bad = try await TLProcess.run(["preflight", "--decode", "frames", media("ok.mkv")], currentDirectory: root)
+        #expect(bad.status == 64)
+    }
+
+    @Test("--decode packets fails a file whose timestamps leap, with the place of the gap")
+    func packetGap() async throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let gapped = dir.appendingPathComponent("gap.mp4").path
+        // From the 26th frame on, every timestamp is 20 s later: a 20 s hole in the middle.
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        ffmpeg.arguments = ["-v", "error", "-nostdin", "-y", "-i", root.appendingPathComponent(media("ok_640x360_5s.mp4")).path,
+                            "-map", "0:v", "-c", "copy", "-bsf:v", "setts=ts=TS+gte(N\\,25)*20/TB", gapped]
+        try ffmpeg.run()
+        ffmpeg.waitUntilExit()
+        try #require(ffmpeg.terminationStatus == 0, "the ffmpeg CLI (make test installs it) could not make the file")
+        let result = try await TLProcess.run(["preflight", "--format", "json", "--decode", "packets", gapped], currentDirectory: root)
+        #expect(result.status == 1)
+        let report = try #require(reports(try json(result)).first)
+        #expect(codes(report) == ["invalid_packets"])
+        let message = (report["violations"] as? [[String: Any]])?.first?["message"] as? String ?? ""
+        #expect(message.contains("gap of 20.10 s after 2.40 s"), "\(message)")
+        let generous = try await TLProcess.run(["preflight", "--format", "json", "--decode", "packets", "--gap-threshold", "30", gapped], currentDirectory: root)
+        #expect(generous.status == 0)
+    }
+
+    @Test("--decode-timeout overrun is decode_timeout, not probe_timeout")
+    func decodeTimeout() async throws {
+        let result = try await TLProcess.run(["preflight", "--format", "json", "--decode", "--decode-timeout", "0.000001", media("ok.ts")], currentDirectory: root)
+        #expect(result.status == 1)
+        let report = try #require(reports(try json(result)).first)
+        #expect(codes(report) == ["decode_timeout"])
+    }
+
     @Test("directories expand to media files; --recursive descends")
     func directories() async throws {
         let dir = try scratch()
@@ -223,12 +277,12 @@ struct PreflightCLITests {
         #expect(result.status == 1)
         let document = try json(result)
         let paths = reports(document).compactMap { $0["path"] as? String }
-        #expect(paths.count == 38)
+        #expect(paths.count == 40)
         #expect(paths == paths.sorted())
         let summary = try #require(document["summary"] as? [String: Int])
-        #expect(summary["files"] == 38)
+        #expect(summary["files"] == 40)
         #expect(summary["passed"] == reports(document).filter { $0["ok"] as? Bool == true }.count)
-        #expect(summary["passed"]! + summary["failed"]! == 38)
+        #expect(summary["passed"]! + summary["failed"]! == 40)
     }
 
     @Test("a directory with no media: an empty, valid document, exit 0, a note on stderr")
@@ -271,7 +325,7 @@ struct PreflightCLITests {
     @Test("without --format, output off a terminal is JSON")
     func defaultFormat() async throws {
         let result = try await TLProcess.run(["preflight", media("ok.mkv")], currentDirectory: root)
-        #expect(try json(result)["schema_version"] as? Int == 1)
+        #expect(try json(result)["schema_version"] as? Int == 2)
     }
 
     @Test("--verbose routes FFmpeg's messages to stderr; without it stderr is silent")

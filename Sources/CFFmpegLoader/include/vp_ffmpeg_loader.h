@@ -48,6 +48,7 @@
     X(avutil, av_get_pix_fmt_name) \
     X(avutil, av_color_transfer_name) \
     X(avcodec, avcodec_version) \
+    X(avcodec, avcodec_get_class) \
     X(avcodec, avcodec_find_decoder) \
     X(avcodec, avcodec_get_name) \
     X(avcodec, avcodec_alloc_context3) \

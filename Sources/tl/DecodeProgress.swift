@@ -1,0 +1,87 @@
+public import ArgumentParser
+import Foundation
+import MediaProbe
+import Synchronization
+
+extension DecodeMode: ExpressibleByArgument {}
+
+/// `--decode` alone means `--decode full`: ArgumentParser has no option with an optional value,
+/// so a bare `--decode` is rewritten before parsing. It is bare when nothing follows, an option
+/// follows, or a path follows (an existing file, or a word with a `/` or `.`); any other word
+/// is left to be parsed as the mode, so that `--decode keyframe` is a usage error naming the
+/// valid modes rather than a check of a file called `keyframe`. Arguments after `--` are paths.
+enum DecodeArgument {
+    static func normalize(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(arguments.count + 1)
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            if argument == "--" {
+                result.append(contentsOf: arguments[index...])
+                break
+            }
+            result.append(argument)
+            let next = arguments.index(after: index)
+            if argument == "--decode", next == arguments.endIndex || isPathOrOption(arguments[next]) {
+                result.append(DecodeMode.full.rawValue)
+            }
+            index = next
+        }
+        return result
+    }
+
+    private static func isPathOrOption(_ word: String) -> Bool {
+        guard DecodeMode(rawValue: word) == nil else { return false }
+        return word.hasPrefix("-") || word.contains("/") || word.contains(".") || FileManager.default.fileExists(atPath: word)
+    }
+}
+
+/// One line on stderr, on a terminal only, with the percentage of duration each running deep
+/// check has read: `decoding 37% a.mp4 · 12% b.mkv`. Redrawn at most ten times a second, and
+/// erased before any report is printed, so it never mixes with stdout.
+final class DecodeProgress: Sendable {
+    private struct State {
+        var fractions: [String: Double] = [:]
+        var lastDraw: ContinuousClock.Instant?
+        var shown = false
+    }
+    private let state = Mutex(State())
+    let enabled: Bool
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    /// The callback for one file's deep check.
+    func reporter(for path: String) -> (@Sendable (Double) -> Void)? {
+        guard enabled else { return nil }
+        let name = (path as NSString).lastPathComponent
+        return { [self] fraction in update(name, fraction) }
+    }
+
+    private func update(_ name: String, _ fraction: Double) {
+        state.withLock { state in
+            state.fractions[name] = fraction
+            let now = ContinuousClock.now
+            if let last = state.lastDraw, now - last < .milliseconds(100) { return }
+            state.lastDraw = now
+            let parts = state.fractions.sorted { $0.key < $1.key }.map { "\(Int(($0.value * 100).rounded(.down)))% \($0.key)" }
+            Self.write("\r\u{1B}[K" + "decoding " + parts.joined(separator: " · "))
+            state.shown = true
+        }
+    }
+
+    /// Forgets a finished file and erases the line (the next update draws it again).
+    func finish(_ path: String) {
+        guard enabled else { return }
+        state.withLock { state in
+            state.fractions[(path as NSString).lastPathComponent] = nil
+            if state.shown { Self.write("\r\u{1B}[K") }
+            state.shown = false
+            state.lastDraw = nil
+        }
+    }
+
+    private static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
