@@ -63,6 +63,11 @@ static inline void *vp_log_codec_opaque(void *avcl, const AVClass *codec_class) 
     return ((const AVCodecContext *)avcl)->opaque;
 }
 
+/// Non-zero when a log line's context `avcl` is an object of the class `cls`.
+static inline int vp_log_is_class(void *avcl, const AVClass *cls) {
+    return avcl && cls && *(const AVClass *const *)avcl == cls;
+}
+
 static inline int vp_packet_flag_key(void) { return AV_PKT_FLAG_KEY; }
 static inline int vp_packet_flag_corrupt(void) { return AV_PKT_FLAG_CORRUPT; }
 static inline int vp_thread_frame_and_slice(void) { return FF_THREAD_FRAME | FF_THREAD_SLICE; }

@@ -98,6 +98,7 @@ final class ProbeSession: Sendable {
     private let cancelled = Atomic<Bool>(false)
     private let expired = Atomic<Bool>(false)
     private let lastLines = Mutex<(error: String?, warning: String?)>((nil, nil))
+    private let codecLinesDropped = Atomic<Bool>(false)
 
     init(path: String, timeout: Duration, logger: Logger) {
         self.path = path
@@ -127,6 +128,13 @@ final class ProbeSession: Sendable {
 
     func clearMessages() { lastLines.withLock { $0 = (nil, nil) } }
 
+    /// While set, lines logged by codec contexts are dropped (the fast stream analysis refuses every
+    /// decoder on purpose, and that refusal says nothing about the file).
+    var dropsCodecLines: Bool {
+        get { codecLinesDropped.load(ordering: .relaxed) }
+        set { codecLinesDropped.store(newValue, ordering: .relaxed) }
+    }
+
     fileprivate func record(level: Int32, line: String) {
         lastLines.withLock { lines in
             if level <= AV_LOG_ERROR { lines.error = line } else { lines.warning = line }
@@ -155,6 +163,7 @@ private func logCallback(_ avcl: UnsafeMutableRawPointer?, _ level: Int32, _ for
     guard let opaque = pthread_getspecific(FFmpegRuntime.sessionKey)
             ?? vp_log_codec_opaque(avcl, ff.avcodec_get_class()) else { return }
     let session = Unmanaged<ProbeSession>.fromOpaque(opaque).takeUnretainedValue()
+    if session.dropsCodecLines, vp_log_is_class(avcl, ff.avcodec_get_class()) != 0 { return }
     var buffer = [CChar](repeating: 0, count: 1024)
     vp_log_format(avcl, level, format, args, &buffer, Int32(buffer.count))
     let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }

@@ -15,12 +15,12 @@ enum Inspector {
         // Without find_stream_info MPEG-TS reports 0x0 and no duration, and cover art is
         // misread (FFMPEG.md); a failure here is not fatal unless it was our interrupt. The fast
         // path keeps it, but spares it the decoding where the header already says enough.
-        let skipping = options.streamAnalysis == .fast ? StreamHints.prepare(context) : nil
-        let infoResult = StreamHints.findStreamInfo(context, skipping: skipping)
+        let fastVideo = options.streamAnalysis == .fast ? StreamHints.prepare(context) : nil
+        let infoResult = StreamHints.findStreamInfo(context, fast: fastVideo != nil, session: session)
         if infoResult < 0, session.timedOut || session.isCancelled {
             throw FFmpegInput.timeout(path: path, session: session)
         }
-        if let skipping, infoResult < 0 || context.pointee.streams[Int(skipping)]?.pointee.start_time == vp_nopts_value() {
+        if let fastVideo, infoResult < 0 || context.pointee.streams[Int(fastVideo)]?.pointee.start_time == vp_nopts_value() {
             return nil
         }
 

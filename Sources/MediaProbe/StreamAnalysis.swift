@@ -14,19 +14,19 @@ public enum StreamAnalysis: String, Sendable, Hashable, CaseIterable {
 }
 
 /// The fast path of stream analysis: fills in, from the H.264 sequence parameter set, the codec
-/// parameters FFmpeg's analysis would otherwise decode a frame (often seven, to guess the decoder
-/// delay) to learn, and asks that analysis to skip the stream's frames.
+/// parameters FFmpeg's analysis would otherwise decode frames (often seven, to guess the decoder
+/// delay) to learn, and runs that analysis with no decoder at all.
 ///
-/// Why this is exact: with every frame skipped the decoder never touches the codec context, so
-/// what `avformat_find_stream_info` copies back into the stream is what this fills in, computed
-/// the way FFmpeg's H.264 decoder computes it (`h264_ps.c`, `get_pixel_format` in
-/// `h264_slice.c`). Timings, start time, bit rate, frame rates and field order are still FFmpeg's
-/// own. Anything this does not model (two video streams, cropping at the left or top, monochrome,
-/// unequal bit depths, 4:4:4 RGB, bit depths other than 8 and 10, an SPS it cannot read) keeps
-/// the full path.
+/// Why this is exact: with no decoder open nothing touches the codec context, so what
+/// `avformat_find_stream_info` copies back into the stream is what this fills in, computed the
+/// way FFmpeg's H.264 decoder computes it (`h264_ps.c`, `get_pixel_format` in `h264_slice.c`).
+/// Timings, start time, bit rate and frame rates are still FFmpeg's own, from the container and
+/// the first packets. Anything this does not model (two video streams, interlacing, cropping at
+/// the left or top, monochrome, unequal bit depths, 4:4:4 RGB, bit depths other than 8 and 10,
+/// an SPS it cannot read) keeps the full path.
 enum StreamHints {
-    /// Prepares `context` for a fast analysis and returns the stream index whose decoder should skip
-    /// frames, or `nil` when the file must take the full path (nothing was changed then).
+    /// Prepares `context` for a fast analysis and returns the index of its video stream, or `nil`
+    /// when the file must take the full path (nothing was changed then).
     static func prepare(_ context: UnsafeMutablePointer<AVFormatContext>) -> Int32? {
         let name = String(cString: context.pointee.iformat.pointee.name)
         guard name.hasPrefix("mov,") || name.hasPrefix("matroska") else { return nil }
@@ -41,7 +41,7 @@ enum StreamHints {
         let record = UnsafeBufferPointer(start: extradata, count: Int(par.pointee.extradata_size))
         guard let sps = H264SequenceParameters(avcC: record),
               sps.width == Int(par.pointee.width), sps.height == Int(par.pointee.height),
-              sps.cropLeft == 0, sps.cropTop == 0,
+              sps.cropLeft == 0, sps.cropTop == 0, sps.frameMacroblocksOnly,
               sps.bitDepthLuma == sps.bitDepthChroma, sps.chromaFormat != 0 else { return nil }
 
         // The decoder takes the range, transfer and matrix from the SPS when it states them, else
@@ -63,6 +63,8 @@ enum StreamHints {
         guard let format = pixelFormat(sps, fullRange: range == AVCOL_RANGE_JPEG, rgb: matrix == AVCOL_SPC_RGB) else { return nil }
 
         par.pointee.format = format.rawValue
+        // frame_mbs_only_flag: every picture is a frame, which the decoder reports as progressive.
+        par.pointee.field_order = AV_FIELD_PROGRESSIVE
         par.pointee.color_range = range
         par.pointee.color_trc = transfer
         par.pointee.color_space = matrix
@@ -97,9 +99,13 @@ enum StreamHints {
         }
     }
 
-    /// Runs FFmpeg's stream analysis, with the decoder of `skipping` (if any) told to skip every frame.
-    static func findStreamInfo(_ context: UnsafeMutablePointer<AVFormatContext>, skipping: Int32?) -> Int32 {
-        guard let skipping else { return ff.avformat_find_stream_info(context, nil) }
+    /// Runs FFmpeg's stream analysis. On the fast path (`fast`) no stream's decoder may open: a
+    /// codec allow-list that names no codec makes `avcodec_open2` refuse, and the analysis then
+    /// stops once it has each stream's first timestamps instead of decoding (H.264: until it has
+    /// guessed the decoder delay from seven frames; AAC: one frame for its channel layout). The
+    /// refusal's log line is not the file's: the session drops codec lines meanwhile.
+    static func findStreamInfo(_ context: UnsafeMutablePointer<AVFormatContext>, fast: Bool, session: ProbeSession) -> Int32 {
+        guard fast else { return ff.avformat_find_stream_info(context, nil) }
         let count = Int(context.pointee.nb_streams)
         let options = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: count)
         options.initialize(repeating: nil, count: count)
@@ -107,7 +113,9 @@ enum StreamHints {
             for index in 0..<count { ff.av_dict_free(&options[index]) }
             options.deallocate()
         }
-        _ = ff.av_dict_set(&options[Int(skipping)], "skip_frame", "all", 0)
+        for index in 0..<count { _ = ff.av_dict_set(&options[index], "codec_whitelist", "none", 0) }
+        session.dropsCodecLines = true
+        defer { session.dropsCodecLines = false }
         return ff.avformat_find_stream_info(context, options)
     }
 }

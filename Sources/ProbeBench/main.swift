@@ -5,6 +5,17 @@
 //       spawns `ffprobe -v error -show_format -show_streams -of json FILE` for each file, and
 //       prints the median and p90 time per file both ways and the ratio of the medians.
 //
+//   ProbeBench corpus --corpus DIR --tl PATH [--pyav-json FILE] [--ffprobe PATH] [--runs R]
+//       The realistic corpus (Corpus.swift): fast probe = full probe on every file, then the fast
+//       and full probes timed per file, PyAV (from pyav_probe.py's JSON), per-file ffprobe, and
+//       `tl preflight --jobs 1` against `--jobs 2`.
+//
+//   ProbeBench deep --file F --tl PATH [--ffmpeg PATH] [--pairs N]
+//       The three deep modes of `tl preflight` against `ffmpeg -f null`, pair by pair.
+//
+//   ProbeBench list --corpus DIR
+//       Prints the corpus's media files in the order `corpus` uses (for pyav_probe.py).
+//
 //   ProbeBench batch --tl PATH --jobs N [--runs R] --dir DIR [--dir DIR ...]
 //       Runs `tl preflight --format jsonl --jobs N DIR` for each DIR (R times each), and prints
 //       files/s (wall clock) and the child's peak RSS (`wait4` → `ru_maxrss`).
@@ -457,6 +468,9 @@ let arguments = CommandLine.arguments
 let usage = """
     usage: ProbeBench probe-vs-ffprobe --corpus DIR [--ffprobe PATH]
            ProbeBench batch --tl PATH --jobs N [--runs R] --dir DIR [--dir DIR ...]
+           ProbeBench corpus --corpus DIR --tl PATH [--pyav-json FILE] [--ffprobe PATH] [--runs R]
+           ProbeBench deep --file F --tl PATH [--ffmpeg PATH] [--pairs N]
+           ProbeBench list --corpus DIR
            ProbeBench exercise [--unload] FILE...
            ProbeBench time --runs N [--warmups W] [--stdout FILE] -- COMMAND [ARG...]
     """
@@ -488,6 +502,16 @@ case "time":
         stdoutPath = arguments[index + 1]
     }
     timeCommand(Array(arguments[(separator + 1)...]), runs: runs, warmups: warmups, stdoutPath: stdoutPath)
+case "corpus":
+    guard let corpus = options["corpus"]?.last, let tl = options["tl"]?.last, let runs = Int(options["runs"]?.last ?? "3"), runs > 0 else { fail(usage) }
+    await corpusBench(directory: corpus, pyavJSON: options["pyav-json"]?.last, ffprobe: options["ffprobe"]?.last ?? "ffprobe", tl: tl, runs: runs,
+                      quick: options["quick"]?.last == "yes")
+case "deep":
+    guard let file = options["file"]?.last, let tl = options["tl"]?.last, let pairs = Int(options["pairs"]?.last ?? "3"), pairs > 0 else { fail(usage) }
+    deepBench(file: file, tl: tl, ffmpeg: options["ffmpeg"]?.last ?? "ffmpeg", pairs: pairs)
+case "list":
+    guard let corpus = options["corpus"]?.last else { fail(usage) }
+    corpusFiles(corpus).forEach { print($0) }
 case "exercise":
     let rest = Array(arguments.dropFirst(2))
     await exercise(rest.filter { $0 != "--unload" }, unload: rest.contains("--unload"))
