@@ -99,6 +99,13 @@ final class ProbeSession: Sendable {
     private let expired = Atomic<Bool>(false)
     private let lastLines = Mutex<(error: String?, warning: String?)>((nil, nil))
     private let codecLinesDropped = Atomic<Bool>(false)
+    private let fastAnalysis = Atomic<Bool>(false)
+
+    /// Set once the probe's facts came from the fast stream analysis (for tests and benchmarks).
+    var usedFastAnalysis: Bool {
+        get { fastAnalysis.load(ordering: .relaxed) }
+        set { fastAnalysis.store(newValue, ordering: .relaxed) }
+    }
 
     init(path: String, timeout: Duration, logger: Logger) {
         self.path = path

@@ -47,7 +47,7 @@ struct H264SequenceParameters {
     /// Parses one SPS NAL unit (header byte included, emulation prevention bytes in place).
     init?(nal: UnsafeBufferPointer<UInt8>) {
         guard let first = nal.first, first & 0x1F == 7, first & 0x80 == 0 else { return nil }
-        var bits = RBSPReader(UnsafeBufferPointer(rebasing: nal.dropFirst()))
+        var bits = BitReader(UnsafeBufferPointer(rebasing: nal.dropFirst()), emulationPrevention: true)
         guard let parsed = Self.parse(&bits) else { return nil }
         self = parsed
     }
@@ -64,7 +64,7 @@ struct H264SequenceParameters {
         cropTop = 0
     }
 
-    private static func parse(_ bits: inout RBSPReader) -> Self? {
+    private static func parse(_ bits: inout BitReader) -> Self? {
         guard let profile = bits.read(8), bits.read(8) != nil, bits.read(8) != nil,
               let id = bits.unsigned(), id <= 31 else { return nil }
         var sps = Self(profile: profile)
@@ -149,7 +149,7 @@ struct H264SequenceParameters {
     }
 
     /// Skips one `scaling_list()` (§7.3.2.1.1.1): deltas until the list ends or repeats.
-    private static func skipScalingList(_ bits: inout RBSPReader, size: Int) -> Bool {
+    private static func skipScalingList(_ bits: inout BitReader, size: Int) -> Bool {
         var last = 8, next = 8
         for _ in 0..<size where next != 0 {
             guard let delta = bits.signed(), (-128...127).contains(delta) else { return false }
@@ -160,20 +160,24 @@ struct H264SequenceParameters {
     }
 }
 
-/// Reads bits MSB first from a NAL unit's payload, dropping emulation prevention bytes
-/// (`00 00 03`), with Exp-Golomb codes (§9.1). Every read returns `nil` past the end.
-struct RBSPReader {
+/// Reads bits MSB first, with Exp-Golomb codes (H.264 §9.1); every read returns `nil` past the
+/// end. For an H.264 NAL unit's payload it drops emulation prevention bytes (`00 00 03`).
+struct BitReader {
     private let bytes: UnsafeBufferPointer<UInt8>
+    private let emulationPrevention: Bool
     private var byteIndex = 0
     private var bitIndex = 0
     private var zeros = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>, emulationPrevention: Bool) {
+        self.bytes = bytes
+        self.emulationPrevention = emulationPrevention
+    }
 
     private mutating func bit() -> Int? {
         if bitIndex == 0 {
             // At a byte boundary: a 0x03 after two zero bytes is not payload.
-            if zeros >= 2, byteIndex < bytes.count, bytes[byteIndex] == 3 {
+            if emulationPrevention, zeros >= 2, byteIndex < bytes.count, bytes[byteIndex] == 3 {
                 byteIndex += 1
                 zeros = 0
             }

@@ -7,7 +7,8 @@ enum Inspector {
     ///
     /// - Returns: `nil` only when the fast stream analysis ran but left a fact unlearned that the
     ///   full one would have learned (the start time of a Matroska stream with B-frames and no
-    ///   other stream to fix it); the caller then probes again with ``StreamAnalysis/full``.
+    ///   other stream to fix it), or read packets and then found the file does not qualify; the
+    ///   caller then probes again with ``StreamAnalysis/full``.
     static func inspect(
         _ context: UnsafeMutablePointer<AVFormatContext>,
         path: String, file: GatedFile, options: ProbeOptions, session: ProbeSession
@@ -15,14 +16,21 @@ enum Inspector {
         // Without find_stream_info MPEG-TS reports 0x0 and no duration, and cover art is
         // misread (FFMPEG.md); a failure here is not fatal unless it was our interrupt. The fast
         // path keeps it, but spares it the decoding where the header already says enough.
-        let fastVideo = options.streamAnalysis == .fast ? StreamHints.prepare(context) : nil
-        let infoResult = StreamHints.findStreamInfo(context, fast: fastVideo != nil, session: session)
+        let plan = options.streamAnalysis == .fast ? StreamHints.prepare(context) : .full
+        if case .reopen = plan {
+            if session.timedOut || session.isCancelled { throw FFmpegInput.timeout(path: path, session: session) }
+            return nil
+        }
+        let fast = if case .fast = plan { true } else { false }
+        let headerSuffices = fast && StreamHints.completeTimings(context, fileSize: file.sizeBytes)
+        let infoResult = headerSuffices ? 0 : StreamHints.findStreamInfo(context, fast: fast, session: session)
         if infoResult < 0, session.timedOut || session.isCancelled {
             throw FFmpegInput.timeout(path: path, session: session)
         }
-        if let fastVideo, infoResult < 0 || context.pointee.streams[Int(fastVideo)]?.pointee.start_time == vp_nopts_value() {
+        if fast, infoResult < 0 || FFmpegInput.bestVideoStream(in: context)?.pointee.start_time == vp_nopts_value() {
             return nil
         }
+        session.usedFastAnalysis = fast
 
         let streams = FFmpegInput.streams(of: context)
         let audioCount = streams.filter { $0.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO }.count

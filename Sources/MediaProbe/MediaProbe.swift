@@ -75,8 +75,8 @@ public enum MediaProbe {
         let session = ProbeSession(path: path, timeout: options.timeout, logger: options.logger)
         return try await FFmpegRuntime.run(session) { session throws(ProbeError) in
             try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
-                guard StreamHints.prepare(context) != nil else { return false }
-                return try Inspector.inspect(context, path: path, file: file, options: options, session: session) != nil
+                try Inspector.inspect(context, path: path, file: file, options: options, session: session) != nil
+                    && session.usedFastAnalysis
             }
         }
     }

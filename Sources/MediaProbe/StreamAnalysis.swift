@@ -3,11 +3,12 @@ import CFFmpegLoader
 
 /// How the probe learns what the container's header does not say.
 public enum StreamAnalysis: String, Sendable, Hashable, CaseIterable {
-    /// Where the header already holds every fact the probe reports (today: one H.264 video
-    /// stream with an `avcC` record in MP4/MOV or Matroska/WebM), the facts FFmpeg would learn by
-    /// decoding frames are read from the sequence parameter set instead, and FFmpeg's stream
-    /// analysis runs with that stream's decoder skipping every frame. Everything else takes
-    /// ``full``. The two give the same ``MediaInfo``; a test checks it file by file.
+    /// Where the codec's own header states every fact the probe reports (one H.264 video stream
+    /// with an `avcC` record, or one VP9 stream, in MP4/MOV or Matroska/WebM), those facts are
+    /// read from it (the H.264 sequence parameter set, the VP9 key frame header) instead of
+    /// decoding frames, and FFmpeg's stream analysis runs with no decoder, or, in MP4/MOV, not
+    /// at all. Everything else takes ``full``. The two give the same ``MediaInfo``; a test
+    /// checks it file by file.
     case fast
     /// FFmpeg's own `avformat_find_stream_info`, decoding frames as it sees fit.
     case full
@@ -21,28 +22,48 @@ public enum StreamAnalysis: String, Sendable, Hashable, CaseIterable {
 /// `avformat_find_stream_info` copies back into the stream is what this fills in, computed the
 /// way FFmpeg's H.264 decoder computes it (`h264_ps.c`, `get_pixel_format` in `h264_slice.c`).
 /// Timings, start time, bit rate and frame rates are still FFmpeg's own, from the container and
-/// the first packets. Anything this does not model (two video streams, interlacing, cropping at
+/// the first packets; in MP4/MOV, whose header states every stream's start, the analysis is not
+/// run at all and its two remaining results are computed as it computes them (``completeTimings``). Anything this does not model (two video streams, interlacing, cropping at
 /// the left or top, monochrome, unequal bit depths, 4:4:4 RGB, bit depths other than 8 and 10,
 /// an SPS it cannot read) keeps the full path.
 enum StreamHints {
-    /// Prepares `context` for a fast analysis and returns the index of its video stream, or `nil`
-    /// when the file must take the full path (nothing was changed then).
-    static func prepare(_ context: UnsafeMutablePointer<AVFormatContext>) -> Int32? {
+    /// What the probe does after ``prepare(_:)``.
+    enum Plan {
+        /// FFmpeg's full analysis (nothing was changed).
+        case full
+        /// The fast analysis; the video stream's missing facts are filled in.
+        case fast
+        /// The file was read from (to see its first video packet) but does not qualify: the caller
+        /// must probe again from a fresh open, with the full analysis.
+        case reopen
+    }
+
+    /// Prepares `context` for a fast analysis, when its one video stream's header states what
+    /// FFmpeg would decode for: H.264 (from the SPS in `avcC`) or VP9 (from the first key frame).
+    static func prepare(_ context: UnsafeMutablePointer<AVFormatContext>) -> Plan {
         let name = String(cString: context.pointee.iformat.pointee.name)
-        guard name.hasPrefix("mov,") || name.hasPrefix("matroska") else { return nil }
-        guard context.pointee.duration != vp_nopts_value(), context.pointee.duration > 0 else { return nil }
+        guard name.hasPrefix("mov,") || name.hasPrefix("matroska") else { return .full }
+        guard context.pointee.duration != vp_nopts_value(), context.pointee.duration > 0 else { return .full }
         let videos = FFmpegInput.streams(of: context).filter {
             $0.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO && vp_stream_is_attached_picture($0) == 0
         }
-        guard videos.count == 1, let stream = videos.first, let par = stream.pointee.codecpar else { return nil }
-        guard par.pointee.codec_id == AV_CODEC_ID_H264, par.pointee.width > 0, par.pointee.height > 0,
-              stream.pointee.avg_frame_rate.num > 0, stream.pointee.r_frame_rate.num > 0,
-              let extradata = par.pointee.extradata, par.pointee.extradata_size > 0 else { return nil }
+        guard videos.count == 1, let stream = videos.first, let par = stream.pointee.codecpar,
+              par.pointee.width > 0, par.pointee.height > 0,
+              stream.pointee.avg_frame_rate.num > 0, stream.pointee.r_frame_rate.num > 0 else { return .full }
+        switch par.pointee.codec_id {
+        case AV_CODEC_ID_H264: return prepareH264(par) ? .fast : .full
+        case AV_CODEC_ID_VP9: return prepareVP9(context, stream: stream, par: par) ? .fast : .reopen
+        default: return .full
+        }
+    }
+
+    private static func prepareH264(_ par: UnsafeMutablePointer<AVCodecParameters>) -> Bool {
+        guard let extradata = par.pointee.extradata, par.pointee.extradata_size > 0 else { return false }
         let record = UnsafeBufferPointer(start: extradata, count: Int(par.pointee.extradata_size))
         guard let sps = H264SequenceParameters(avcC: record),
               sps.width == Int(par.pointee.width), sps.height == Int(par.pointee.height),
               sps.cropLeft == 0, sps.cropTop == 0, sps.frameMacroblocksOnly,
-              sps.bitDepthLuma == sps.bitDepthChroma, sps.chromaFormat != 0 else { return nil }
+              sps.bitDepthLuma == sps.bitDepthChroma, sps.chromaFormat != 0 else { return false }
 
         // The decoder takes the range, transfer and matrix from the SPS when it states them, else
         // keeps the container's.
@@ -60,7 +81,13 @@ enum StreamHints {
             matrix = AVColorSpace(UInt32(matrixCode))
             primaries = AVColorPrimaries(UInt32(primariesCode))
         }
-        guard let format = pixelFormat(sps, fullRange: range == AVCOL_RANGE_JPEG, rgb: matrix == AVCOL_SPC_RGB) else { return nil }
+        guard let format = h264PixelFormat(sps, fullRange: range == AVCOL_RANGE_JPEG, rgb: matrix == AVCOL_SPC_RGB) else { return false }
+        // The decoder sets the SPS's aspect ratio, or 0/1 when it states none or an invalid one.
+        var sar = AVRational(num: 0, den: 1)
+        if let ratio = sps.sampleAspectRatio, ratio.numerator > 0, ratio.denominator > 0 {
+            guard ratio.numerator <= 255 * ratio.denominator, ratio.denominator <= 255 * ratio.numerator else { return false }
+            sar = AVRational(num: Int32(ratio.numerator), den: Int32(ratio.denominator))
+        }
 
         par.pointee.format = format.rawValue
         // frame_mbs_only_flag: every picture is a frame, which the decoder reports as progressive.
@@ -69,18 +96,87 @@ enum StreamHints {
         par.pointee.color_trc = transfer
         par.pointee.color_space = matrix
         par.pointee.color_primaries = primaries
-        // The decoder sets the SPS's aspect ratio, or 0/1 when it states none or an invalid one.
-        if let sar = sps.sampleAspectRatio, sar.numerator > 0, sar.denominator > 0 {
-            guard sar.numerator <= 255 * sar.denominator, sar.denominator <= 255 * sar.numerator else { return nil }
-            par.pointee.sample_aspect_ratio = AVRational(num: Int32(sar.numerator), den: Int32(sar.denominator))
-        } else {
-            par.pointee.sample_aspect_ratio = AVRational(num: 0, den: 1)
+        par.pointee.sample_aspect_ratio = sar
+        return true
+    }
+
+    /// Reads packets up to the stream's first one (at most 64) and takes the pixel format, range
+    /// and colour space from its frame header, as FFmpeg's VP9 decoder does (`read_colorspace_details`).
+    private static func prepareVP9(_ context: UnsafeMutablePointer<AVFormatContext>, stream: UnsafeMutablePointer<AVStream>,
+                                   par: UnsafeMutablePointer<AVCodecParameters>) -> Bool {
+        guard let packet = ff.av_packet_alloc() else { return false }
+        defer {
+            var freeing: UnsafeMutablePointer<AVPacket>? = packet
+            ff.av_packet_free(&freeing)
         }
-        return stream.pointee.index
+        var header: VP9FrameHeader?
+        for _ in 0..<64 {
+            guard ff.av_read_frame(context, packet) >= 0 else { return false }
+            defer { ff.av_packet_unref(packet) }
+            guard packet.pointee.stream_index == stream.pointee.index else { continue }
+            guard let data = packet.pointee.data, packet.pointee.size > 0 else { return false }
+            header = VP9FrameHeader(frame: UnsafeBufferPointer(start: data, count: Int(packet.pointee.size)))
+            break
+        }
+        guard let header, header.width == Int(par.pointee.width), header.height == Int(par.pointee.height),
+              header.colorSpace != 7, header.bitDepth <= 10 else { return false }
+        let format: AVPixelFormat
+        switch (header.bitDepth, header.subsamplingX, header.subsamplingY) {
+        case (8, true, true): format = AV_PIX_FMT_YUV420P
+        case (8, true, false): format = AV_PIX_FMT_YUV422P
+        case (8, false, false): format = AV_PIX_FMT_YUV444P
+        #if _endian(little)
+        case (10, true, true): format = AV_PIX_FMT_YUV420P10LE
+        case (10, true, false): format = AV_PIX_FMT_YUV422P10LE
+        case (10, false, false): format = AV_PIX_FMT_YUV444P10LE
+        #else
+        case (10, true, true): format = AV_PIX_FMT_YUV420P10BE
+        case (10, true, false): format = AV_PIX_FMT_YUV422P10BE
+        case (10, false, false): format = AV_PIX_FMT_YUV444P10BE
+        #endif
+        default: return false
+        }
+        // Odd profiles code the subsampling; FFmpeg refuses 4:2:0 there.
+        if header.profile & 1 == 1, format == AV_PIX_FMT_YUV420P || header.subsamplingY && header.subsamplingX { return false }
+        let spaces: [AVColorSpace] = [AVCOL_SPC_UNSPECIFIED, AVCOL_SPC_BT470BG, AVCOL_SPC_BT709, AVCOL_SPC_SMPTE170M,
+                                      AVCOL_SPC_SMPTE240M, AVCOL_SPC_BT2020_NCL, AVCOL_SPC_RESERVED, AVCOL_SPC_RGB]
+        par.pointee.format = format.rawValue
+        par.pointee.color_space = spaces[header.colorSpace]
+        par.pointee.color_range = header.fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
+        return true
+    }
+
+    /// MP4/MOV states every stream's start time and duration in its header, so the rest of what
+    /// `avformat_find_stream_info` would add (the context's start time and bit rate) follows
+    /// without reading a packet, computed as its `update_stream_timings` does: the earliest stream
+    /// start (a subtitle or data stream's only when it starts less than a second before the
+    /// others), and the file's size over the duration. Returns `false`, changing nothing, for any
+    /// other container or when a stream's start is not in the header.
+    static func completeTimings(_ context: UnsafeMutablePointer<AVFormatContext>, fileSize: Int64) -> Bool {
+        guard String(cString: context.pointee.iformat.pointee.name).hasPrefix("mov,"),
+              context.pointee.nb_programs <= 1, context.pointee.duration > 0, fileSize > 0 else { return false }
+        let streams = FFmpegInput.streams(of: context)
+        guard !streams.isEmpty else { return false }
+        var start = Int64.max, textStart = Int64.max
+        for stream in streams {
+            guard stream.pointee.start_time != vp_nopts_value(), stream.pointee.time_base.den > 0 else { return false }
+            let at = ff.av_rescale_q(stream.pointee.start_time, stream.pointee.time_base, vp_time_base_q())
+            let type = stream.pointee.codecpar.pointee.codec_type
+            if type == AVMEDIA_TYPE_SUBTITLE || type == AVMEDIA_TYPE_DATA {
+                textStart = min(textStart, at)
+            } else {
+                start = min(start, at)
+            }
+        }
+        if start == .max || (start > textStart && start - textStart < Int64(AV_TIME_BASE)) { start = textStart }
+        context.pointee.start_time = start
+        let bitRate = Double(fileSize) * 8 * Double(AV_TIME_BASE) / Double(context.pointee.duration)
+        if bitRate >= 0, bitRate <= Double(Int64.max) { context.pointee.bit_rate = Int64(bitRate) }
+        return true
     }
 
     /// The pixel format FFmpeg's software H.264 decoder picks (`get_pixel_format`).
-    private static func pixelFormat(_ sps: H264SequenceParameters, fullRange: Bool, rgb: Bool) -> AVPixelFormat? {
+    private static func h264PixelFormat(_ sps: H264SequenceParameters, fullRange: Bool, rgb: Bool) -> AVPixelFormat? {
         guard !(sps.chromaFormat == 3 && rgb) else { return nil }
         switch (sps.bitDepthLuma, sps.chromaFormat) {
         case (8, 1): return fullRange ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P

@@ -77,11 +77,14 @@ struct StreamAnalysisTests {
             ("offset_10s.mp4", true, src + ["-t", "1", "-output_ts_offset", "10"] + x264),
             ("h264.ts", false, src + ["-t", "1"] + x264),
             ("hevc.mp4", false, src + ["-t", "1", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=none", "-tag:v", "hvc1"]),
-            ("vp9_opus.webm", false, src + ["-f", "lavfi", "-i", "sine", "-t", "1", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus", "-shortest"]),
+            ("vp9_opus.webm", true, src + ["-f", "lavfi", "-i", "sine", "-t", "1", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus", "-shortest"]),
             // Matroska stores no decode times: with B-frames and no other stream, the stream's start
             // is known only once the decoder delay is, so the fast analysis gives way to the full one.
             ("bframes_video_only.mkv", false, src + ["-t", "1", "-bf", "3"] + x264),
             ("hlg_bt2020_aac.mkv", true, src + ["-f", "lavfi", "-i", "sine", "-t", "1", "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc"] + x264 + ["-c:a", "aac", "-shortest"]),
+            ("vp9_yuv444p.mp4", true, src + ["-t", "1", "-pix_fmt", "yuv444p", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
+            ("vp9_10bit.mkv", true, src + ["-t", "1", "-pix_fmt", "yuv420p10le", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
+            ("vp9_fullrange.webm", true, src + ["-t", "1", "-color_range", "pc", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
             ("two_video_streams.mkv", false, src + src + ["-t", "1", "-map", "0:v", "-map", "1:v"] + x264),
         ]
     }()
