@@ -9,6 +9,9 @@
 #     4,000 hard links to the 1,000 copies (same files, 4× the count, no extra disk) so that any
 #     growth of peak RSS with the file count stands out from run-to-run noise;
 #     `tl preflight --format jsonl --jobs 2 DIR`, files/s and the child's peak RSS (wait4).
+#  3b. scripts/bench-probe-corpus.sh: the realistic corpus (325 ordinary 360p-5K files, cached outside
+#     the repo): fast probe = full probe on every file, per-file times against PyAV and ffprobe,
+#     --jobs 1 vs 2, RSS over 10,000 files, and the three deep modes against `ffmpeg -f null`.
 #  4. TasksBench: 1,000 tasks created and waited on concurrently with one AnalyzeClient against an
 #     in-process sandbox (fast lifecycle): wall time, requests per task, time to ready, peak RSS.
 #  5. scripts/bench-submit.sh: the streamed base64 body vs `base64 -w0`, peak RSS of `tl submit`, and a
@@ -89,6 +92,8 @@ done
   echo
   "$bin/ProbeBench" batch --tl "$bin/tl" --jobs 2 --runs "$runs" \
     --dir "$work/batch250" --dir "$work/batch1000" --dir "$work/batch4000"
+  echo
+  scripts/bench-probe-corpus.sh "$bin" "$work"
   echo
   echo "== 1,000 tasks created and waited on concurrently against the in-process sandbox (TasksBench) =="
   "$bin/TasksBench" --tasks 1000

@@ -288,10 +288,22 @@ private struct Tracker {
     }
 
     func failure(_ outcome: DecodeReport.Outcome, error: Int32?, session: ProbeSession, what: String) -> DecodeReport {
-        let at = failurePointMicros ?? reachedMicros ?? lastPacketMicros ?? 0
+        // Where the data ends, for a cut; the end of the last good frame, for damage (a threaded
+        // decoder reports it some packets late); the packet itself, for a bad packet.
+        let known: Int64? = switch outcome {
+        case .truncated: reachedMicros
+        case .invalidPackets: lastPacketMicros
+        default: decodedEndMicros
+        }
+        let at = failurePointMicros ?? known ?? lastPacketMicros ?? 0
         var message = "\(what) at \(seconds(at)) s"
         if let declaredMicros { message += " of \(seconds(declaredMicros)) s" }
-        message += mode == .packets ? " after \(packets) good packets" : " after \(frames) good frames"
+        let goodSoFar = switch mode {
+        case .full: " after \(frames) good frames"
+        case .keyframes: " after \(frames) good key frames"
+        case .packets: " after \(packets) good packets"
+        }
+        message += goodSoFar
         let ffmpeg = session.lastMessage ?? error.map(FFmpegRuntime.errorString)
         if let ffmpeg {
             var text = ffmpeg

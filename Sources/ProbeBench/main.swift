@@ -509,6 +509,12 @@ case "corpus":
 case "deep":
     guard let file = options["file"]?.last, let tl = options["tl"]?.last, let pairs = Int(options["pairs"]?.last ?? "3"), pairs > 0 else { fail(usage) }
     deepBench(file: file, tl: tl, ffmpeg: options["ffmpeg"]?.last ?? "ffmpeg", pairs: pairs)
+case "loop":
+    // For profilers: the fast probe of every corpus file, `passes` times, nothing else.
+    guard let corpus = options["corpus"]?.last, let passes = Int(options["passes"]?.last ?? "10") else { fail(usage) }
+    let files = corpusFiles(corpus)
+    for _ in 0..<passes { for path in files { _ = try? await MediaProbe.probe(path: path) } }
+    print("probed \(files.count) files \(passes) times")
 case "list":
     guard let corpus = options["corpus"]?.last else { fail(usage) }
     corpusFiles(corpus).forEach { print($0) }

@@ -233,6 +233,57 @@ struct PreflightCLITests {
         #expect(generous.status == 0)
     }
 
+    /// A long deep check shows how far it is on a terminal, and stops at once on Ctrl-C. The file is
+    /// 40 s of 720p made here, given 30 times so that the whole run outlasts any machine's speed.
+    @Test("--decode on a terminal: progress in percent on stderr, and SIGINT stops it promptly")
+    func deepProgressAndInterrupt() async throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let long = dir.appendingPathComponent("long.mp4").path
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        ffmpeg.arguments = ["-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "40",
+                            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", long]
+        try ffmpeg.run()
+        ffmpeg.waitUntilExit()
+        try #require(ffmpeg.terminationStatus == 0, "the ffmpeg CLI (make test installs it) could not make the file")
+
+        // `script` gives tl a pseudo-terminal for stdout and stderr, as a user's shell would.
+        let tl = try TLProcess.binary().path
+        let transcript = dir.appendingPathComponent("transcript").path
+        let session = Process()
+        session.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        let files = Array(repeating: long, count: 30).joined(separator: " ")
+        session.arguments = ["-qfec", "\(tl) preflight --jobs 1 --decode full \(files)", transcript]
+        session.standardInput = FileHandle.nullDevice
+        session.standardOutput = FileHandle.nullDevice
+        let clock = ContinuousClock()
+        try session.run()
+        // Wait until the progress line has shown a percentage, then interrupt the check.
+        var shown = ""
+        let deadline = clock.now + .seconds(30)
+        while clock.now < deadline, session.isRunning {
+            shown = (try? String(contentsOfFile: transcript, encoding: .utf8)) ?? ""
+            if shown.range(of: #"decoding [0-9]+% long\.mp4"#, options: .regularExpression) != nil { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(shown.range(of: #"decoding [0-9]+% long\.mp4"#, options: .regularExpression) != nil, "\(shown)")
+        try #require(session.isRunning, "the check ended before it could be interrupted")
+        let interrupted = clock.now
+        // tl is script's child, in the terminal's foreground process group: signal that group.
+        let pgid = try #require(Self.childPID(of: session.processIdentifier))
+        kill(-getpgid(pgid), SIGINT)
+        while session.isRunning, clock.now - interrupted < .seconds(10) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!session.isRunning)
+        #expect(clock.now - interrupted < .seconds(2), "tl took \(clock.now - interrupted) to stop after SIGINT")
+    }
+
+    /// The first child of `pid`, from /proc.
+    static func childPID(of pid: Int32) -> Int32? {
+        let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
+        return text?.split(separator: " ").first.flatMap { Int32($0) }
+    }
+
     @Test("--decode-timeout overrun is decode_timeout, not probe_timeout")
     func decodeTimeout() async throws {
         let result = try await TLProcess.run(["preflight", "--format", "json", "--decode", "--decode-timeout", "0.000001", media("ok.ts")], currentDirectory: root)
