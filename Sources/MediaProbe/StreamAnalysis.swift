@@ -14,18 +14,19 @@ public enum StreamAnalysis: String, Sendable, Hashable, CaseIterable {
     case full
 }
 
-/// The fast path of stream analysis: fills in, from the H.264 sequence parameter set, the codec
-/// parameters FFmpeg's analysis would otherwise decode frames (often seven, to guess the decoder
-/// delay) to learn, and runs that analysis with no decoder at all.
+/// The fast path of stream analysis: fills in, from the H.264 sequence parameter set or the VP9
+/// key frame header, the codec parameters FFmpeg's analysis would otherwise decode frames (often
+/// seven, to guess the H.264 decoder's delay) to learn, and runs that analysis with no decoder.
 ///
 /// Why this is exact: with no decoder open nothing touches the codec context, so what
 /// `avformat_find_stream_info` copies back into the stream is what this fills in, computed the
-/// way FFmpeg's H.264 decoder computes it (`h264_ps.c`, `get_pixel_format` in `h264_slice.c`).
-/// Timings, start time, bit rate and frame rates are still FFmpeg's own, from the container and
-/// the first packets; in MP4/MOV, whose header states every stream's start, the analysis is not
-/// run at all and its two remaining results are computed as it computes them (``completeTimings``). Anything this does not model (two video streams, interlacing, cropping at
-/// the left or top, monochrome, unequal bit depths, 4:4:4 RGB, bit depths other than 8 and 10,
-/// an SPS it cannot read) keeps the full path.
+/// way FFmpeg's decoders compute it (`h264_ps.c` and `get_pixel_format` in `h264_slice.c`;
+/// `read_colorspace_details` in `vp9.c`). Timings, start time, bit rate and frame rates are still
+/// FFmpeg's own, from the container and the first packets; in MP4/MOV, whose header states every
+/// stream's start, the analysis is not run at all and its two remaining results are computed as
+/// it computes them (``completeTimings(_:fileSize:)``). Anything this does not model (two video
+/// streams, interlacing, cropping at the left or top, monochrome, unequal bit depths, RGB, bit
+/// depths other than 8 and 10, a header it cannot read) keeps the full path.
 enum StreamHints {
     /// What the probe does after ``prepare(_:)``.
     enum Plan {
@@ -119,25 +120,17 @@ enum StreamHints {
             break
         }
         guard let header, header.width == Int(par.pointee.width), header.height == Int(par.pointee.height),
-              header.colorSpace != 7, header.bitDepth <= 10 else { return false }
-        let format: AVPixelFormat
-        switch (header.bitDepth, header.subsamplingX, header.subsamplingY) {
-        case (8, true, true): format = AV_PIX_FMT_YUV420P
-        case (8, true, false): format = AV_PIX_FMT_YUV422P
-        case (8, false, false): format = AV_PIX_FMT_YUV444P
-        #if _endian(little)
-        case (10, true, true): format = AV_PIX_FMT_YUV420P10LE
-        case (10, true, false): format = AV_PIX_FMT_YUV422P10LE
-        case (10, false, false): format = AV_PIX_FMT_YUV444P10LE
-        #else
-        case (10, true, true): format = AV_PIX_FMT_YUV420P10BE
-        case (10, true, false): format = AV_PIX_FMT_YUV422P10BE
-        case (10, false, false): format = AV_PIX_FMT_YUV444P10BE
-        #endif
-        default: return false
+              header.colorSpace != 7 else { return false }
+        let chroma = switch (header.subsamplingX, header.subsamplingY) {
+        case (true, true): 1
+        case (true, false): 2
+        case (false, false): 3
+        default: 0
         }
+        // The VP9 decoder never picks the full-range ("J") formats.
+        guard let format = planarYUV(bitDepth: header.bitDepth, chroma: chroma, fullRange: false) else { return false }
         // Odd profiles code the subsampling; FFmpeg refuses 4:2:0 there.
-        if header.profile & 1 == 1, format == AV_PIX_FMT_YUV420P || header.subsamplingY && header.subsamplingX { return false }
+        if header.profile & 1 == 1, chroma == 1 { return false }
         let spaces: [AVColorSpace] = [AVCOL_SPC_UNSPECIFIED, AVCOL_SPC_BT470BG, AVCOL_SPC_BT709, AVCOL_SPC_SMPTE170M,
                                       AVCOL_SPC_SMPTE240M, AVCOL_SPC_BT2020_NCL, AVCOL_SPC_RESERVED, AVCOL_SPC_RGB]
         par.pointee.format = format.rawValue
@@ -178,7 +171,13 @@ enum StreamHints {
     /// The pixel format FFmpeg's software H.264 decoder picks (`get_pixel_format`).
     private static func h264PixelFormat(_ sps: H264SequenceParameters, fullRange: Bool, rgb: Bool) -> AVPixelFormat? {
         guard !(sps.chromaFormat == 3 && rgb) else { return nil }
-        switch (sps.bitDepthLuma, sps.chromaFormat) {
+        return planarYUV(bitDepth: sps.bitDepthLuma, chroma: sps.chromaFormat, fullRange: fullRange)
+    }
+
+    /// Planar YUV by bit depth (8 or 10) and chroma format (1 4:2:0, 2 4:2:2, 3 4:4:4); at 8 bits a
+    /// full-range stream gets FFmpeg's "J" format, as its H.264 decoder gives it.
+    private static func planarYUV(bitDepth: Int, chroma: Int, fullRange: Bool) -> AVPixelFormat? {
+        switch (bitDepth, chroma) {
         case (8, 1): return fullRange ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P
         case (8, 2): return fullRange ? AV_PIX_FMT_YUVJ422P : AV_PIX_FMT_YUV422P
         case (8, 3): return fullRange ? AV_PIX_FMT_YUVJ444P : AV_PIX_FMT_YUV444P
