@@ -40,12 +40,13 @@ enum FFmpegInput {
             _ = ff.avio_closep(&closing)
         }
 
-        var format: UnsafePointer<AVInputFormat>?
-        let maxProbe = UInt32(clamping: max(options.probeSize, 2048))
-        let probeResult = ff.av_probe_input_buffer2(io, &format, url, nil, 0, maxProbe)
-        guard probeResult >= 0, let format else {
-            throw failure(probeResult, path: path, session: session, stage: "detect")
+        var format: UnsafePointer<AVInputFormat>? = options.streamAnalysis == .fast ? knownFormat(io) : nil
+        if format == nil {
+            let maxProbe = UInt32(clamping: max(options.probeSize, 2048))
+            let probeResult = ff.av_probe_input_buffer2(io, &format, url, nil, 0, maxProbe)
+            guard probeResult >= 0 else { throw failure(probeResult, path: path, session: session, stage: "detect") }
         }
+        guard let format else { throw failure(vp_averror(EINVAL), path: path, session: session, stage: "detect") }
         let formatName = String(cString: format.pointee.name)
         guard AllowedFormats.allows(formatName) else {
             let longName = format.pointee.long_name.map { String(cString: $0) } ?? formatName
@@ -79,6 +80,30 @@ enum FFmpegInput {
             ff.avformat_close_input(&closing)
         }
         return try body(context)
+    }
+
+    /// The demuxer for the two containers whose first bytes say what they are beyond doubt: an
+    /// ISO base media file (`ftyp` as the first box) and a Matroska/WebM file (an EBML header
+    /// naming that document type). FFmpeg's generic detection asks every demuxer it has (about
+    /// 350) to score the first bytes, which is a sixth of a probe of an MP4; for these two its
+    /// winner is always `mov` or `matroska`, with the full score. `nil` for anything else, which
+    /// then gets FFmpeg's detection. The read position is back at 0 either way.
+    static func knownFormat(_ io: UnsafeMutablePointer<AVIOContext>) -> UnsafePointer<AVInputFormat>? {
+        var head = [UInt8](repeating: 0, count: 64)
+        let count = Int(ff.avio_read(io, &head, Int32(head.count)))
+        guard ff.avio_seek(io, 0, SEEK_SET) == 0, count >= 12 else { return nil }
+        let bytes = head.prefix(count)
+        if bytes[4..<8].elementsEqual("ftyp".utf8) {
+            let size = Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3])
+            guard size >= 16 else { return nil }
+            return ff.av_find_input_format("mov")
+        }
+        if bytes.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard text.contains("matroska") || text.contains("webm") else { return nil }
+            return ff.av_find_input_format("matroska")
+        }
+        return nil
     }
 
     /// Maps an FFmpeg failure to a ``ProbeError``, attaching FFmpeg's last log line.

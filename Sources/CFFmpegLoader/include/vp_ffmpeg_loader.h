@@ -68,6 +68,9 @@
     X(avformat, av_find_best_stream) \
     X(avformat, av_read_frame) \
     X(avformat, av_probe_input_buffer2) \
+    X(avformat, av_find_input_format) \
+    X(avformat, avio_read) \
+    X(avformat, avio_seek) \
     X(avformat, av_guess_sample_aspect_ratio) \
     X(avformat, avio_open2) \
     X(avformat, avio_closep) \
