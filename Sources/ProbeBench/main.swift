@@ -444,22 +444,28 @@ func timeCommand(_ command: [String], runs: Int, warmups: Int, stdoutPath: Strin
 
 // MARK: - Leak check driver
 
-/// Probes and deep-checks every file, two at a time: the workload `make leakcheck` runs under
+/// Probes (both stream analyses) and deep-checks (every mode) every file, two at a time: the workload `make leakcheck` runs under
 /// AddressSanitizer, touching every FFmpeg path (errors included) without the HTTP stack. With `unload`,
 /// FFmpeg's libraries are unloaded after each pass, so the next runs on a fresh load.
 func exercise(_ paths: [String], unload: Bool) async {
     var checked = 0
-    for deep in [false, true] {
+    // The quick check on both stream analyses, then the deep check in each of its modes.
+    let passes: [(ProbeOptions, DecodeMode?)] = [(ProbeOptions(), nil), (ProbeOptions(streamAnalysis: .full), nil)]
+        + DecodeMode.allCases.map { (ProbeOptions(), $0) }
+    for (options, mode) in passes {
         await withTaskGroup(of: Void.self) { group in
             for (index, path) in paths.enumerated() {
                 if index >= 2 { await group.next() }
-                group.addTask { _ = try? await Preflight.evaluate(path: path, deep: deep) }
+                group.addTask {
+                    _ = try? await Preflight.evaluate(path: path, options: options, deep: mode != nil,
+                                                      decode: DecodeOptions(mode: mode ?? .full))
+                }
             }
         }
         checked += paths.count
         if unload, !MediaProbe.unloadLibraries() { fail("exercise: FFmpeg's libraries could not be unloaded when idle") }
     }
-    print("checked \(checked) files (quick and deep)\(unload ? ", unloading FFmpeg after each pass" : "")")
+    print("checked \(checked) files (quick, fast and full; deep, in every mode)\(unload ? ", unloading FFmpeg after each pass" : "")")
 }
 
 // MARK: - Entry point
