@@ -23,11 +23,15 @@ enum Inspector {
         }
         let fast = if case .fast = plan { true } else { false }
         let headerSuffices = fast && StreamHints.completeTimings(context, fileSize: file.sizeBytes)
+        let startFromPacket = fast && !headerSuffices && StreamHints.needsFirstPacketStart(context)
+        if startFromPacket { context.pointee.max_ts_probe = 1 }
         let infoResult = headerSuffices ? 0 : StreamHints.findStreamInfo(context, fast: fast, session: session)
         if infoResult < 0, session.timedOut || session.isCancelled {
             throw FFmpegInput.timeout(path: path, session: session)
         }
-        if fast, infoResult < 0 || FFmpegInput.bestVideoStream(in: context)?.pointee.start_time == vp_nopts_value() {
+        if fast, infoResult < 0 || (startFromPacket && !StreamHints.completeStartFromFirstPacket(context))
+            || FFmpegInput.bestVideoStream(in: context)?.pointee.start_time == vp_nopts_value() {
+            if session.timedOut || session.isCancelled { throw FFmpegInput.timeout(path: path, session: session) }
             return nil
         }
         session.usedFastAnalysis = fast

@@ -168,6 +168,43 @@ enum StreamHints {
         return true
     }
 
+    /// Matroska stores no decode times, and with no decoder FFmpeg cannot derive an H.264
+    /// stream's (it needs the decoder's delay), so it never learns where that stream starts: the
+    /// analysis would read 50 packets waiting for it, then take the start of the other streams.
+    /// For such a file the analysis is told to wait for one packet (`max_ts_probe`) and, after
+    /// it, the start is taken from the stream's first packet, as FFmpeg's full analysis takes
+    /// it, and the file's start becomes the earliest of the streams' (`update_stream_timings`).
+    static func needsFirstPacketStart(_ context: UnsafeMutablePointer<AVFormatContext>) -> Bool {
+        String(cString: context.pointee.iformat.pointee.name).hasPrefix("matroska")
+            && FFmpegInput.bestVideoStream(in: context)?.pointee.codecpar.pointee.codec_id == AV_CODEC_ID_H264
+    }
+
+    /// See ``needsFirstPacketStart(_:)``; `false` (the caller probes again with the full
+    /// analysis) for a file with subtitle or data streams, whose starts count differently, or
+    /// whose video has no timed packet among the first 64.
+    static func completeStartFromFirstPacket(_ context: UnsafeMutablePointer<AVFormatContext>) -> Bool {
+        let streams = FFmpegInput.streams(of: context)
+        guard !streams.contains(where: {
+            [AVMEDIA_TYPE_SUBTITLE, AVMEDIA_TYPE_DATA, AVMEDIA_TYPE_ATTACHMENT].contains($0.pointee.codecpar.pointee.codec_type)
+        }), let video = FFmpegInput.bestVideoStream(in: context), let packet = ff.av_packet_alloc() else { return false }
+        defer {
+            var freeing: UnsafeMutablePointer<AVPacket>? = packet
+            ff.av_packet_free(&freeing)
+        }
+        let nopts = vp_nopts_value()
+        for _ in 0..<64 {
+            guard ff.av_read_frame(context, packet) >= 0 else { return false }
+            defer { ff.av_packet_unref(packet) }
+            guard packet.pointee.stream_index == video.pointee.index, packet.pointee.pts != nopts else { continue }
+            video.pointee.start_time = packet.pointee.pts
+            let start = ff.av_rescale_q(packet.pointee.pts, video.pointee.time_base, vp_time_base_q())
+            let known = context.pointee.start_time
+            context.pointee.start_time = known == nopts ? start : min(known, start)
+            return true
+        }
+        return false
+    }
+
     /// The pixel format FFmpeg's software H.264 decoder picks (`get_pixel_format`).
     private static func h264PixelFormat(_ sps: H264SequenceParameters, fullRange: Bool, rgb: Bool) -> AVPixelFormat? {
         guard !(sps.chromaFormat == 3 && rgb) else { return nil }

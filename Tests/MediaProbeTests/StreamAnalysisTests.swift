@@ -78,9 +78,12 @@ struct StreamAnalysisTests {
             ("h264.ts", false, src + ["-t", "1"] + x264),
             ("hevc.mp4", false, src + ["-t", "1", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=none", "-tag:v", "hvc1"]),
             ("vp9_opus.webm", true, src + ["-f", "lavfi", "-i", "sine", "-t", "1", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus", "-shortest"]),
-            // Matroska stores no decode times: with B-frames and no other stream, the stream's start
-            // is known only once the decoder delay is, so the fast analysis gives way to the full one.
-            ("bframes_video_only.mkv", false, src + ["-t", "1", "-bf", "3"] + x264),
+            // Matroska stores no decode times: the H.264 stream's start comes from its first packet.
+            ("bframes_video_only.mkv", true, src + ["-t", "1", "-bf", "3"] + x264),
+            // ... also when the video starts before the audio (the file's start is the earlier one),
+            ("video_first.mkv", true, src + ["-itsoffset", "0.5", "-f", "lavfi", "-i", "sine", "-t", "2", "-bf", "3"] + x264 + ["-map", "0:v", "-map", "1:a", "-c:a", "aac"]),
+            // ... and after it.
+            ("audio_first.mkv", true, ["-itsoffset", "0.4"] + src + ["-f", "lavfi", "-i", "sine", "-t", "2", "-bf", "3"] + x264 + ["-map", "0:v", "-map", "1:a", "-c:a", "aac"]),
             ("hlg_bt2020_aac.mkv", true, src + ["-f", "lavfi", "-i", "sine", "-t", "1", "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc"] + x264 + ["-c:a", "aac", "-shortest"]),
             ("vp9_yuv444p.mp4", true, src + ["-t", "1", "-pix_fmt", "yuv444p", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
             ("vp9_10bit.mkv", true, src + ["-t", "1", "-pix_fmt", "yuv420p10le", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
