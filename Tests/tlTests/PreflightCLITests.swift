@@ -21,6 +21,16 @@ private func codes(_ report: [String: Any], _ key: String = "violations") -> [St
     (report[key] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
 }
 
+/// Runs the ffmpeg CLI quietly (make test installs it); `true` when it succeeded.
+private func ffmpeg(_ arguments: [String]) throws -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+    process.arguments = ["-v", "error", "-nostdin", "-y"] + arguments
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+}
+
 private func scratch() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("tl-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -216,13 +226,9 @@ struct PreflightCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let gapped = dir.appendingPathComponent("gap.mp4").path
         // From the 26th frame on, every timestamp is 20 s later: a 20 s hole in the middle.
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        ffmpeg.arguments = ["-v", "error", "-nostdin", "-y", "-i", root.appendingPathComponent(media("ok_640x360_5s.mp4")).path,
-                            "-map", "0:v", "-c", "copy", "-bsf:v", "setts=ts=TS+gte(N\\,25)*20/TB", gapped]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        try #require(ffmpeg.terminationStatus == 0, "the ffmpeg CLI (make test installs it) could not make the file")
+        try #require(try ffmpeg(["-i", root.appendingPathComponent(media("ok_640x360_5s.mp4")).path,
+                                 "-map", "0:v", "-c", "copy", "-bsf:v", "setts=ts=TS+gte(N\\,25)*20/TB", gapped]),
+                     "the ffmpeg CLI (make test installs it) could not make the file")
         let result = try await TLProcess.run(["preflight", "--format", "json", "--decode", "packets", gapped], currentDirectory: root)
         #expect(result.status == 1)
         let report = try #require(reports(try json(result)).first)
@@ -240,13 +246,9 @@ struct PreflightCLITests {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let long = dir.appendingPathComponent("long.mp4").path
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        ffmpeg.arguments = ["-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "40",
-                            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", long]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        try #require(ffmpeg.terminationStatus == 0, "the ffmpeg CLI (make test installs it) could not make the file")
+        try #require(try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "40",
+                                 "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", long]),
+                     "the ffmpeg CLI (make test installs it) could not make the file")
 
         // `script` gives tl a pseudo-terminal for stdout and stderr, as a user's shell would.
         let tl = try TLProcess.binary().path
