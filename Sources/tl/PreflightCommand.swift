@@ -47,8 +47,8 @@ struct PreflightCommand: AsyncParsableCommand {
     @Option(help: "Time budget per file for the probe, in seconds.")
     var timeout: Double = 10
 
-    @Option(help: "With --decode packets: the longest allowed step between two packets, in seconds (at least three frame intervals are always allowed).")
-    var gapThreshold: Double = 2
+    @Option(help: "With --decode packets: the longest allowed step between two packets, in seconds (default 2; at least three frame intervals are always allowed).")
+    var gapThreshold: Double?
 
     @Option(help: "Time budget per file for --decode, in seconds.")
     var decodeTimeout: Double = 3600
@@ -64,7 +64,10 @@ struct PreflightCommand: AsyncParsableCommand {
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256.") }
         if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be between 0 and 86400 seconds.") }
         if !(decodeTimeout > 0 && decodeTimeout <= 604_800) { throw ValidationError("--decode-timeout must be between 0 and 604800 seconds.") }
-        if !(gapThreshold > 0 && gapThreshold <= 86_400) { throw ValidationError("--gap-threshold must be more than 0 and at most 86400 seconds.") }
+        if let gapThreshold {
+            if decode != .packets { throw ValidationError("--gap-threshold applies only to --decode packets.") }
+            if !(gapThreshold > 0 && gapThreshold <= 86_400) { throw ValidationError("--gap-threshold must be more than 0 and at most 86400 seconds.") }
+        }
     }
 
     func run() async throws {
@@ -109,7 +112,7 @@ struct PreflightCommand: AsyncParsableCommand {
         let running = max(1, min(limit, files.count))
         let threads = running == 1 ? 0 : max(1, cores / running)
         let progress = DecodeProgress(enabled: deepMode != nil && Terminal.stderrIsTTY)
-        let gap = gapThreshold
+        let gap = gapThreshold ?? DecodeOptions().gapThreshold
         try await withThrowingTaskGroup(of: (Int, Report).self) { group in
             var started = 0
             func startNext() {

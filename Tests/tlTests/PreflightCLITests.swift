@@ -237,6 +237,10 @@ struct PreflightCLITests {
         #expect(message.contains("gap of 20.10 s after 2.40 s"), "\(message)")
         let generous = try await TLProcess.run(["preflight", "--format", "json", "--decode", "packets", "--gap-threshold", "30", gapped], currentDirectory: root)
         #expect(generous.status == 0)
+        // The threshold means nothing to the other modes: a usage error, not a silent no-op.
+        let alone = try await TLProcess.run(["preflight", "--decode", "full", "--gap-threshold", "30", gapped], currentDirectory: root)
+        #expect(alone.status == 64)
+        #expect(alone.err.contains("--gap-threshold applies only to --decode packets"))
     }
 
     /// A long deep check shows how far it is on a terminal, and stops at once on Ctrl-C. The file is
