@@ -87,7 +87,8 @@ enum FFmpegInput {
     /// naming that document type). FFmpeg's generic detection asks every demuxer it has (about
     /// 350) to score the first bytes, which is a sixth of a probe of an MP4; for these two its
     /// winner is always `mov` or `matroska`, with the full score. `nil` for anything else, which
-    /// then gets FFmpeg's detection. The read position is back at 0 either way.
+    /// then gets FFmpeg's detection. The read position is back at 0 either way (a gated regular
+    /// file always seeks, and the 64 bytes are inside the I/O buffer).
     static func knownFormat(_ io: UnsafeMutablePointer<AVIOContext>) -> UnsafePointer<AVInputFormat>? {
         var head = [UInt8](repeating: 0, count: 64)
         let count = Int(ff.avio_read(io, &head, Int32(head.count)))

@@ -4,11 +4,12 @@ import CFFmpegLoader
 /// Reads the facts of an open container into a ``MediaInfo``. Synchronous; runs on the
 /// probe's worker thread inside ``FFmpegInput/withInput(path:file:options:session:_:)``.
 enum Inspector {
+    /// Runs the stream analysis ``ProbeOptions/streamAnalysis`` asks for, then copies the facts.
     ///
-    /// - Returns: `nil` only when the fast stream analysis ran but left a fact unlearned that the
-    ///   full one would have learned (the start time of a Matroska stream with B-frames and no
-    ///   other stream to fix it), or read packets and then found the file does not qualify; the
-    ///   caller then probes again with ``StreamAnalysis/full``.
+    /// - Returns: `nil` only when the fast analysis gave way after reading from the file: a VP9
+    ///   stream whose first packet does not qualify, a Matroska H.264 stream with no timed packet
+    ///   among its first ones or beside a subtitle stream, or an analysis that failed. The caller
+    ///   then probes again from a fresh open with ``StreamAnalysis/full``.
     static func inspect(
         _ context: UnsafeMutablePointer<AVFormatContext>,
         path: String, file: GatedFile, options: ProbeOptions, session: ProbeSession

@@ -21,15 +21,14 @@ public enum MediaProbe {
     ///   `unreadable`, `empty_file`, `not_media`, `format_refused`, `probe_timeout`, `ffmpeg_unavailable`), or
     ///   `CancellationError` when the calling task is cancelled.
     public static func probe(path: String, options: ProbeOptions = ProbeOptions()) async throws -> MediaInfo {
-        let file = try FileGate.check(path)
-        let session = ProbeSession(path: path, timeout: options.timeout, logger: options.logger)
-        return try await FFmpegRuntime.run(session) { session throws(ProbeError) in
+        try await onProbeThread(path: path, options: options) { file, session throws(ProbeError) in
             func inspect(_ options: ProbeOptions) throws(ProbeError) -> MediaInfo? {
                 try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
                     try Inspector.inspect(context, path: path, file: file, options: options, session: session)
                 }
             }
             if let info = try inspect(options) { return info }
+            // The fast analysis gave way after reading from the file: again, from a fresh open.
             var full = options
             full.streamAnalysis = .full
             guard let info = try inspect(full) else {
@@ -58,9 +57,7 @@ public enum MediaProbe {
     /// the calling task stops it between two packets.
     public static func decodeCheck(path: String, options: ProbeOptions = ProbeOptions(),
                                    decode: DecodeOptions = DecodeOptions()) async throws -> DecodeReport {
-        let file = try FileGate.check(path)
-        let session = ProbeSession(path: path, timeout: options.timeout, logger: options.logger)
-        return try await FFmpegRuntime.run(session) { session throws(ProbeError) in
+        try await onProbeThread(path: path, options: options) { file, session throws(ProbeError) in
             try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
                 try DeepDecoder.decode(context, path: path, session: session, options: decode)
             }
@@ -70,15 +67,24 @@ public enum MediaProbe {
     /// Whether a probe of `path` with the default options takes the fast stream analysis
     /// (``StreamAnalysis/fast``) rather than falling back to FFmpeg's full one. For tests and benchmarks.
     package static func takesFastPath(path: String) async throws -> Bool {
-        let file = try FileGate.check(path)
         let options = ProbeOptions()
-        let session = ProbeSession(path: path, timeout: options.timeout, logger: options.logger)
-        return try await FFmpegRuntime.run(session) { session throws(ProbeError) in
+        return try await onProbeThread(path: path, options: options) { file, session throws(ProbeError) in
             try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
                 try Inspector.inspect(context, path: path, file: file, options: options, session: session) != nil
                     && session.usedFastAnalysis
             }
         }
+    }
+
+    /// Gates `path` (before any FFmpeg work), then runs `body` with the gated file and a fresh
+    /// session on the probe's worker thread (``FFmpegRuntime/run(_:_:)``).
+    private static func onProbeThread<T: Sendable>(
+        path: String, options: ProbeOptions,
+        _ body: @escaping @Sendable (GatedFile, ProbeSession) throws(ProbeError) -> T
+    ) async throws -> T {
+        let file = try FileGate.check(path)
+        let session = ProbeSession(path: path, timeout: options.timeout, logger: options.logger)
+        return try await FFmpegRuntime.run(session) { session throws(ProbeError) in try body(file, session) }
     }
 
     /// The FFmpeg library versions this build runs with, e.g. `libavformat 59.27.100`.

@@ -91,7 +91,7 @@ func corpusBench(directory: String, pyavJSON: String?, ffprobe: String, tl: Stri
     }
     let codecs = Set(files.map { (($0 as NSString).lastPathComponent).split(separator: "_").first.map(String.init) ?? "" })
     for codec in codecs.sorted() {
-        let indices = files.indices.filter { ($0 < files.count) && (files[$0] as NSString).lastPathComponent.hasPrefix(codec + "_") && family(files[$0]) != "ts" }
+        let indices = files.indices.filter { (files[$0] as NSString).lastPathComponent.hasPrefix(codec + "_") && family(files[$0]) != "ts" }
         printStatsRow("fast probe, \(codec), not TS", Stats(indices.map { fast[$0] }))
     }
     let ordinary = files.indices.filter { family(files[$0]) != "ts" }
