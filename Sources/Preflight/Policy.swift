@@ -1,3 +1,4 @@
+public import Foundation
 public import MediaProbe
 
 /// The platform's limits for async analysis, as data. ``Policy/platformDefault`` holds the
@@ -73,7 +74,7 @@ public struct Policy: Sendable, Hashable, Codable {
 
     // MARK: JSON (`--policy FILE`): keys in seconds and plain numbers; absent keys keep defaults.
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case minDurationSeconds = "min_duration_seconds"
         case maxDurationSeconds = "max_duration_seconds"
         case minSide = "min_side"
@@ -114,7 +115,7 @@ public struct Policy: Sendable, Hashable, Codable {
         maxShortSide = try positive(.maxShortSide, d.maxShortSide)
         if let text = try? c.decodeIfPresent(String.self, forKey: .maxAspectRatio) {
             guard let ratio = Policy.parseRatio(text) else {
-                throw DecodingError.dataCorruptedError(forKey: .maxAspectRatio, in: c, debugDescription: "expected \"W:H\", \"W/H\" or a number ≥ 1")
+                throw DecodingError.dataCorruptedError(forKey: .maxAspectRatio, in: c, debugDescription: "must be \"W:H\", \"W/H\" or a number ≥ 1")
             }
             maxAspectRatio = ratio
         } else if let number = try c.decodeIfPresent(Double.self, forKey: .maxAspectRatio) {
@@ -132,10 +133,10 @@ public struct Policy: Sendable, Hashable, Codable {
         minFrameRate = try c.decodeIfPresent(Double.self, forKey: .minFrameRate) ?? d.minFrameRate
         maxFrameRate = try positive(.maxFrameRate, d.maxFrameRate)
         guard minDurationMicroseconds <= maxDurationMicroseconds else {
-            throw DecodingError.dataCorruptedError(forKey: .minDurationSeconds, in: c, debugDescription: "min_duration_seconds exceeds max_duration_seconds")
+            throw DecodingError.dataCorruptedError(forKey: .minDurationSeconds, in: c, debugDescription: "must not exceed max_duration_seconds")
         }
         guard minSide <= maxShortSide, maxShortSide <= maxLongSide else {
-            throw DecodingError.dataCorruptedError(forKey: .minSide, in: c, debugDescription: "need min_side ≤ max_short_side ≤ max_long_side")
+            throw DecodingError.dataCorruptedError(forKey: .minSide, in: c, debugDescription: "must not exceed max_short_side, which must not exceed max_long_side")
         }
     }
 
@@ -180,5 +181,88 @@ public struct Policy: Sendable, Hashable, Codable {
             x = 1 / rest
         }
         return k1 > 0 ? Ratio(h1, k1) : nil
+    }
+}
+
+/// A policy file that cannot be used, said in plain words: the key, what is wrong, and for an
+/// unknown key the closest known one.
+public struct PolicyFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The sentence, e.g. `unknown key 'min_duration_second' (did you mean 'min_duration_seconds'?)`.
+    public var description: String
+}
+
+extension Policy {
+    /// The keys a policy file may hold.
+    public static var fileKeys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    /// Reads a policy file's JSON strictly: it must be one object, every key must be known (a typo
+    /// such as `min_duration_second` would otherwise leave the default in force unnoticed), and
+    /// every value must be of its kind. Absent keys keep the platform defaults.
+    public static func decode(fileJSON data: Data) throws(PolicyFileError) -> Policy {
+        let object: [String: Any]
+        do {
+            guard let parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? [String: Any] else {
+                throw PolicyFileError(description: "it must be one JSON object, such as {\"max_duration_seconds\": 600}")
+            }
+            object = parsed
+        } catch let error as PolicyFileError {
+            throw error
+        } catch {
+            throw PolicyFileError(description: "it is not valid JSON")
+        }
+        let known = fileKeys
+        for key in object.keys.sorted() where !known.contains(key) {
+            let hint = Spelling.closest(key, among: known).map { " (did you mean '\($0)'?)" }
+            throw PolicyFileError(description: "unknown key '\(key)'\(hint ?? "; the keys are \(known.joined(separator: ", "))")")
+        }
+        do {
+            return try JSONDecoder().decode(Policy.self, from: data)
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw PolicyFileError(description: "'\(context.codingPath.first?.stringValue ?? "?")' must be \(kind(type))")
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw PolicyFileError(description: "'\(context.codingPath.first?.stringValue ?? "?")' must be \(kind(type)), not null")
+        } catch let DecodingError.dataCorrupted(context) {
+            let key = context.codingPath.first?.stringValue
+            var detail = context.debugDescription
+            while detail.hasSuffix(".") { detail.removeLast() }
+            throw PolicyFileError(description: key.map { "'\($0)' \(detail)" } ?? detail)
+        } catch {
+            throw PolicyFileError(description: "it cannot be read as a policy")
+        }
+    }
+
+    private static func kind(_ type: Any.Type) -> String {
+        switch type {
+        case is Bool.Type: "true or false"
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "a whole number"
+        default: "a number"
+        }
+    }
+}
+
+/// Suggestions for mistyped names: policy keys here, subcommands in `tl`.
+package enum Spelling {
+    /// The candidate nearest to `word`: within an edit distance of a third of its length (at least 2),
+    /// or one that starts with the other.
+    package static func closest(_ word: String, among candidates: [String]) -> String? {
+        let allowed = Swift.max(2, word.count / 3)
+        return candidates.map { ($0, distance(word, $0)) }
+            .filter { $0.1 <= allowed || $0.0.hasPrefix(word) || word.hasPrefix($0.0) }
+            .min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance between `a` and `b`.
+    package static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in a.indices {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for j in b.indices {
+                current[j + 1] = Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (a[i] == b[j] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }

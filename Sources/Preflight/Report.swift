@@ -4,8 +4,11 @@ public import MediaProbe
 public struct Report: Sendable, Hashable, Codable {
     /// The path as given.
     public var path: String
-    /// True when there are no violations (warnings do not count unless the caller is strict).
-    public var ok: Bool { violations.isEmpty }
+    /// True when there are no violations, and, in a report ``judged(strict:)`` strictly, no warnings.
+    public var ok: Bool { violations.isEmpty && !(warningsFail && !warnings.isEmpty) }
+    /// Whether warnings count as failures in this report (set by ``judged(strict:)``; not encoded:
+    /// its effect is in `ok` and `source`).
+    public var warningsFail = false
     /// Everything that makes the platform refuse the file, in a stable order.
     public var violations: [Violation]
     /// Advisory findings that do not fail the file.
@@ -30,6 +33,17 @@ public struct Report: Sendable, Hashable, Codable {
 
     /// Whether the file passes: no violations and, when `strict`, no warnings either.
     public func passes(strict: Bool) -> Bool { ok && (!strict || warnings.isEmpty) }
+
+    /// This report with warnings counted as failures when `strict` (`tl preflight --strict`): a file
+    /// with warnings is then not `ok` and has no source plan, so the JSON, the table and the exit
+    /// status all say the same thing.
+    public func judged(strict: Bool) -> Report {
+        guard strict else { return self }
+        var judged = self
+        judged.warningsFail = true
+        if !judged.ok { judged.source = nil }
+        return judged
+    }
 
     enum CodingKeys: String, CodingKey { case path, ok, violations, warnings, media, source, decode }
 

@@ -5,38 +5,6 @@ import Synchronization
 
 extension DecodeMode: ExpressibleByArgument {}
 
-/// `--decode` alone means `--decode full`: ArgumentParser has no option with an optional value,
-/// so a bare `--decode` is rewritten before parsing. It is bare when nothing follows, an option
-/// follows, or a path follows (an existing file, or a word with a `/` or `.`); any other word
-/// is left to be parsed as the mode, so that `--decode keyframe` is a usage error naming the
-/// valid modes rather than a check of a file called `keyframe`. Arguments after `--` are paths.
-enum DecodeArgument {
-    static func normalize(_ arguments: [String]) -> [String] {
-        var result: [String] = []
-        result.reserveCapacity(arguments.count + 1)
-        var index = arguments.startIndex
-        while index < arguments.endIndex {
-            let argument = arguments[index]
-            if argument == "--" {
-                result.append(contentsOf: arguments[index...])
-                break
-            }
-            result.append(argument)
-            let next = arguments.index(after: index)
-            if argument == "--decode", next == arguments.endIndex || isPathOrOption(arguments[next]) {
-                result.append(DecodeMode.full.rawValue)
-            }
-            index = next
-        }
-        return result
-    }
-
-    private static func isPathOrOption(_ word: String) -> Bool {
-        guard DecodeMode(rawValue: word) == nil else { return false }
-        return word.hasPrefix("-") || word.contains("/") || word.contains(".") || FileManager.default.fileExists(atPath: word)
-    }
-}
-
 /// One line on stderr, on a terminal only, with the percentage of duration each running deep
 /// check has read: `decoding 37% a.mp4 · 12% b.mkv`. Redrawn at most ten times a second, and
 /// erased before any report is printed, so it never mixes with stdout.

@@ -21,13 +21,17 @@ struct PreflightCommand: AsyncParsableCommand {
         case text, json, jsonl
     }
 
-    @Option(help: "Output format: text (default on a terminal), json (default otherwise) or jsonl (one report per line as each finishes).")
+    @Option(name: .shortAndLong, help: "Output format: text (default on a terminal), json (default otherwise) or jsonl (one report per line as each finishes).")
     var format: Format?
 
-    @Option(help: "Files checked at once (default: the number of cores).")
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the reports to FILE instead of standard output.", valueName: "FILE"),
+            completion: .file())
+    var output: String?
+
+    @Option(name: .shortAndLong, help: "Files checked at once (default: the number of cores).")
     var jobs: Int?
 
-    @Flag(help: "Descend into subdirectories of directory arguments.")
+    @Flag(name: .shortAndLong, help: "Descend into subdirectories of directory arguments.")
     var recursive = false
 
     @Flag(help: "Check every file found in directories, not only media extensions.")
@@ -41,7 +45,8 @@ struct PreflightCommand: AsyncParsableCommand {
         valueName: "full|keyframes|packets"))
     var decode: DecodeMode?
 
-    @Option(help: ArgumentHelp("A JSON file overriding policy limits (see README).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("A JSON file overriding policy limits (see README); '-' reads standard input.", valueName: "FILE"),
+            completion: .file())
     var policy: String?
 
     @Option(help: "Time budget per file for the probe, in seconds.")
@@ -53,17 +58,20 @@ struct PreflightCommand: AsyncParsableCommand {
     @Option(help: "Time budget per file for --decode, in seconds.")
     var decodeTimeout: Double = 3600
 
-    @Flag(help: "Show FFmpeg's warnings and errors on stderr.")
+    @Flag(name: .shortAndLong, help: "Show FFmpeg's warnings and errors on stderr.")
     var verbose = false
 
-    @Argument(help: ArgumentHelp("Files or directories to check. Use -- before paths that start with '-'.", valueName: "PATH"))
+    @OptionGroup var console: OutputOptions
+
+    @Argument(help: ArgumentHelp("Files or directories to check. Use -- before paths that start with '-'.", valueName: "PATH"),
+              completion: .file())
     var paths: [String] = []
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("Give at least one PATH to check.") }
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256.") }
-        if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be between 0 and 86400 seconds.") }
-        if !(decodeTimeout > 0 && decodeTimeout <= 604_800) { throw ValidationError("--decode-timeout must be between 0 and 604800 seconds.") }
+        if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be more than 0 and at most 86400 seconds.") }
+        if !(decodeTimeout > 0 && decodeTimeout <= 604_800) { throw ValidationError("--decode-timeout must be more than 0 and at most 604800 seconds.") }
         if let gapThreshold {
             if decode != .packets { throw ValidationError("--gap-threshold applies only to --decode packets.") }
             if !(gapThreshold > 0 && gapThreshold <= 86_400) { throw ValidationError("--gap-threshold must be more than 0 and at most 86400 seconds.") }
@@ -77,24 +85,26 @@ struct PreflightCommand: AsyncParsableCommand {
             throw error
         } catch let error as ValidationError {
             throw error
+        } catch let error as UsageError {
+            throw error
         } catch is CancellationError {
             throw ExitCode(130)
         } catch {
             // Anything else is the tool failing, not a file: say so and exit 2.
-            CLI.err("tl: error: \(error)")
+            CLI.err("error: \(error)")
             throw ExitCode(2)
         }
     }
 
     private func check() async throws {
         let policy = try loadPolicy()
-        let format = self.format ?? (Terminal.stdoutIsTTY ? .text : .json)
+        let format = self.format ?? (Terminal.stdoutIsTTY && output == nil ? .text : .json)
         let files = PathExpansion(recursive: recursive, allFiles: allFiles).expand(paths)
         let logger = makeLogger()
         let options = ProbeOptions(timeout: .milliseconds(Int64(timeout * 1000)), logger: logger)
         let decodeOptions = ProbeOptions(timeout: .milliseconds(Int64(decodeTimeout * 1000)), logger: logger)
-        let renderer = ReportRenderer(format: format, strict: strict, style: Style(enabled: format == .text && Terminal.colorsAllowed))
-        let sink = OutputSink()
+        let renderer = ReportRenderer(format: format, style: Style(enabled: format == .text && Console.colors))
+        let sink = try output.map(OutputSink.init(path:)) ?? OutputSink()
 
         // A missing FFmpeg is the tool failing (exit 2), said before any output starts.
         if !files.isEmpty { try MediaProbe.loadLibraries() }
@@ -111,7 +121,7 @@ struct PreflightCommand: AsyncParsableCommand {
         let cores = Terminal.cores()
         let running = max(1, min(limit, files.count))
         let threads = running == 1 ? 0 : max(1, cores / running)
-        let progress = DecodeProgress(enabled: deepMode != nil && Terminal.stderrIsTTY)
+        let progress = DecodeProgress(enabled: deepMode != nil && Console.showsProgress)
         let gap = gapThreshold ?? DecodeOptions().gapThreshold
         try await withThrowingTaskGroup(of: (Int, Report).self) { group in
             var started = 0
@@ -125,13 +135,13 @@ struct PreflightCommand: AsyncParsableCommand {
                     let report = try await Preflight.evaluate(path: path, policy: policy, options: options,
                                                               deep: deepMode != nil, decodeOptions: decodeOptions, decode: decode)
                     progress.finish(path)
-                    return (index, report)
+                    return (index, report.judged(strict: strict))
                 }
             }
             for _ in 0..<min(limit, files.count) { startNext() }
             while let (index, report) = try await group.next() {
                 startNext()
-                tally.count(report, strict: strict)
+                tally.count(report)
                 if format == .jsonl {
                     // As each finishes.
                     try await sink.out(try renderer.line(report))
@@ -154,26 +164,7 @@ struct PreflightCommand: AsyncParsableCommand {
 
     private func loadPolicy() throws -> Policy {
         guard let path = policy else { return .platformDefault }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ValidationError("Cannot read the policy file \(path): \(error.localizedDescription)")
-        }
-        do {
-            return try JSONDecoder().decode(Policy.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            throw ValidationError("The policy file \(path) is not valid: \(describe(context)).")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw ValidationError("The policy file \(path) is not valid: \(describe(context)).")
-        } catch {
-            throw ValidationError("The policy file \(path) is not valid JSON for a policy: \(error).")
-        }
-    }
-
-    private func describe(_ context: DecodingError.Context) -> String {
-        let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-        return key.isEmpty ? context.debugDescription : "\(key): \(context.debugDescription)"
+        return try PolicyFile.load(path)
     }
 
     private func makeLogger() -> Logger {

@@ -6,7 +6,6 @@ struct ReportRenderer {
     static let schemaVersion = 2
 
     var format: PreflightCommand.Format
-    var strict: Bool
     var style: Style
 
     private var encoder: JSONEncoder {
@@ -20,7 +19,7 @@ struct ReportRenderer {
     /// the document can be streamed report by report and closed with the summary.
     func header() -> String {
         switch format {
-        case .text: style.bold("RESULT  DURATION    RESOLUTION   CODEC   SOURCE     FILE") + "\n"
+        case .text: style.bold(Self.columns(["RESULT", "DURATION", "RESOLUTION", "CODEC", "SOURCE", "FILE"])) + "\n"
         case .json: "{\n  \"reports\" : ["
         case .jsonl: ""
         }
@@ -57,52 +56,76 @@ struct ReportRenderer {
         case .jsonl:
             return ""
         case .text:
-            var text = "\n\(tally.files) file\(tally.files == 1 ? "" : "s"): "
-            text += style.green("\(tally.passed) passed") + ", "
-            text += (tally.failed > 0 ? style.red("\(tally.failed) failed") : "0 failed")
-            if tally.warned > 0 { text += " (\(tally.warned) with warnings\(strict ? ", failing under --strict" : ""))" }
-            return text + "\n"
+            var parts = [style.green("\(tally.passed - tally.warned) passed")]
+            if tally.warned > 0 { parts.append(style.yellow("\(tally.warned) passed with warnings")) }
+            var failed = tally.failed > 0 ? style.red("\(tally.failed) failed") : "0 failed"
+            if tally.failedForWarnings > 0 { failed += " (\(tally.failedForWarnings) only for warnings, under --strict)" }
+            parts.append(failed)
+            return "\n\(tally.files) file\(tally.files == 1 ? "" : "s"): " + parts.joined(separator: ", ") + "\n"
         }
     }
 
     /// One table row, with the reasons beneath it.
     func row(_ report: Report) -> String {
-        let passes = report.passes(strict: strict)
         let status: String
-        if !passes { status = style.red("FAIL  ") }
+        if !report.ok { status = style.red("FAIL  ") }
         else if report.warnings.isEmpty { status = style.green("PASS  ") }
         else { status = style.yellow("WARN  ") }
         let media = report.media
-        let duration = media?.durationSeconds.map { String(format: "%.2f s", $0) } ?? "-"
+        let duration = media?.durationSeconds.map(Self.duration) ?? "-"
         let resolution = media?.width.flatMap { w in media?.height.map { "\(w)x\($0)" } } ?? "-"
-        let codec = media?.videoCodec ?? "-"
         let source = report.source?.kind.rawValue ?? "-"
-        var text = "\(status)  \(pad(duration, 10))  \(pad(resolution, 11))  \(pad(codec, 6))  \(pad(source, 9))  \(report.path)\n"
+        let cells = [duration, resolution, media?.videoCodec ?? "-", source, report.path]
+        var text = status + "  " + Self.columns(cells, firstColumn: 1) + "\n"
         for violation in report.violations {
             text += "        " + style.red(violation.code) + ": " + violation.message + "\n"
         }
+        // Warnings are marked as such, so that a reader without colours tells them from violations.
+        let mark = report.warningsFail ? "warning (fails under --strict)" : "warning"
         for warning in report.warnings {
-            text += "        " + style.yellow(warning.code) + ": " + warning.message + "\n"
+            text += "        " + style.yellow("\(mark) \(warning.code)") + ": " + warning.message + "\n"
         }
         return text
     }
 
-    private func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    /// Column widths of the table: `mpeg2video` and `7200.00 s (2:00:00)` fit.
+    static let widths = [6, 19, 11, 10, 9]
+
+    /// Cells padded to ``widths`` (from column `firstColumn`), two spaces apart; the last (the path) is not padded.
+    static func columns(_ cells: [String], firstColumn: Int = 0) -> String {
+        cells.enumerated().map { offset, cell in
+            let width = offset + firstColumn < widths.count ? widths[offset + firstColumn] : 0
+            return cell.count < width ? cell + String(repeating: " ", count: width - cell.count) : cell
+        }.joined(separator: "  ")
+    }
+
+    /// `4.00 s`, and past a minute also `h:mm:ss`: `125.00 s (0:02:05)`.
+    static func duration(_ seconds: Double) -> String {
+        let text = String(format: "%.2f s", seconds)
+        guard seconds >= 60, seconds.isFinite else { return text }
+        let whole = Int(seconds.rounded(.down))
+        return text + String(format: " (%d:%02d:%02d)", whole / 3600, whole / 60 % 60, whole % 60)
     }
 }
 
-/// Running counts over the reports written so far.
+/// Running counts over the (already judged) reports written so far.
 struct Tally {
     var files = 0
     var passed = 0
+    /// Passed, with warnings.
     var warned = 0
+    /// Failed only because warnings count under `--strict`.
+    var failedForWarnings = 0
     var failed: Int { files - passed }
 
-    mutating func count(_ report: Report, strict: Bool) {
+    mutating func count(_ report: Report) {
         files += 1
-        if report.passes(strict: strict) { passed += 1 }
-        if report.ok, !report.warnings.isEmpty { warned += 1 }
+        if report.ok {
+            passed += 1
+            if !report.warnings.isEmpty { warned += 1 }
+        } else if report.violations.isEmpty {
+            failedForWarnings += 1
+        }
     }
 
     var summary: Summary { Summary(files: files, passed: passed, failed: failed) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MediaProbe
 
 /// `tl`: check videos against TwelveLabs' limits before upload, then submit and follow tasks.
@@ -8,11 +9,48 @@ struct TL: AsyncParsableCommand {
         commandName: "tl",
         abstract: "Check videos against TwelveLabs' async-analysis limits, and work with analysis tasks.",
         version: "0.1.0",
-        subcommands: [PreflightCommand.self, SubmitCommand.self, TasksCommand.self, AssetsCommand.self, SandboxCommand.self]
+        subcommands: [PreflightCommand.self, SubmitCommand.self, TasksCommand.self, AssetsCommand.self,
+                      UploadsCommand.self, SandboxCommand.self, CompletionCommand.self]
     )
 
-    /// Parses the arguments after giving a bare `--decode` its default mode (``DecodeArgument``).
+    /// Checks the arguments (``ArgumentCheck``), parses them, and runs the command. Unlike
+    /// ArgumentParser's own `main`, a usage error found while a command runs (``UsageError``,
+    /// `ValidationError`) prints that command's usage, not `Usage: tl <subcommand>`.
     static func main() async {
-        await main(DecodeArgument.normalize(Array(CommandLine.arguments.dropFirst())))
+        let arguments: [String]
+        do {
+            arguments = try ArgumentCheck.prepare(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            usageFailure(error.message, command: error.command)
+        }
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as UsageError {
+            usageFailure(error.description, command: type(of: command))
+        } catch let error as ValidationError {
+            usageFailure(error.message, command: type(of: command))
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// Prints `message` and the usage of `command` on stderr, then exits 64.
+    static func usageFailure(_ message: String, command: any ParsableCommand.Type) -> Never {
+        let path = ArgumentCheck.commandPath(command)
+        var text = "Error: \(message)\n"
+        text += "Usage: \(usageString(for: command))\n"
+        text += "  See '\(path) --help' for more information.\n"
+        FileHandle.standardError.write(Data(text.utf8))
+        Foundation.exit(64)
     }
 }

@@ -3,26 +3,36 @@ import Foundation
 /// Where output goes, and whether it may be coloured.
 enum Terminal {
     static var stdoutIsTTY: Bool { isatty(STDOUT_FILENO) == 1 }
-    static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
-
-    /// Colours only on a terminal, and never when `NO_COLOR` is set or `TERM=dumb`.
-    static var colorsAllowed: Bool {
-        let env = ProcessInfo.processInfo.environment
-        return stdoutIsTTY && env["NO_COLOR"] == nil && env["TERM"] != "dumb"
-    }
 
     static func cores() -> Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 }
 
-/// Serialises writes to stdout so concurrent reports never interleave mid-line. A failed
-/// write (a full disk, a closed pipe) is an error the command turns into exit status 2.
+/// Serialises writes to stdout (or the `--output` file) so concurrent reports never interleave
+/// mid-line. A failed write (a full disk, a closed pipe) is an error the command turns into exit status 2.
 actor OutputSink {
+    private let handle: FileHandle
+    private let name: String
+
+    /// A sink writing to standard output.
+    init() {
+        handle = FileHandle.standardOutput
+        name = "standard output"
+    }
+
+    /// A sink writing to `path`, created (private to the user) or truncated.
+    init(path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ToolFailure(description: "cannot write \(path): \(InputFile.reason(errno))") }
+        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        name = path
+    }
+
     func out(_ text: String) throws {
         guard !text.isEmpty else { return }
         do {
-            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+            try handle.write(contentsOf: Data(text.utf8))
         } catch {
-            throw ToolFailure(description: "cannot write to standard output: \(error.localizedDescription)")
+            throw ToolFailure(description: "cannot write to \(name): \(error.localizedDescription)")
         }
     }
 }

@@ -314,8 +314,10 @@ public final class AnalyzeClient: Sendable {
                 stopped.detail = [failure.detail, "retry deadline reached"].compactMap { $0 }.joined(separator: "; ")
                 throw stopped
             }
+            // "429 from the API, retrying in 12 s (attempt 2 of 6)": what happened, what comes next.
+            let what = failure.status.map { "\($0) from the API" } ?? (failure.detail.map { scrub($0) } ?? failure.code.rawValue)
             configuration.logger.warning(
-                "\(operation) attempt \(attempt) failed (\(failure.code)\(failure.status.map { " HTTP \($0)" } ?? "")); retrying in \(delay.seconds.formatted2) s")
+                "\(operation): \(what), retrying in \(delay.seconds.formatted2) s (attempt \(attempt + 1) of \(policy.maximumAttempts))")
             try await clock.sleep(for: delay)
         }
     }

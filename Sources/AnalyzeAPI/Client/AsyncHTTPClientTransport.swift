@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// The production ``HTTPTransport``: AsyncHTTPClient with redirect following **disabled**.
 ///
@@ -71,13 +72,43 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             throw error
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw TransportError("\(request.method) \(Self.origin(of: request.url)) got no complete answer: \(error)", underlying: error)
+            throw TransportError(Self.explain(error, url: request.url), underlying: error)
         }
     }
 
-    private static func origin(of url: String) -> String {
-        guard let components = URLComponents(string: url) else { return "(invalid URL)" }
-        return "\(components.scheme ?? "")://\(components.host ?? "")\(components.port.map { ":\($0)" } ?? "")\(components.path)"
+    /// What went wrong below HTTP, in words: "could not connect to 127.0.0.1:8799 (connection refused)",
+    /// not NIO's "connection reset (error set): Connection refused) (errno: 111)".
+    static func explain(_ error: any Error, url: String) -> String {
+        let components = URLComponents(string: url)
+        let host = components?.host ?? "the server"
+        let port = components?.port ?? (components?.scheme == "http" ? 80 : 443)
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        func errnoReason(_ code: Int32) -> String {
+            let text = String(cString: strerror(code))
+            return text.prefix(1).lowercased() + text.dropFirst()
+        }
+        let connectErrnos: Set<Int32> = [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT, EADDRNOTAVAIL, EHOSTDOWN]
+        switch error {
+        case let error as IOError where connectErrnos.contains(error.errnoCode):
+            return "could not connect to \(address) (\(errnoReason(error.errnoCode)))"
+        case let error as IOError where [ECONNRESET, EPIPE].contains(error.errnoCode):
+            return "the connection to \(address) was reset before the answer was complete"
+        case let error as IOError:
+            return "the connection to \(address) failed (\(errnoReason(error.errnoCode)))"
+        case let error as NIOConnectionError:
+            if let first = error.connectionErrors.first { return explain(first.error, url: url) }
+            return "could not resolve the host \(host)"
+        case let error as HTTPClientError where error == .connectTimeout:
+            return "could not connect to \(address) (timed out)"
+        case let error as HTTPClientError where error == .remoteConnectionClosed:
+            return "\(address) closed the connection before the answer was complete"
+        case let error as HTTPClientError where error == .readTimeout || error == .deadlineExceeded:
+            return "\(address) did not answer in time"
+        case is NIOTooManyBytesError:
+            return "the answer from \(address) is larger than this client accepts"
+        default:
+            return "no complete answer from \(address): \(error)"
+        }
     }
 }
 

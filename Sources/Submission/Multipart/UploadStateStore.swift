@@ -115,4 +115,56 @@ public struct UploadStateStore: Sendable {
     public func remove(for identity: FileIdentity) {
         try? FileManager.default.removeItem(at: fileURL(for: identity))
     }
+
+    /// Every state file in the store, oldest first, with whether it can still be resumed.
+    public func entries() -> [StoredUpload] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var entries: [StoredUpload] = []
+        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let url = directory.appendingPathComponent(name)
+            let saved = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date ?? .distantPast
+            let state = (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(UploadState.self, from: $0) }
+            let condition: StoredUpload.Condition
+            if let state, state.version == UploadState.currentVersion {
+                if let now = try? FileIdentity(file: state.identity.path, baseURL: state.identity.baseURL) {
+                    condition = now == state.identity ? .resumable : .fileChanged
+                } else {
+                    condition = .fileMissing
+                }
+            } else {
+                condition = .unreadable
+            }
+            entries.append(StoredUpload(url: url, state: state, saved: saved, condition: condition))
+        }
+        return entries.sorted { $0.saved < $1.saved }
+    }
+
+    /// Removes the state file of `entry`.
+    public func remove(_ entry: StoredUpload) throws {
+        try FileManager.default.removeItem(at: entry.url)
+    }
+}
+
+/// One state file of an ``UploadStateStore``.
+public struct StoredUpload: Sendable {
+    /// Whether the upload can still be resumed from this machine.
+    public enum Condition: String, Sendable {
+        /// The file is unchanged: running the upload again sends only the missing chunks.
+        case resumable
+        /// The file is gone (or is no longer a regular file).
+        case fileMissing = "file_missing"
+        /// The file's size or modification time changed: it would be uploaded afresh.
+        case fileChanged = "file_changed"
+        /// The state file cannot be read (damaged, or written by another version).
+        case unreadable
+    }
+
+    /// The state file.
+    public var url: URL
+    /// Its contents, when readable.
+    public var state: UploadState?
+    /// When it was last written (after the last finished chunk).
+    public var saved: Date
+    /// Whether it can be resumed.
+    public var condition: Condition
 }

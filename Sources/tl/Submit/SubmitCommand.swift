@@ -154,7 +154,7 @@ struct SubmitCommand: AsyncParsableCommand {
         try await api.withClient(configuration: configuration) { client in
             let progress = SubmissionProgress()
             options.progress = progress
-            let bar = CLI.stderrIsTerminal ? Task { await ProgressBar.draw(progress.events) } : nil
+            let bar = Console.showsProgress ? Task { await ProgressBar.draw(progress.events) } : nil
             let result: SubmissionResult
             do {
                 result = try await Submitter(client: client).submit(plan, options: options)

@@ -51,17 +51,14 @@ enum CLI {
         json.replacing(/\[\n\s*\n\s*\]/, with: "[]").replacing(/\{\n\s*\n\s*\}/, with: "{}")
     }
 
-    /// `true` when stderr is a terminal (progress lines are shown only then).
-    static var stderrIsTerminal: Bool { isatty(2) == 1 }
-
-    /// Rewrites the current stderr line (TTY only).
+    /// Rewrites the current stderr line (on a terminal, unless `--quiet` or `--no-progress`).
     static func progress(_ text: String) {
-        guard stderrIsTerminal else { return }
+        guard Console.showsProgress else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
     }
 
     static func endProgress() {
-        guard stderrIsTerminal else { return }
+        guard Console.showsProgress else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 

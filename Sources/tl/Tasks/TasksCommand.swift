@@ -1,5 +1,6 @@
 import AnalyzeAPI
 import ArgumentParser
+import Foundation
 
 /// `tl tasks`: list, inspect, wait for, delete and cancel analysis tasks.
 struct TasksCommand: AsyncParsableCommand {
@@ -15,6 +16,40 @@ struct TasksCommand: AsyncParsableCommand {
             """,
         subcommands: [List.self, Get.self, Wait.self, Delete.self, Cancel.self]
     )
+
+    /// Refuses an empty list or an empty id before anything is sent: `tl tasks get ""` is a usage error,
+    /// not a request for `/analyze/tasks/`.
+    static func checkIDs(_ ids: [String], what: String) throws {
+        guard !ids.isEmpty else { throw ValidationError("Give at least one \(what) id.") }
+        for id in ids where id.trimmingCharacters(in: .whitespaces).isEmpty || id.contains("/") {
+            throw ValidationError("'\(id)' is not a \(what) id.")
+        }
+    }
+
+    /// Runs `operation` on each id in turn. An API failure of one id is reported and the rest go
+    /// on; JSON output is `{"results": [...]}` with an `error` object for each failure. Returns 1
+    /// when any failed.
+    static func each(
+        _ ids: [String], format: OutputFormat,
+        _ operation: (String) async throws -> (json: [String: JSONValue], text: String)
+    ) async throws -> Int32 {
+        var results: [JSONValue] = []
+        var failed = false
+        for id in ids {
+            do {
+                let (json, text) = try await operation(id)
+                results.append(.object(json))
+                if format == .text { CLI.out(text) }
+            } catch let error as APIError {
+                failed = true
+                results.append(.object(["task_id": .string(id), "error": .object([
+                    "code": .string(error.code.rawValue), "message": .string(error.description)])]))
+                CLI.err("error: \(id): \(error)")
+            }
+        }
+        if format == .json { CLI.printJSON(JSONValue.object(["results": .array(results)])) }
+        return failed ? 1 : 0
+    }
 
     /// One task as readable lines, its result last.
     static func describe(_ task: AnalyzeTask) -> String {

@@ -4,22 +4,23 @@ import ArgumentParser
 extension TasksCommand {
     /// `tl tasks delete`.
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a finished task.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete finished tasks.",
+            discussion: "Each id is tried in turn; exit 1 when any could not be deleted.")
 
         @OptionGroup var api: APIOptions
 
-        @Argument(help: "The task id.")
-        var id: String
+        @Argument(help: "Task ids.")
+        var ids: [String] = []
+
+        func validate() throws { try TasksCommand.checkIDs(ids, what: "task") }
 
         func run() async throws {
             try await api.withClient { client in
-                try await client.deleteTask(id)
-                if api.format == .json {
-                    CLI.printJSON(JSONValue.object(["task_id": .string(id), "deleted": .bool(true)]))
-                } else {
-                    CLI.out("deleted \(id)")
+                try await TasksCommand.each(ids, format: api.format) { id in
+                    try await client.deleteTask(id)
+                    return (["task_id": .string(id), "deleted": .bool(true)], "deleted \(id)")
                 }
-                return 0
             }
         }
     }

@@ -11,6 +11,8 @@ extension TasksCommand {
         @Argument(help: "The task id.")
         var id: String
 
+        func validate() throws { try TasksCommand.checkIDs([id], what: "task") }
+
         func run() async throws {
             try await api.withClient { client in
                 let task = try await client.retrieveTask(id)

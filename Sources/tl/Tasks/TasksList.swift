@@ -2,15 +2,28 @@ import AnalyzeAPI
 import ArgumentParser
 import Foundation
 
+/// `--status`: the statuses a task can be in.
+enum StatusOption: String, ExpressibleByArgument, CaseIterable {
+    case queued, pending, processing, ready, failed, canceled
+
+    var status: TaskStatus { TaskStatus(rawValue: rawValue) }
+}
+
 extension TasksCommand {
     /// `tl tasks list`.
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tasks, newest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List tasks, newest first.",
+            discussion: """
+                JSON output has one shape for one page and for --all: {"data": [...], "page_info": {...}}; \
+                with --all, page_info describes the one page that holds every task.
+                Exit status: 0 success (an empty list included), 1 --page past the last page or an API error.
+                """)
 
         @OptionGroup var api: APIOptions
 
-        @Option(help: "Only tasks in this status (queued, pending, processing, ready, failed, canceled).")
-        var status: String?
+        @Option(help: "Only tasks in this status.")
+        var status: StatusOption?
 
         @Option(name: .customLong("video-url"), help: "Only tasks on this video URL.")
         var videoURL: String?
@@ -34,32 +47,36 @@ extension TasksCommand {
         }
 
         func run() async throws {
-            let status = self.status.map(TaskStatus.init(rawValue:))
+            let status = self.status?.status
             try await api.withClient { client in
+                let tasks: [AnalyzeTask]
+                let info: PageInfo
                 if all {
-                    var tasks: [AnalyzeTask] = []
+                    var collected: [AnalyzeTask] = []
                     for try await task in client.allTasks(pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID) {
-                        tasks.append(task)
+                        collected.append(task)
                     }
-                    if api.format == .json {
-                        CLI.printJSON(JSONValue.object([
-                            "data": try JSONDecoder().decode(JSONValue.self, from: WireCoding.encoder().encode(tasks)),
-                            "total_results": .integer(tasks.count),
-                        ]))
-                    } else {
-                        CLI.out(Self.render(tasks))
-                        CLI.out("\(tasks.count) task\(tasks.count == 1 ? "" : "s")")
-                    }
+                    tasks = collected
+                    info = PageInfo(limitPerPage: collected.count, page: 1, totalPage: 1, totalResults: collected.count)
                 } else {
                     let result = try await client.listTasks(
                         page: page, pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID)
-                    if api.format == .json {
-                        CLI.printJSON(result)
-                    } else {
-                        CLI.out(Self.render(result.data))
-                        let info = result.pageInfo
-                        CLI.out("page \(info.page) of \(info.totalPage), \(info.totalResults) task\(info.totalResults == 1 ? "" : "s")")
-                    }
+                    tasks = result.data
+                    info = result.pageInfo
+                }
+                let pastTheEnd = !all && page > 1 && page > info.totalPage
+                if api.format == .json {
+                    CLI.printJSON(JSONValue.object(["data": try SubmitOutput.json(tasks), "page_info": try SubmitOutput.json(info)]))
+                } else if !tasks.isEmpty {
+                    CLI.out(Self.render(tasks))
+                }
+                let count = "\(info.totalResults) task\(info.totalResults == 1 ? "" : "s")"
+                if pastTheEnd {
+                    CLI.err("error: page \(page) is past the last page (\(info.totalPage), \(count) at \(pageLimit) a page)")
+                    return 1
+                }
+                if api.format == .text {
+                    CLI.out(all ? count : "page \(info.page) of \(max(info.totalPage, 1)), \(count)")
                 }
                 return 0
             }

@@ -13,7 +13,7 @@ extension TasksCommand {
         @OptionGroup var api: APIOptions
 
         @Argument(help: "Task ids.")
-        var ids: [String]
+        var ids: [String] = []
 
         @Option(help: "Give up after this many seconds.")
         var timeout: Double = 3600
@@ -22,8 +22,8 @@ extension TasksCommand {
         var pollInterval: Double = 2
 
         func validate() throws {
-            guard !ids.isEmpty else { throw ValidationError("Give at least one task id.") }
-            guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds.") }
+            try TasksCommand.checkIDs(ids, what: "task")
+            guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be more than 0 seconds.") }
             guard pollInterval > 0 else { throw ValidationError("--poll-interval must be more than 0 seconds.") }
         }
 
@@ -44,19 +44,19 @@ extension TasksCommand {
                     CLI.progress(line)
                 })
             try await api.withClient { client in
-                let outcomes = try await withThrowingTaskGroup(of: (Int, Result<WaitOutcome, APIError>).self) { group in
+                let outcomes = try await withThrowingTaskGroup(of: Waited.self) { group in
                     for (index, id) in ids.enumerated() {
                         group.addTask {
                             do {
-                                return (index, .success(try await client.waitForTask(id, options: options)))
+                                return Waited(index: index, result: .success(try await client.waitForTask(id, options: options)))
                             } catch let error as APIError {
-                                return (index, .failure(error))
+                                return Waited(index: index, result: .failure(error))
                             }
                         }
                     }
-                    var results = [Result<WaitOutcome, APIError>?](repeating: nil, count: ids.count)
-                    for try await (index, result) in group { results[index] = result }
-                    return results.map { $0! }
+                    var answers: [Waited] = []
+                    for try await answer in group { answers.append(answer) }
+                    return answers.sorted { $0.index < $1.index }.map(\.result)
                 }
                 CLI.endProgress()
                 var allReady = true
@@ -83,7 +83,7 @@ extension TasksCommand {
                             "task_id": .string(id), "outcome": .string("error"),
                             "error": .object(["code": .string(error.code.rawValue), "message": .string(error.description)]),
                         ]))
-                        if api.format == .text { CLI.out("\(id)  error: \(error)") }
+                        if api.format == .text { CLI.out("\(id)  error: \(error.description)") }
                     }
                 }
                 if api.format == .json { CLI.printJSON(JSONValue.object(["results": .array(json)])) }
@@ -91,4 +91,14 @@ extension TasksCommand {
             }
         }
     }
+}
+
+/// One child's answer in `tl tasks wait`: its place in the order given, and how its wait ended.
+///
+/// The children once returned `(Int, Result)` tuples into an array of optionals filled by index;
+/// release builds of Swift 6.3 read nil back from it (and, reshuffled, paired results with the
+/// wrong ids) once two or more tasks were awaited. A named struct, sorted by index, does not.
+private struct Waited: Sendable {
+    var index: Int
+    var result: Result<WaitOutcome, APIError>
 }
