@@ -103,6 +103,7 @@ let package = Package(
                 "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "ProbeBench", dependencies: ["MediaProbe", "Preflight"]),

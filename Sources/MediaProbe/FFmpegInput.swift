@@ -30,7 +30,7 @@ enum FFmpegInput {
         var ioOptions: OpaquePointer?
         _ = ff.av_dict_set(&ioOptions, "protocol_whitelist", "file", 0)
         var io: UnsafeMutablePointer<AVIOContext>?
-        let ioResult = ff.avio_open2(&io, url, AVIO_FLAG_READ, &interrupt, &ioOptions)
+        let ioResult = RawPath.withCString(url) { ff.avio_open2(&io, $0, AVIO_FLAG_READ, &interrupt, &ioOptions) }
         ff.av_dict_free(&ioOptions)
         guard ioResult >= 0, let io else {
             throw failure(ioResult, path: path, session: session, stage: "open")

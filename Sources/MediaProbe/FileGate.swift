@@ -22,7 +22,7 @@ enum FileGate {
             throw ProbeError(.fileNotFound, path: path, message: "The path is empty.")
         }
         var info = stat()
-        if stat(path, &info) != 0 {
+        if RawPath.withCString(path, { stat($0, &info) }) != 0 {
             let err = errno
             throw statError(path: path, errno: err)
         }
@@ -30,7 +30,7 @@ enum FileGate {
 
         // Open without blocking (a FIFO swapped in after stat would otherwise block open) and
         // check the descriptor again: this is the object FFmpeg will read.
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let fd = RawPath.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
         if fd < 0 {
             let err = errno
             throw statError(path: path, errno: err)
@@ -49,12 +49,12 @@ enum FileGate {
             let err = errno
             throw ProbeError(.unreadable, path: path, message: "Cannot read \(path): \(describe(errno: err)).", underlyingCode: err)
         }
-        guard let resolved = realpath(path, nil) else {
+        guard let resolved = RawPath.withCString(path, { realpath($0, nil) }) else {
             let err = errno
             throw statError(path: path, errno: err)
         }
         defer { free(resolved) }
-        return GatedFile(resolvedPath: String(cString: resolved), sizeBytes: Int64(info.st_size))
+        return GatedFile(resolvedPath: RawPath.string(resolved), sizeBytes: Int64(info.st_size))
     }
 
     private static func requireRegular(path: String, mode: mode_t) throws(ProbeError) {
@@ -76,7 +76,7 @@ enum FileGate {
         switch err {
         case ENOENT, ENOTDIR:
             var link = stat()
-            let dangling = lstat(path, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK
+            let dangling = RawPath.withCString(path, { lstat($0, &link) }) == 0 && (link.st_mode & S_IFMT) == S_IFLNK
             let message = dangling ? "\(path) is a symbolic link to a file that does not exist." : "\(path) does not exist."
             return ProbeError(.fileNotFound, path: path, message: message, underlyingCode: err)
         case ELOOP:

@@ -1,3 +1,4 @@
+public import AnalyzeAPI
 /// A stage of a submission.
 public enum SubmissionPhase: String, Sendable, Hashable, CaseIterable {
     /// Probing the file and checking it against the policy.
@@ -49,4 +50,14 @@ public struct SubmissionProgress: Sendable {
     func finish() {
         continuation.finish()
     }
+}
+
+/// What a submission has made so far that its caller must be able to name, even if it is then
+/// interrupted (see ``SubmitOptions/onMilestone``).
+public enum SubmissionMilestone: Sendable, Hashable {
+    /// The file is becoming this asset; for a multipart upload, with its session (and how much of an
+    /// earlier run it resumes).
+    case assetCreated(assetID: String, upload: UploadStart?)
+    /// A task was created, for the prompt at `index` of the request's prompts.
+    case taskCreated(TaskReference, prompt: String?, index: Int)
 }

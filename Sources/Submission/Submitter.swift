@@ -49,6 +49,18 @@ public struct SubmitOptions: Sendable {
     public var multipart: MultipartUploadOptions = MultipartUploadOptions()
     /// Where progress events go, if anywhere.
     public var progress: SubmissionProgress?
+    /// Called, in order and as each happens, with what a caller must not lose: the asset a file
+    /// becomes and each task created. Unlike ``progress`` (which keeps only the newest events for a
+    /// slow reader) every milestone is delivered, so an interrupted caller can still say which task
+    /// to follow.
+    public var onMilestone: (@Sendable (SubmissionMilestone) -> Void)?
+    /// Warnings count as failures (`--strict`): a file with warnings is refused unless ``force``.
+    public var strict: Bool = false
+    /// Also check the video's data to its end before sending (`--decode`): a truncated or damaged
+    /// file fails preflight. `nil` (the default): the probe only.
+    public var decode: DecodeOptions?
+    /// The time budget of the ``decode`` check.
+    public var decodeProbeOptions: ProbeOptions = ProbeOptions(timeout: .seconds(3600))
 
     /// The defaults: auto source, no force, no wait.
     public init() {}
@@ -119,6 +131,7 @@ public struct Submitter: Sendable {
                 let streamed = try StreamedBase64Request(request: settings, file: path)
                 let body = Self.counting(streamed.body, progress: progress)
                 let reference = try await client.createTask(encodedBody: body)
+                options.onMilestone?(.taskCreated(reference, prompt: settings.prompt, index: tasks.count))
                 tasks.append(SubmittedTask(prompt: settings.prompt, reference: reference, outcome: nil))
             }
         case (.direct, .file(let path)):
@@ -126,6 +139,7 @@ public struct Submitter: Sendable {
             var onBytes: (@Sendable (Int64, Int64) -> Void)?
             if let progress { onBytes = { sent, total in progress.emit(.bytesSent(sent, total: total)) } }
             let uploaded = try await client.uploadAsset(file: path, progress: onBytes)
+            options.onMilestone?(.assetCreated(assetID: uploaded.id, upload: nil))
             progress?.emit(.phase(.processingAsset))
             asset = try await waitUntilReady(uploaded.id, path: path, options: options.assetWaitOptions, progress: progress)
             assetID = uploaded.id
@@ -133,6 +147,13 @@ public struct Submitter: Sendable {
             progress?.emit(.phase(.uploading))
             var uploader = MultipartUploader(client: client, options: options.multipart)
             uploader.options.waitForReady = false
+            if let milestone = options.onMilestone {
+                let previous = uploader.options.onStart
+                uploader.options.onStart = { start in
+                    previous?(start)
+                    milestone(.assetCreated(assetID: start.assetID, upload: start))
+                }
+            }
             let result = try await uploader.upload(file: path, onProgress: { update in
                 progress?.emit(.bytesSent(update.bytesSent, total: update.totalBytes))
                 progress?.emit(.partsDone(update.chunksDone, total: update.totalChunks))
@@ -142,14 +163,14 @@ public struct Submitter: Sendable {
             assetID = result.assetID
             multipart = result
         case (.url, .url(let url)):
-            tasks = try await create(plan.requests, video: .url(url), progress: progress)
+            tasks = try await create(plan.requests, video: .url(url), options: options)
         case (.assetID, .assetID(let id)):
             assetID = id
         default:
             throw SubmissionError(.sourceNotPossible, "a \(plan.decision.kind.rawValue) source cannot carry \(source)")
         }
         if let assetID, tasks.isEmpty {
-            tasks = try await create(plan.requests, video: .assetID(assetID), progress: progress)
+            tasks = try await create(plan.requests, video: .assetID(assetID), options: options)
         }
 
         if options.wait {
@@ -163,7 +184,10 @@ public struct Submitter: Sendable {
     /// Preflight of a local file; a missing FFmpeg becomes ``SubmissionError/Code/probeUnavailable``.
     private static func evaluate(_ path: String, options: SubmitOptions) async throws -> Report {
         do {
-            return try await Preflight.evaluate(path: path, policy: options.policy, options: options.probeOptions)
+            return try await Preflight.evaluate(
+                path: path, policy: options.policy, options: options.probeOptions, deep: options.decode != nil,
+                decodeOptions: options.decodeProbeOptions, decode: options.decode ?? DecodeOptions()
+            ).judged(strict: options.strict)
         } catch let error as ProbeError {
             throw SubmissionError(.probeUnavailable, "\(path) could not be checked: \(error.message) Nothing was sent.",
                                   path: path, underlying: error)
@@ -216,11 +240,11 @@ public struct Submitter: Sendable {
                 // Asked to check: probe the local copy, never the URL.
                 let checked = try await evaluate(copy, options: options)
                 if !checked.ok && !options.force {
-                    let codes = checked.violations.map(\.code).joined(separator: ", ")
+                    let codes = Self.failing(checked)
                     throw SubmissionError(.preflightFailed, "the local copy \(copy) fails preflight (\(codes)); nothing was sent", path: copy, report: checked)
                 }
                 decision.reason = "a URL source is fetched by the platform; its local copy \(copy) "
-                    + (checked.ok ? "passed preflight" : "fails preflight (\(checked.violations.map(\.code).joined(separator: ", "))) but force was set")
+                    + (checked.ok ? "passed preflight" : "fails preflight (\(Self.failing(checked))) but force was set")
                 report = checked
             }
             return SubmissionPlan(source: source, decision: decision, report: report,
@@ -229,18 +253,24 @@ public struct Submitter: Sendable {
         case .file(let path):
             let report = try await evaluate(path, options: options)
             if !report.ok && !options.force {
-                let codes = report.violations.map(\.code).joined(separator: ", ")
+                let codes = Self.failing(report)
                 throw SubmissionError(.preflightFailed, "\(path) fails preflight (\(codes)); nothing was sent", path: path, report: report)
             }
             let size = try FileIdentity(file: path, baseURL: "").size
             guard size > 0 else { throw SubmissionError(.fileUnreadable, "\(path) is empty; there is nothing to send", path: path, report: report) }
             var decision = try decide(size: size, prompts: requests.count, options: options, requestPolicy: requestPolicy)
             if !report.ok {
-                decision.reason += "; sent despite failing preflight (\(report.violations.map(\.code).joined(separator: ", "))) because force was set"
+                decision.reason += "; sent despite failing preflight (\(Self.failing(report))) because force was set"
             }
             return SubmissionPlan(source: source, decision: decision, report: report, preflightOverridden: !report.ok,
                                   fileSize: size, requests: requests, validationWarnings: warnings)
         }
+    }
+
+    /// The codes a failing report fails for: its violations, or under strictness its warnings.
+    package static func failing(_ report: Report) -> String {
+        (report.violations.isEmpty ? report.warnings : []).map(\.code).joined(separator: ", ")
+            + report.violations.map(\.code).joined(separator: ", ")
     }
 
     static func decide(size: Int64, prompts: Int, options: SubmitOptions, requestPolicy: RequestPolicy) throws -> SourceDecision {
@@ -285,12 +315,13 @@ public struct Submitter: Sendable {
         }
     }
 
-    private func create(_ requests: [CreateAsyncAnalyzeRequest], video: VideoContext, progress: SubmissionProgress?) async throws -> [SubmittedTask] {
-        progress?.emit(.phase(.creating))
+    private func create(_ requests: [CreateAsyncAnalyzeRequest], video: VideoContext, options: SubmitOptions) async throws -> [SubmittedTask] {
+        options.progress?.emit(.phase(.creating))
         var tasks: [SubmittedTask] = []
         for var request in requests {
             request.video = video
             let reference = try await client.createTask(request)
+            options.onMilestone?(.taskCreated(reference, prompt: request.prompt, index: tasks.count))
             tasks.append(SubmittedTask(prompt: request.prompt, reference: reference, outcome: nil))
         }
         return tasks

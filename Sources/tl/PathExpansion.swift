@@ -1,4 +1,5 @@
 import Foundation
+import MediaProbe
 
 /// Turns the command line's paths into the list of files to check, in a stable order.
 ///
@@ -30,10 +31,9 @@ struct PathExpansion {
     }
 
     private func walk(_ directory: String, into files: inout [String]) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         var subdirectories: [String] = []
-        for name in names.sorted() where !name.hasPrefix(".") {
+        for name in Self.names(in: directory) where !name.hasPrefix(".") {
             let path = base + name
             if isDirectory(path, followLinks: false) {
                 subdirectories.append(path)
@@ -46,9 +46,24 @@ struct PathExpansion {
         }
     }
 
+    /// The entries of `directory`, sorted, read with `readdir` so that names that are not UTF-8
+    /// keep their bytes (``RawPath``); empty when it cannot be read.
+    private static func names(in directory: String) -> [String] {
+        guard let stream = RawPath.withCString(directory, { opendir($0) }) else { return [] }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { RawPath.string($0) }
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
     private func isDirectory(_ path: String, followLinks: Bool) -> Bool {
         var info = stat()
-        let result = followLinks ? stat(path, &info) : lstat(path, &info)
+        let result = RawPath.withCString(path) { followLinks ? stat($0, &info) : lstat($0, &info) }
         return result == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 }

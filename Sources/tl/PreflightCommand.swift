@@ -135,7 +135,7 @@ struct PreflightCommand: AsyncParsableCommand {
                     let report = try await Preflight.evaluate(path: path, policy: policy, options: options,
                                                               deep: deepMode != nil, decodeOptions: decodeOptions, decode: decode)
                     progress.finish(path)
-                    return (index, report.judged(strict: strict))
+                    return (index, Self.displayed(report.judged(strict: strict)))
                 }
             }
             for _ in 0..<min(limit, files.count) { startNext() }
@@ -160,6 +160,18 @@ struct PreflightCommand: AsyncParsableCommand {
             CLI.err("tl: no media files found in \(paths.joined(separator: " ")) (use --all-files to check every file)")
         }
         if tally.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// A report on a file whose name is not UTF-8, with the name shown as `\xNN` escapes (``RawPath``).
+    static func displayed(_ report: Report) -> Report {
+        guard RawPath.hasEscapes(report.path) else { return report }
+        var shown = report
+        let raw = report.path, display = RawPath.display(raw)
+        shown.path = display
+        for index in shown.violations.indices {
+            shown.violations[index].message = shown.violations[index].message.replacingOccurrences(of: raw, with: display)
+        }
+        return shown
     }
 
     private func loadPolicy() throws -> Policy {

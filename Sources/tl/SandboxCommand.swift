@@ -1,6 +1,7 @@
 import AnalyzeAPI
 import ArgumentParser
 import Foundation
+import NIOCore
 import Logging
 import Preflight
 import Sandbox
@@ -72,8 +73,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("chunk-delay"), help: "Seconds each chunk PUT is held before it is stored and answered.")
     var chunkDelay: Double = 0
 
-    @Flag(help: "Do not log each request to stderr.")
-    var quiet = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0–65535.") }
@@ -140,7 +140,7 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.errorShape = ErrorShape(rawValue: errorShape) ?? .flat
         configuration.inspector = Self.preflightInspector
         var logger = Logger(label: "tl-sandbox", factory: { StreamLogHandler.standardError(label: $0) })
-        logger.logLevel = quiet ? .warning : .info
+        logger.logLevel = output.quiet ? .warning : .info
         configuration.logger = logger
 
         let sandbox = Sandbox(configuration: configuration)
@@ -149,8 +149,14 @@ struct SandboxCommand: AsyncParsableCommand {
             try await sandbox.run { url in
                 CLI.out(url)
                 if printKey { CLI.out("TWELVE_LABS_API_KEY=\(key)") }
-                CLI.err("tl sandbox listening on \(url); set TWELVELABS_BASE_URL=\(url)")
+                Console.note("tl sandbox listening on \(url); set TWELVELABS_BASE_URL=\(url)")
             }
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EADDRNOTAVAIL || error.errnoCode == EACCES {
+            let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            let reason = error.errnoCode == EADDRINUSE ? "address already in use; pick another --port, or --port 0 for a free one"
+                : error.errnoCode == EACCES ? "permission denied; ports below 1024 need privileges" : "no such address on this machine"
+            CLI.err("error: could not listen on \(address) (\(reason))")
+            throw ExitCode(2)
         } catch {
             CLI.err("error: the sandbox stopped: \(error)")
             throw ExitCode(2)

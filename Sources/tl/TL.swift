@@ -19,7 +19,10 @@ struct TL: AsyncParsableCommand {
     static func main() async {
         let arguments: [String]
         do {
-            arguments = try ArgumentCheck.prepare(Array(CommandLine.arguments.dropFirst()))
+            // From argv's bytes, not CommandLine.arguments: a file name that is not UTF-8 must stay the
+            // same name (RawPath), not become U+FFFD and "not exist".
+            let raw = (1..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { RawPath.string($0) } }
+            arguments = try ArgumentCheck.prepare(raw)
         } catch {
             usageFailure(error.message, command: error.command)
         }

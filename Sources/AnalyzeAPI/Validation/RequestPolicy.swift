@@ -3,6 +3,9 @@
 public struct RequestPolicy: Sendable, Hashable {
     /// The most prompt tokens (by ``PromptTokenEstimate``) accepted.
     public var maxPromptTokens: Int = 2000
+    /// Whether a prompt over ``maxPromptTokens`` is an error (`true`) or only a warning: the count is an
+    /// estimate, so a caller who knows better can send the prompt and let the platform judge it.
+    public var enforcesPromptLimit: Bool = true
     /// Warn when the estimate reaches this fraction of ``maxPromptTokens``.
     public var promptWarningFraction: Double = 0.9
     /// Allowed `temperature`.
@@ -35,8 +38,17 @@ public struct RequestPolicy: Sendable, Hashable {
 public enum PromptTokenEstimate {
     /// The estimated token count of `text`.
     public static func tokens(in text: String) -> Int {
-        let bytes = (text.utf8.count + 2) / 3
-        let words = text.split(whereSeparator: { $0.isWhitespace || $0.isPunctuation }).count
-        return max(bytes, words)
+        max(byteTokens(text), words(text))
+    }
+
+    /// How the estimate of `text` was made: "the larger of 7,200 UTF-8 bytes ÷ 3 and 1,100 words".
+    public static func basis(of text: String) -> String {
+        "the larger of \(text.utf8.count) UTF-8 bytes ÷ 3 and \(words(text)) words"
+    }
+
+    private static func byteTokens(_ text: String) -> Int { (text.utf8.count + 2) / 3 }
+
+    private static func words(_ text: String) -> Int {
+        text.split(whereSeparator: { $0.isWhitespace || $0.isPunctuation }).count
     }
 }

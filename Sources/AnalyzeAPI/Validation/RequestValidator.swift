@@ -33,8 +33,12 @@ public struct RequestValidator: Sendable {
         if let prompt = request.prompt, !prompt.allSatisfy(\.isWhitespace) {
             let tokens = PromptTokenEstimate.tokens(in: prompt)
             if tokens > policy.maxPromptTokens {
-                error("prompt", "prompt_too_long",
-                      "The prompt is about \(tokens) tokens (conservative estimate); the limit is \(policy.maxPromptTokens).")
+                let message = "The prompt is about \(tokens) tokens (estimated as \(PromptTokenEstimate.basis(of: prompt))); the limit is \(policy.maxPromptTokens)."
+                if policy.enforcesPromptLimit {
+                    error("prompt", "prompt_too_long", message)
+                } else {
+                    issues.append(ValidationIssue(severity: .warning, field: "prompt", code: "prompt_too_long", message: message + " Sent anyway: the limit is not enforced."))
+                }
             } else if Double(tokens) >= Double(policy.maxPromptTokens) * policy.promptWarningFraction {
                 issues.append(ValidationIssue(
                     severity: .warning, field: "prompt", code: "prompt_near_limit",

@@ -18,9 +18,24 @@ public struct MultipartUploadOptions: Sendable {
     public var waitForReady: Bool = true
     /// How to poll the asset.
     public var waitOptions: WaitOptions = WaitOptions(minimumInterval: .seconds(1), maximumInterval: .seconds(10))
+    /// Called once the upload session is known (created, or resumed from a saved state), before any
+    /// chunk is sent: so a caller can say at once which asset the file becomes and how much resumes.
+    public var onStart: (@Sendable (UploadStart) -> Void)?
 
     /// The defaults.
     public init() {}
+}
+
+/// The session a multipart upload goes into, known before its first chunk.
+public struct UploadStart: Sendable, Hashable {
+    /// The upload session.
+    public var uploadID: String
+    /// The asset the upload becomes.
+    public var assetID: String
+    /// Chunks already stored by an earlier, interrupted run (0 for a new session).
+    public var chunksResumed: Int
+    /// Chunks in all.
+    public var totalChunks: Int
 }
 
 /// Progress of one multipart upload.
@@ -132,6 +147,8 @@ public struct MultipartUploader: Sendable {
             throw SubmissionError(.uploadFailed, "the saved upload state does not fit the file", path: file)
         }
 
+        options.onStart?(UploadStart(uploadID: start.uploadID, assetID: start.assetID,
+                                     chunksResumed: resumed ? start.finished.count : 0, totalChunks: plan.count))
         let coordinator = UploadCoordinator(
             client: client, state: start, plan: plan, store: store, urls: freshURLs,
             refreshMargin: options.urlRefreshMargin, lookahead: 2 * max(1, options.parallelism), onProgress: onProgress)

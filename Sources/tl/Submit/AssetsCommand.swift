@@ -1,6 +1,7 @@
 import AnalyzeAPI
 import ArgumentParser
 import Foundation
+import MediaProbe
 import Preflight
 import Submission
 
@@ -28,14 +29,24 @@ struct AssetsCommand: AsyncParsableCommand {
 
         @OptionGroup var api: APIOptions
 
-        @Argument(help: ArgumentHelp("The video file.", valueName: "PATH"))
+        @Argument(help: ArgumentHelp("The video file.", valueName: "PATH"), completion: .file())
         var path: String
 
         @Option(help: "auto, direct or multipart.")
         var method: Method = .auto
 
-        @Option(help: "Multipart: chunk uploads in flight at once.")
-        var parallel: Int = 4
+        @Option(help: "Multipart: chunk uploads in flight at once (default 4).")
+        var parallel: Int?
+
+        @Flag(help: "Upload the file even though it fails preflight.")
+        var force = false
+
+        @Option(help: ArgumentHelp("A JSON file overriding policy limits, as for tl preflight; '-' reads standard input.", valueName: "FILE"),
+                completion: .file())
+        var policy: String?
+
+        @Flag(help: "Treat preflight warnings as failures.")
+        var strict = false
 
         @Flag(name: .customLong("no-wait"), help: "Return once the bytes are stored, without waiting for processing.")
         var noWait = false
@@ -44,8 +55,11 @@ struct AssetsCommand: AsyncParsableCommand {
         var timeout: Double = 3600
 
         func validate() throws {
-            guard (1...32).contains(parallel) else { throw ValidationError("--parallel must be 1–32.") }
-            guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds.") }
+            if let parallel {
+                guard method != .direct else { throw ValidationError("--parallel applies only to multipart uploads, not --method direct.") }
+                guard (1...32).contains(parallel) else { throw ValidationError("--parallel must be 1–32.") }
+            }
+            guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be more than 0 seconds.") }
         }
 
         func run() async throws {
@@ -58,7 +72,28 @@ struct AssetsCommand: AsyncParsableCommand {
             guard identity.size > 0 else {
                 throw SubmitOutput.fail(SubmissionError(.fileUnreadable, "\(path) is empty", path: path), format: api.format)
             }
-            let policy = Policy.platformDefault
+            try InputFile.checkOneStandardInput([("--policy", self.policy), ("--api-key-file", api.apiKeyFile)])
+            let policy = try self.policy.map(PolicyFile.load) ?? .platformDefault
+            let configuration = try api.configuration()
+            // Checked before any byte is sent, as tl submit does: a file the platform would refuse
+            // is not uploaded, unless --force.
+            let report: Report
+            do {
+                report = try await Preflight.evaluate(path: path, policy: policy).judged(strict: strict)
+            } catch let error as ProbeError {
+                CLI.printError("\(path) could not be checked: \(error.message) Nothing was sent.", code: "probe_unavailable", format: api.format, error: nil)
+                throw ExitCode(2)
+            }
+            if !report.ok {
+                let codes = Submitter.failing(report)
+                guard force else {
+                    throw SubmitOutput.fail(SubmissionError(.preflightFailed, "\(path) fails preflight (\(codes)); nothing was sent",
+                                                            path: path, report: report), format: api.format)
+                }
+                CLI.err("warning: \(path) fails preflight (\(codes)) and is uploaded because of --force")
+            } else if !Console.quiet {
+                for warning in report.warnings { CLI.err("warning: \(warning.code): \(warning.message)") }
+            }
             let chosen: Method = method != .auto ? method : (identity.size <= policy.maxDirectUploadBytes ? .direct : .multipart)
             if chosen == .direct, identity.size > policy.maxDirectUploadBytes {
                 throw SubmitOutput.fail(SubmissionError(.sourceNotPossible,
@@ -67,8 +102,9 @@ struct AssetsCommand: AsyncParsableCommand {
             }
             var wait = WaitOptions(minimumInterval: .seconds(1), maximumInterval: .seconds(10))
             wait.timeout = .seconds(double: timeout)
+            MediaProbe.unloadLibraries()
             MemoryTuning.forUploads()
-            try await api.withClient { client in
+            try await api.withClient(configuration: configuration) { client in
                 do {
                     var multipart: MultipartUploadResult?
                     var asset: Asset
@@ -76,7 +112,7 @@ struct AssetsCommand: AsyncParsableCommand {
                         asset = try await client.uploadAsset(file: path)
                     } else {
                         var options = MultipartUploadOptions()
-                        options.parallelism = parallel
+                        options.parallelism = parallel ?? 4
                         options.waitForReady = false
                         let result = try await MultipartUploader(client: client, options: options).upload(file: path, onProgress: { update in
                             CLI.progress("uploading \(update.chunksDone)/\(update.totalChunks) chunks, \(update.bytesSent * 100 / max(1, update.totalBytes))%")
@@ -124,6 +160,8 @@ struct AssetsCommand: AsyncParsableCommand {
 
         @Argument(help: "The asset id.")
         var id: String
+
+        func validate() throws { try TasksCommand.checkIDs([id], what: "asset") }
 
         func run() async throws {
             try await api.withClient { client in

@@ -44,8 +44,12 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .customLong("prompt"), help: "What to ask; repeat for several tasks on one upload.")
     var prompts: [String] = []
 
-    @Option(name: .customLong("prompt-file"), help: ArgumentHelp("Read a prompt from a file (repeatable).", valueName: "FILE"))
+    @Option(name: .customLong("prompt-file"), help: ArgumentHelp("Read a prompt from a file (repeatable; '-' reads standard input).", valueName: "FILE"),
+            completion: .file())
     var promptFiles: [String] = []
+
+    @Flag(name: .customLong("no-prompt-limit"), help: "Send a prompt over the estimated token limit anyway (the estimate is conservative; the platform judges).")
+    var noPromptLimit = false
 
     @Option(help: "Sampling temperature, 0–1.")
     var temperature: Double?
@@ -53,7 +57,8 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-tokens"), help: "The most tokens to generate (a number, or 'unlimited' for newer models).")
     var maxTokens: String?
 
-    @Option(name: .customLong("json-schema"), help: ArgumentHelp("A JSON Schema file the result must follow.", valueName: "FILE"))
+    @Option(name: .customLong("json-schema"), help: ArgumentHelp("A JSON Schema file the result must follow ('-' reads standard input).", valueName: "FILE"),
+            completion: .file())
     var jsonSchema: String?
 
     @Option(name: .customLong("custom-id"), help: "Your id for the task (1–64 of A–Z a–z 0–9 _ -); with several prompts each gets -1, -2, …")
@@ -68,20 +73,32 @@ struct SubmitCommand: AsyncParsableCommand {
     @Flag(help: "Send a file even though it fails preflight.")
     var force = false
 
+    @Option(help: ArgumentHelp("A JSON file overriding policy limits, as for tl preflight; '-' reads standard input.", valueName: "FILE"),
+            completion: .file())
+    var policy: String?
+
+    @Flag(help: "Treat preflight warnings as failures.")
+    var strict = false
+
+    @Option(help: ArgumentHelp(
+        "Also check the video's data to its end before sending, as tl preflight --decode does: full (the default for a bare --decode), keyframes or packets.",
+        valueName: "full|keyframes|packets"))
+    var decode: DecodeMode?
+
     @Flag(help: "Wait for the task(s) and print the result.")
     var wait = false
 
-    @Option(help: "With --wait: give up after this many seconds (also bounds the asset's processing).")
-    var timeout: Double = 3600
+    @Option(help: "With --wait: give up after this many seconds (default 3600; also bounds the asset's processing).")
+    var timeout: Double?
 
-    @Option(name: .customLong("poll-interval"), help: "With --wait: shortest pause between polls, in seconds.")
-    var pollInterval: Double = 2
+    @Option(name: .customLong("poll-interval"), help: "With --wait: shortest pause between polls, in seconds (default 2).")
+    var pollInterval: Double?
 
     @Flag(name: .customLong("dry-run"), help: "Print the plan and the request; send nothing.")
     var dryRun = false
 
-    @Option(help: "Multipart: chunk uploads in flight at once.")
-    var parallel: Int = 4
+    @Option(help: "Multipart: chunk uploads in flight at once (default 4).")
+    var parallel: Int?
 
     @Option(name: .customLong("body-out"), help: ArgumentHelp(
         "With --dry-run and a base64 source: write the exact create-request body, streamed, to FILE ('-' for stdout).",
@@ -92,9 +109,24 @@ struct SubmitCommand: AsyncParsableCommand {
         let given = [path != nil, url != nil, assetID != nil].filter { $0 }.count
         guard given == 1 else { throw ValidationError("Give exactly one of PATH, --url or --asset-id.") }
         guard !prompts.isEmpty || !promptFiles.isEmpty else { throw ValidationError("Give at least one --prompt or --prompt-file.") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds.") }
-        guard pollInterval > 0 else { throw ValidationError("--poll-interval must be more than 0 seconds.") }
-        guard (1...32).contains(parallel) else { throw ValidationError("--parallel must be 1–32.") }
+        if let timeout {
+            guard wait else { throw ValidationError("--timeout applies only with --wait.") }
+            guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be more than 0 seconds.") }
+        }
+        if let pollInterval {
+            guard wait else { throw ValidationError("--poll-interval applies only with --wait.") }
+            guard pollInterval > 0, pollInterval.isFinite else { throw ValidationError("--poll-interval must be more than 0 seconds.") }
+        }
+        if let parallel {
+            guard path != nil, source == .auto || source == .multipart else {
+                throw ValidationError("--parallel applies only to multipart uploads of a PATH (--source auto or multipart).")
+            }
+            guard (1...32).contains(parallel) else { throw ValidationError("--parallel must be 1–32.") }
+        }
+        if wait, dryRun { throw ValidationError("--wait and --dry-run cannot be combined: a dry run sends nothing.") }
+        if path == nil, decode != nil || strict, url == nil || localCopy == nil {
+            throw ValidationError("--decode and --strict check a local file: give a PATH, or --url with --local-copy.")
+        }
         if bodyOut != nil, !dryRun { throw ValidationError("--body-out needs --dry-run.") }
         if let maxTokens, maxTokens != "unlimited", Int(maxTokens) == nil {
             throw ValidationError("--max-tokens must be a whole number or 'unlimited', got '\(maxTokens)'.")
@@ -108,21 +140,29 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try InputFile.checkOneStandardInput(
+            promptFiles.map { ("--prompt-file", $0) } + [("--json-schema", jsonSchema), ("--policy", policy),
+                                                        ("--api-key-file", api.apiKeyFile)])
         let request = try buildRequest()
         let subject: SubmissionSource = if let path { .file(path) } else if let url { .url(url) } else { .assetID(assetID ?? "") }
         var options = SubmitOptions()
         options.source = source.choice
         options.force = force
+        options.strict = strict
         options.localCopy = localCopy
+        if let policy { options.policy = try PolicyFile.load(policy) }
+        if let decode { options.decode = DecodeOptions(mode: decode) }
         options.wait = wait
-        let wait = WaitOptions(minimumInterval: .seconds(double: pollInterval), maximumInterval: .seconds(double: max(pollInterval, 10)),
-                               timeout: .seconds(double: timeout))
+        let interval = pollInterval ?? 2
+        let wait = WaitOptions(minimumInterval: .seconds(double: interval), maximumInterval: .seconds(double: max(interval, 10)),
+                               timeout: .seconds(double: timeout ?? 3600))
         options.waitOptions = wait
         options.assetWaitOptions = wait
         options.multipart.waitOptions = wait
-        options.multipart.parallelism = parallel
+        options.multipart.parallelism = parallel ?? 4
         var requestPolicy = RequestPolicy()
         if maxTokens == "unlimited" || model != nil { requestPolicy = .extendedModels }
+        requestPolicy.enforcesPromptLimit = !noPromptLimit
 
         if dryRun {
             let plan: SubmissionPlan
@@ -151,6 +191,14 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         MediaProbe.unloadLibraries()
         if [.direct, .multipart].contains(plan.decision.kind) { MemoryTuning.forUploads() }
+        if api.format == .text { SubmitOutput.printPlan(plan) }
+
+        // What was made so far is said as it is made, and again if the command is interrupted or fails:
+        // the user must never be left without the id of a task that exists.
+        let made = SubmissionTrail(format: api.format, prompts: plan.requests.count)
+        options.onMilestone = { made.record($0) }
+        let interruption = made.sayOnInterrupt()
+        defer { interruption.cancel() }
         try await api.withClient(configuration: configuration) { client in
             let progress = SubmissionProgress()
             options.progress = progress
@@ -161,9 +209,11 @@ struct SubmitCommand: AsyncParsableCommand {
                 await bar?.value
             } catch let error as SubmissionError {
                 await bar?.value
+                made.sayHowToContinue(failed: true)
                 throw SubmitOutput.fail(error, format: api.format)
             } catch {
                 await bar?.value
+                made.sayHowToContinue(failed: true)
                 throw error
             }
             return SubmitOutput.printResult(result, format: api.format)
@@ -207,25 +257,19 @@ struct SubmitCommand: AsyncParsableCommand {
     private func buildRequest() throws -> SubmissionRequest {
         var all = prompts
         for file in promptFiles {
-            do {
-                let text = try String(contentsOfFile: file, encoding: .utf8)
-                all.append(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            } catch {
-                throw ValidationError("Cannot read the prompt file \(file): \(error.localizedDescription)")
+            let data = try InputFile.contents(of: file, option: "--prompt-file", what: "the prompt file")
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw UsageError("The prompt file \(file) (--prompt-file) is not UTF-8 text.")
             }
+            all.append(text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         var format: ResponseFormat?
         if let jsonSchema {
-            let data: Data
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: jsonSchema))
-            } catch {
-                throw ValidationError("Cannot read the JSON schema file \(jsonSchema): \(error.localizedDescription)")
-            }
+            let data = try InputFile.contents(of: jsonSchema, option: "--json-schema", what: "the JSON schema file")
             do {
                 format = ResponseFormat(jsonSchema: try JSONDecoder().decode(JSONValue.self, from: data))
             } catch {
-                throw ValidationError("The JSON schema file \(jsonSchema) is not valid JSON.")
+                throw UsageError("The JSON schema file \(jsonSchema == "-" ? "on standard input" : jsonSchema) (--json-schema) is not valid JSON.")
             }
         }
         let tokens: MaxTokens? = maxTokens.map { $0 == "unlimited" ? .unlimited : .count(Int($0) ?? 0) }

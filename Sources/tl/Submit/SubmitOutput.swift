@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Preflight
 import Submission
+import Synchronization
 
 /// How `tl submit` and `tl assets` print plans, results and failures.
 enum SubmitOutput {
@@ -90,17 +91,35 @@ enum SubmitOutput {
             CLI.printJSON(JSONValue.object(object))
             return status
         }
-        CLI.out("source: \(result.plan.decision.kind.rawValue) (\(result.plan.decision.reason))")
-        if result.plan.preflightOverridden { CLI.out("warning: the file fails preflight and was sent because of --force") }
-        if let assetID = result.assetID { CLI.out("asset:  \(assetID)\(result.asset.map { " (\($0.status))" } ?? "")") }
-        for task in result.tasks {
-            CLI.out("task:   \(task.reference.id) \(task.outcome?.name ?? task.reference.status.rawValue)")
-            if let outcome = task.outcome, let seen = outcome.task {
+        // The source, asset and task lines were printed as each became known (printPlan, SubmissionTrail);
+        // what is left is each waited task's outcome, naming its prompt when there are several.
+        let several = result.tasks.count > 1
+        for (index, task) in result.tasks.enumerated() {
+            guard let outcome = task.outcome else { continue }
+            CLI.out("task:   \(task.reference.id) \(outcome.name)\(several ? " (prompt \(index + 1) of \(result.tasks.count)\(quoted(task.prompt)))" : "")")
+            if let seen = outcome.task {
                 if let data = seen.result?.data { CLI.out(prettyResult(data)) }
                 if let error = seen.error { CLI.out("  \(error.code ?? "error"): \(error.message)") }
             }
         }
         return status
+    }
+
+    /// `: "Who appears?"`, shortened to 40 characters; empty without a prompt.
+    static func quoted(_ prompt: String?) -> String {
+        guard let prompt else { return "" }
+        let line = prompt.replacingOccurrences(of: "\n", with: " ")
+        return ": \"" + (line.count > 40 ? line.prefix(39) + "…" : line) + "\""
+    }
+
+    /// The plan in text, as soon as it is made: the source and why, and every warning (printed on stderr
+    /// unless `--quiet`; a file sent with `--force` is always said).
+    static func printPlan(_ plan: SubmissionPlan) {
+        CLI.out("source: \(plan.decision.kind.rawValue) (\(plan.decision.reason))")
+        if plan.preflightOverridden { CLI.err("warning: the file fails preflight and is sent because of --force") }
+        guard !Console.quiet else { return }
+        for warning in plan.report?.warnings ?? [] { CLI.err("warning: \(warning.code): \(warning.message)") }
+        for warning in plan.validationWarnings { CLI.err("warning: \(warning)") }
     }
 
     static func taskJSON(_ task: SubmittedTask) -> JSONValue {
@@ -185,5 +204,88 @@ enum ProgressBar {
             return "\(tenths / 10).\(tenths % 10) \(unit)"
         }
         return "\(bytes) B"
+    }
+}
+
+/// What a running `tl submit` has made (the asset, the tasks), printed as each is made and again, as
+/// the way to continue, when the command is interrupted or fails.
+final class SubmissionTrail: Sendable {
+    private struct State {
+        var assetID: String?
+        var upload: UploadStart?
+        var taskIDs: [String] = []
+    }
+    private let state = Mutex(State())
+    private let format: OutputFormat
+    private let prompts: Int
+
+    init(format: OutputFormat, prompts: Int) {
+        self.format = format
+        self.prompts = prompts
+    }
+
+    /// Remembers `milestone` and, in text, prints its line at once.
+    func record(_ milestone: SubmissionMilestone) {
+        let line: String = state.withLock { state in
+            switch milestone {
+            case .assetCreated(let assetID, let upload):
+                state.assetID = assetID
+                state.upload = upload
+                guard let upload else { return "asset:  \(assetID) (uploaded)" }
+                let resumed = upload.chunksResumed > 0 ? ", resumed \(upload.chunksResumed) of \(upload.totalChunks) chunks" : ""
+                return "asset:  \(assetID) (uploading \(upload.totalChunks) chunk\(upload.totalChunks == 1 ? "" : "s")\(resumed))"
+            case .taskCreated(let reference, let prompt, let index):
+                state.taskIDs.append(reference.id)
+                let which = prompts > 1 ? " (prompt \(index + 1) of \(prompts)\(SubmitOutput.quoted(prompt)))" : ""
+                return "task:   \(reference.id) \(reference.status.rawValue)\(which)"
+            }
+        }
+        guard format == .text else { return }
+        CLI.endProgress()
+        CLI.out(line)
+    }
+
+    /// On stderr: how to go on from what exists: `tl tasks wait <ids>`, or run the command again to
+    /// resume an upload.
+    func sayHowToContinue(failed: Bool) {
+        let (tasks, upload) = state.withLock { ($0.taskIDs, $0.upload) }
+        CLI.endProgress()
+        if !tasks.isEmpty {
+            CLI.err("\(failed ? "created before it stopped" : "created"): \(tasks.count) task\(tasks.count == 1 ? "" : "s"); follow with: tl tasks wait \(tasks.joined(separator: " "))")
+        } else if let upload, failed {
+            CLI.err("the multipart upload \(upload.uploadID) is saved; run the same command again to send only the missing chunks")
+        }
+    }
+
+    /// Until cancelled, SIGINT and SIGTERM print ``sayHowToContinue(failed:)`` and exit 130 / 143.
+    func sayOnInterrupt() -> SignalWatch {
+        SignalWatch(signals: [SIGINT, SIGTERM]) { [self] signal in
+            CLI.endProgress()
+            CLI.err("interrupted")
+            sayHowToContinue(failed: true)
+            exit(128 + signal)
+        }
+    }
+}
+
+/// Handles `signals` on a dispatch queue instead of their default action, until ``cancel()``.
+final class SignalWatch {
+    private let sources: [any DispatchSourceSignal]
+    private let signals: [Int32]
+
+    init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
+        self.signals = signals
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { handler(number) }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+        for number in signals { signal(number, SIG_DFL) }
     }
 }
