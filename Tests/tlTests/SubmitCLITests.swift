@@ -148,7 +148,7 @@ import Testing
             ["submit", Self.short, "--prompt", "Describe.", "--force", "--wait", "--poll-interval", "0.05"], environment: sandbox.environment)
         #expect(result.status == 1, "\(result.err)")
         #expect(result.out.contains("sent despite failing preflight (duration_too_short) because force was set"))
-        #expect(result.out.contains("warning: the file fails preflight and was sent because of --force"))
+        #expect(result.err.contains("warning: the file fails preflight and is sent because of --force"))
         #expect(result.out.contains(" failed"))
         #expect(result.out.contains("duration_too_short"))
         await sandbox.stop()

@@ -73,7 +73,10 @@ import Testing
         #expect(info == ["limit_per_page": 2, "page": 2, "total_page": 2, "total_results": 3])
 
         let all = try await TLProcess.run(["tasks", "list", "--all", "--page-limit", "1", "--format", "json", "--status", "ready"], environment: sandbox.environment)
-        #expect(try Self.json(all.out)["total_results"] as? Int == 3)
+        // One shape for a page and for --all: data and page_info.
+        let allJSON = try Self.json(all.out)
+        #expect((allJSON["data"] as? [Any])?.count == 3)
+        #expect((allJSON["page_info"] as? [String: Int])?["total_results"] == 3)
 
         let byURL = try await TLProcess.run(
             ["tasks", "list", "--format", "json", "--video-url", "https://cdn.example.com/a.mp4"], environment: sandbox.environment)
@@ -120,7 +123,8 @@ import Testing
 
         let deleted = try await TLProcess.run(["tasks", "delete", id, "--format", "json"], environment: sandbox.environment)
         #expect(deleted.status == 0)
-        #expect(try Self.json(deleted.out)["deleted"] as? Bool == true)
+        let deletedResults = try #require(try Self.json(deleted.out)["results"] as? [[String: Any]])
+        #expect(deletedResults.count == 1 && deletedResults[0]["deleted"] as? Bool == true && deletedResults[0]["task_id"] as? String == id)
         await sandbox.stop()
     }
 

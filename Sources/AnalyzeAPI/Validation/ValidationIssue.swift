@@ -25,8 +25,10 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
         self.pointer = pointer
     }
 
+    /// `temperature_out_of_range (temperature): …`; the severity is left to the caller's prefix
+    /// (`error:` or `warning:`), so that it is never said twice.
     public var description: String {
         let location = pointer.map { "\(field)\($0 == "" ? "" : " at \($0)")" } ?? field
-        return "\(severity.rawValue) \(code) (\(location)): \(message)"
+        return "\(code) (\(location)): \(message)"
     }
 }

@@ -114,6 +114,18 @@ struct AssetsCommand: AsyncParsableCommand {
                         var options = MultipartUploadOptions()
                         options.parallelism = parallel ?? 4
                         options.waitForReady = false
+                        options.onStart = { start in
+                            if start.chunksResumed > 0 {
+                                CLI.endProgress()
+                                Console.note("resumed \(start.chunksResumed) of \(start.totalChunks) chunks of upload \(start.uploadID) (asset \(start.assetID))")
+                            }
+                        }
+                        let interruption = SignalWatch(signals: [SIGINT, SIGTERM]) { signal in
+                            CLI.endProgress()
+                            CLI.err("interrupted; the multipart upload is saved: run the same command again to send only the missing chunks")
+                            Foundation.exit(128 + signal)
+                        }
+                        defer { interruption.cancel() }
                         let result = try await MultipartUploader(client: client, options: options).upload(file: path, onProgress: { update in
                             CLI.progress("uploading \(update.chunksDone)/\(update.totalChunks) chunks, \(update.bytesSent * 100 / max(1, update.totalBytes))%")
                         })

@@ -22,7 +22,7 @@ struct TasksCommand: AsyncParsableCommand {
     static func checkIDs(_ ids: [String], what: String) throws {
         guard !ids.isEmpty else { throw ValidationError("Give at least one \(what) id.") }
         for id in ids where id.trimmingCharacters(in: .whitespaces).isEmpty || id.contains("/") {
-            throw ValidationError("'\(id)' is not a \(what) id.")
+            throw ValidationError("'\(id)' is not a valid \(what) id.")
         }
     }
 
