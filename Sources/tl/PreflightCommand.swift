@@ -55,8 +55,8 @@ struct PreflightCommand: AsyncParsableCommand {
     @Option(help: "With --decode packets: the longest allowed step between two packets, in seconds (default 2; at least three frame intervals are always allowed).")
     var gapThreshold: Double?
 
-    @Option(help: "Time budget per file for --decode, in seconds.")
-    var decodeTimeout: Double = 3600
+    @Option(help: "With --decode: time budget per file, in seconds (default 3600).")
+    var decodeTimeout: Double?
 
     @Flag(name: .shortAndLong, help: "Show FFmpeg's warnings and errors on stderr.")
     var verbose = false
@@ -71,7 +71,10 @@ struct PreflightCommand: AsyncParsableCommand {
         if paths.isEmpty { throw ValidationError("Give at least one PATH to check.") }
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256.") }
         if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be more than 0 and at most 86400 seconds.") }
-        if !(decodeTimeout > 0 && decodeTimeout <= 604_800) { throw ValidationError("--decode-timeout must be more than 0 and at most 604800 seconds.") }
+        if let decodeTimeout {
+            if decode == nil { throw ValidationError("--decode-timeout applies only with --decode.") }
+            if !(decodeTimeout > 0 && decodeTimeout <= 604_800) { throw ValidationError("--decode-timeout must be more than 0 and at most 604800 seconds.") }
+        }
         if let gapThreshold {
             if decode != .packets { throw ValidationError("--gap-threshold applies only to --decode packets.") }
             if !(gapThreshold > 0 && gapThreshold <= 86_400) { throw ValidationError("--gap-threshold must be more than 0 and at most 86400 seconds.") }
@@ -102,7 +105,7 @@ struct PreflightCommand: AsyncParsableCommand {
         let files = PathExpansion(recursive: recursive, allFiles: allFiles).expand(paths)
         let logger = makeLogger()
         let options = ProbeOptions(timeout: .milliseconds(Int64(timeout * 1000)), logger: logger)
-        let decodeOptions = ProbeOptions(timeout: .milliseconds(Int64(decodeTimeout * 1000)), logger: logger)
+        let decodeOptions = ProbeOptions(timeout: .milliseconds(Int64((decodeTimeout ?? 3600) * 1000)), logger: logger)
         let renderer = ReportRenderer(format: format, style: Style(enabled: format == .text && Console.colors))
         let sink = try output.map(OutputSink.init(path:)) ?? OutputSink()
 

@@ -117,6 +117,10 @@ import Testing
         Self.expectUsage(try await TLProcess.run(["tasks", "lst"]), "'lst' is not a subcommand of 'tl tasks'. Did you mean 'list'?", usage: "tl tasks <subcommand>")
         Self.expectUsage(try await TLProcess.run(["prefligt", "x.mp4"]), "Did you mean 'preflight'?", usage: "tl <subcommand>")
         Self.expectUsage(try await TLProcess.run(["uploads", "clear"]), "Did you mean 'clean'?", usage: "tl uploads <subcommand>")
+        // ArgumentParser's own help command still works at every level.
+        let help = try await TLProcess.run(["help", "tasks", "list"])
+        #expect(help.status == 0 && help.out.contains("USAGE: tl tasks list"), "\(help.err)")
+        Self.expectUsage(try await TLProcess.run(["tasks", "help", "wait"]), "For help, run 'tl tasks --help' or 'tl help tasks'.", usage: "tl tasks <subcommand>")
     }
 
     // MARK: - Defect 4: work sent is shown as it is made, and the way on after an interruption
@@ -367,6 +371,7 @@ import Testing
         (["assets", "upload", "x.mp4", "--method", "direct", "--parallel", "2"], "--parallel applies only to multipart uploads, not --method direct.", "tl assets upload"),
         (["submit", "--url", "https://cdn.example.com/a.mp4", "--prompt", "p", "--strict"], "--decode and --strict check a local file", "tl submit"),
         (["uploads", "clean", "--older-than", "-1"], "write --older-than=-1", "tl uploads clean"),
+        (["preflight", "--decode-timeout", "5", "x.mp4"], "--decode-timeout applies only with --decode.", "tl preflight"),
         (["uploads", "clean", "--older-than=-1"], "--older-than must be 0 or more days.", "tl uploads clean"),
     ])
     func usageErrors(arguments: [String], message: String, usage: String) async throws {
@@ -472,6 +477,27 @@ import Testing
         #expect(colours.out.contains("\u{1B}[32m"))
         let plain = try await TLProcess.run(["preflight", "-f", "text", "--color", "never", Self.media("ok.mov")])
         #expect(!plain.out.contains("\u{1B}["))
+        // --no-progress: a deep check on a terminal draws no progress line.
+        let long = dir.appendingPathComponent("long.mp4").path
+        let made = Process()
+        made.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        made.arguments = ["-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "20",
+                          "-c:v", "libx264", "-preset", "ultrafast", long]
+        try made.run()
+        made.waitUntilExit()
+        for (flag, drawn) in [("", true), ("--no-progress", false)] {
+            let transcript = dir.appendingPathComponent("progress\(drawn)").path
+            let session = Process()
+            session.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            session.arguments = ["-qfec", "\(try TLProcess.binary().path) preflight --decode full --jobs 1 \(flag) \(long) \(long)", transcript]
+            session.standardInput = FileHandle.nullDevice
+            session.standardOutput = FileHandle.nullDevice
+            try session.run()
+            session.waitUntilExit()
+            let shown = try String(contentsOfFile: transcript, encoding: .utf8)
+            #expect(shown.contains("decoding ") == drawn, "\(flag): \(shown.suffix(300))")
+        }
+
         // NO_COLOR counts only when non-empty; run on a terminal (script) so that auto would colour.
         for (value, coloured) in [("1", false), ("", true)] {
             let transcript = dir.appendingPathComponent("t-\(coloured)").path

@@ -24,6 +24,10 @@ enum ArgumentCheck {
 
     /// The arguments to parse: a bare `--decode` given its mode (``DecodeArgument``).
     static func prepare(_ arguments: [String]) throws(Failure) -> [String] {
+        // `tl help tasks list` is ArgumentParser's own help command: let it through.
+        if arguments.first == "help" {
+            return arguments
+        }
         let (command, rest) = resolve(arguments)
         if rest.isEmpty, arguments.isEmpty || !command.configuration.subcommands.isEmpty {
             let names = command.configuration.subcommands.map { $0._commandName }.joined(separator: ", ")
@@ -32,7 +36,8 @@ enum ArgumentCheck {
         let name = commandPath(command)
         if let word = rest.first, !word.hasPrefix("-"), !command.configuration.subcommands.isEmpty {
             let names = command.configuration.subcommands.map { $0._commandName }
-            let hint = Spelling.closest(word, among: names).map { " Did you mean '\($0)'?" } ?? ""
+            let hint = word == "help" ? " For help, run '\(name) --help' or 'tl help \(name.dropFirst(3))'."
+                : Spelling.closest(word, among: names).map { " Did you mean '\($0)'?" } ?? ""
             throw Failure(message: "'\(word)' is not a subcommand of '\(name)'.\(hint)", command: command)
         }
         var previous: String?
