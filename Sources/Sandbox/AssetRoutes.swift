@@ -328,6 +328,8 @@ extension SandboxResponder {
                 } else {
                     processed += 1
                     upload.reported[chunk.index] = chunk.proof
+                    let now = configuration.clock.currentDate()
+                    upload.reportedAt[chunk.index] = (upload.reportedAt[chunk.index]?.first ?? now, now)
                 }
             }
             var assembly: (files: [URL], assetID: String)?
@@ -403,14 +405,19 @@ extension SandboxResponder {
         case .completed, .failed: status = upload.phase.rawValue
         case .active: status = now >= upload.expiresAt ? "expired" : "active"
         }
-        let uploaded = upload.reported.keys.sorted().map { index in
-            UploadedChunk(chunkIndex: index, chunkSize: upload.stored[index]?.size, proof: upload.reported[index])
+        // The published shape: every reported chunk `completed`, every chunk whose last PUT failed `failed`.
+        let failedIndexes = upload.failedChunks.filter { upload.reported[$0] == nil }
+        let uploaded = (Set(upload.reported.keys).union(failedIndexes)).sorted().map { index in
+            let times = upload.reportedAt[index]
+            return failedIndexes.contains(index)
+                ? UploadedChunk(chunkIndex: index, status: "failed", error: "the chunk's last PUT failed; upload it again")
+                : UploadedChunk(chunkIndex: index, status: "completed", uploadedAt: times?.first, updatedAt: times?.last)
         }
-        let failed = upload.failedChunks.filter { upload.reported[$0] == nil }.count
         return json(200, MultipartUploadStatus(
             status: status, chunksCompleted: upload.reported.count,
-            chunksPending: upload.totalChunks - upload.reported.count, chunksFailed: failed, uploadedChunks: uploaded,
-            totalSize: upload.totalSize, uploadedSize: uploaded.reduce(0) { $0 + ($1.chunkSize ?? 0) }))
+            chunksPending: upload.totalChunks - upload.reported.count, chunksFailed: failedIndexes.count, uploadedChunks: uploaded,
+            totalSize: upload.totalSize,
+            uploadedSize: upload.reported.keys.reduce(Int64(0)) { $0 + (upload.stored[$1]?.size ?? 0) }))
     }
 
     // MARK: Helpers

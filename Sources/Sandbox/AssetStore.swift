@@ -46,6 +46,8 @@ struct AssetStore {
         var stored: [Int: StoredChunk] = [:]
         /// Reported chunks and their proofs.
         var reported: [Int: String] = [:]
+        /// When each chunk was first reported, and when its record last changed.
+        var reportedAt: [Int: (first: Date, last: Date)] = [:]
         /// Chunks whose latest `PUT` failed and that are not stored.
         var failedChunks: Set<Int> = []
 

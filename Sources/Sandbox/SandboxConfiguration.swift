@@ -22,8 +22,9 @@ public struct SandboxConfiguration: Sendable {
     public var requestsPerMinute: Int?
     /// Seeded fault injection; off by default.
     public var faults: FaultInjection = FaultInjection()
-    /// Which error body shape to answer with.
-    public var errorShape: ErrorShape = .flat
+    /// One error body shape for every endpoint, to test clients; `nil` (the default) answers each
+    /// endpoint in the shape the published contract gives it (``ErrorShape/published(method:path:)``).
+    public var errorShape: ErrorShape?
     /// Drives task lifecycles, rate-limit windows and injected delays.
     public var clock: any AnalyzeClock = SystemClock()
     /// Checks base64 videos; `nil` accepts every non-empty file.

@@ -37,7 +37,10 @@ struct SandboxResponder: HTTPResponder {
         } else if request.uri.path.hasPrefix(SandboxControl.pathPrefix) {
             outcome = await control(request)
         } else {
-            outcome = await answer(request, path: path, apiKey: apiKey, context: context)
+            let shape = configuration.errorShape ?? ErrorShape.published(method: request.method.rawValue, path: path)
+            outcome = await ErrorShape.$current.withValue(shape) {
+                await answer(request, path: path, apiKey: apiKey, context: context)
+            }
         }
 
         let recorded = RecordedRequest(
@@ -353,7 +356,7 @@ struct SandboxResponder: HTTPResponder {
     }
 
     func error(_ status: Int, _ code: String, _ message: String) -> Outcome {
-        Outcome(status: status, body: errorBody(code: code, message: message, shape: configuration.errorShape))
+        Outcome(status: status, body: errorBody(code: code, message: message, shape: ErrorShape.current ?? configuration.errorShape ?? .flat))
     }
 
     private func errorBody(code: String, message: String, shape: ErrorShape) -> Data {

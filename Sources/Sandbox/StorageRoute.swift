@@ -79,7 +79,7 @@ extension SandboxResponder {
             guard upload.phase == .active, now < upload.expiresAt else {
                 return refuse(StorageRoute.xml(403, "AccessDenied", "The upload is no longer active."))
             }
-            for (name, value) in settings.uploadHeaders.sorted(by: { $0.key < $1.key }) {
+            for (name, value) in settings.uploadHeaders.sorted(by: { $0.key < $1.key }) where settings.requiresUploadHeaders {
                 guard let field = HTTPField.Name(name), headers[field] == value else {
                     return refuse(StorageRoute.xml(403, "AccessDenied", "The required header \(name) is missing or wrong."))
                 }

@@ -20,8 +20,13 @@ public struct UploadSettings: Sendable, Hashable {
     public var urlLifetime: Duration = .seconds(3600)
     /// Lifetime of a multipart upload session, on the sandbox clock (24 hours).
     public var sessionLifetime: Duration = .seconds(86_400)
-    /// Headers every chunk `PUT` must carry (announced as `upload_headers`); a `PUT` without them gets 403.
+    /// Headers announced as `upload_headers` for every chunk `PUT`.
     public var uploadHeaders: [String: String] = ["x-sandbox-upload": "1"]
+    /// Whether a chunk `PUT` without ``uploadHeaders`` gets 403 (a strict mode for testing clients).
+    /// Off by default: the platform's own Python SDK `PUT`s chunks with only
+    /// `Content-Type: application/octet-stream` and ignores `upload_headers`, and the storage route
+    /// must take what the platform's SDK sends.
+    public var requiresUploadHeaders: Bool = false
     /// Seeded random faults for chunk `PUT`s on the storage route, separate from the API's
     /// ``SandboxConfiguration/faults``. Drawn after the URL and headers are checked: `server-error` answers
     /// 500/502/503 either before the chunk is stored (the URL stays usable) or after (stored and the URL spent);

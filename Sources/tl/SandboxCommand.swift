@@ -52,8 +52,8 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("fault-delay"), help: "Seconds a delay fault holds its answer.")
     var faultDelay: Double = 0.2
 
-    @Option(name: .customLong("error-shape"), help: "Error body shape: flat or nested.")
-    var errorShape: String = "flat"
+    @Option(name: .customLong("error-shape"), help: "Error body shape: published (each endpoint as the platform's contract gives it), flat or nested.")
+    var errorShape: String = "published"
 
     @Option(name: .customLong("asset-processing"), help: "Seconds an uploaded asset stays processing.")
     var assetProcessing: Double = 0.3
@@ -73,6 +73,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("chunk-delay"), help: "Seconds each chunk PUT is held before it is stored and answered.")
     var chunkDelay: Double = 0
 
+    @Flag(name: .customLong("strict-upload-headers"), help: "Refuse (403) a chunk PUT without the announced upload_headers. Off by default, as the platform's own SDK sends none.")
+    var strictUploadHeaders = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -88,7 +91,9 @@ struct SandboxCommand: AsyncParsableCommand {
         guard faultDelay >= 0 else { throw ValidationError("--fault-delay cannot be negative.") }
         guard queued >= 0, pending >= 0, processing >= 0 else { throw ValidationError("Lifecycle seconds cannot be negative.") }
         if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be 1 or more.") }
-        guard ErrorShape(rawValue: errorShape) != nil else { throw ValidationError("--error-shape must be flat or nested.") }
+        guard errorShape == "published" || ErrorShape(rawValue: errorShape) != nil else {
+            throw ValidationError("--error-shape must be published, flat or nested.")
+        }
         _ = try kinds()
     }
 
@@ -135,9 +140,10 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.uploads.initialURLCount = initialURLs
         configuration.uploads.urlLifetime = .seconds(double: urlTTL)
         configuration.uploads.chunkDelay = .seconds(double: chunkDelay)
+        configuration.uploads.requiresUploadHeaders = strictUploadHeaders
         configuration.uploads.storageFaults = FaultInjection(
             rate: storageFaultRate, kinds: try kinds(), seed: faultSeed, delay: .seconds(double: faultDelay))
-        configuration.errorShape = ErrorShape(rawValue: errorShape) ?? .flat
+        configuration.errorShape = ErrorShape(rawValue: errorShape)
         configuration.inspector = Self.preflightInspector
         var logger = Logger(label: "tl-sandbox", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = output.quiet ? .warning : .info

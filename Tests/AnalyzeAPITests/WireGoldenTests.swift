@@ -28,6 +28,37 @@ import Testing
         #expect(decoded == request)
     }
 
+    /// `GET /assets/multipart-uploads/{id}` as the published contract gives it (`ChunkInfo` items:
+    /// `index`, `status`, `uploaded_at`, `updated_at`, `error`), and the older `chunk_index` shape.
+    @Test func uploadStatusDecodesThePublishedChunkShapeAndTheOldOne() throws {
+        let published = """
+            {"upload_id": "u1", "status": "active", "chunks_completed": 2, "chunks_pending": 1, "chunks_failed": 1,
+             "uploaded_chunks": [
+               {"index": 1, "status": "completed", "uploaded_at": "2026-11-30T10:00:00Z", "updated_at": "2026-11-30T10:00:01.5Z"},
+               {"index": 2, "status": "completed", "uploaded_at": "2026-11-30T10:00:02Z", "updated_at": "2026-11-30T10:00:02Z"},
+               {"index": 3, "status": "failed", "updated_at": "2026-11-30T10:00:03Z", "error": "checksum mismatch"}],
+             "total_size": 15000000, "uploaded_size": 10485760, "created_at": "2026-11-30T09:59:00Z",
+             "updated_at": "2026-11-30T10:00:03Z", "page_info": {"limit_per_page": 50, "page": 1, "total_page": 1, "total_results": 3}}
+            """
+        let status = try WireCoding.decoder().decode(MultipartUploadStatus.self, from: Data(published.utf8))
+        #expect(status.uploadedChunks.map(\.chunkIndex) == [1, 2, 3])
+        #expect(status.uploadedChunks.map(\.isCompleted) == [true, true, false])
+        #expect(status.uploadedChunks[2].error == "checksum mismatch")
+        #expect(status.uploadedChunks[0].uploadedAt == RFC3339.date(from: "2026-11-30T10:00:00Z"))
+        #expect(status.uploadedChunks[0].updatedAt == RFC3339.date(from: "2026-11-30T10:00:01.5Z"))
+
+        let old = #"{"status": "active", "uploaded_chunks": [{"chunk_index": 4, "chunk_size": 1000, "proof": "e4"}]}"#
+        let chunk = try #require(try WireCoding.decoder().decode(MultipartUploadStatus.self, from: Data(old.utf8)).uploadedChunks.first)
+        #expect(chunk.chunkIndex == 4 && chunk.isCompleted && chunk.proof == "e4" && chunk.chunkSize == 1000)
+
+        // Encoding writes the published shape only.
+        let encoded = try jsonValue(encoding: UploadedChunk(chunkIndex: 4, chunkSize: 1000, proof: "e4"))
+        #expect(encoded == (try jsonValue(#"{"index": 4, "status": "completed"}"#)))
+        #expect(throws: DecodingError.self) {
+            try WireCoding.decoder().decode(UploadedChunk.self, from: Data(#"{"status": "completed"}"#.utf8))
+        }
+    }
+
     @Test func nilOptionalsAreOmittedNotNull() throws {
         let encoded = String(decoding: try WireCoding.encoder().encode(sampleRequest), as: UTF8.self)
         #expect(encoded == #"{"prompt":"Describe the scene.","video":{"type":"url","url":"https://cdn.example.com/clip.mp4"}}"#)

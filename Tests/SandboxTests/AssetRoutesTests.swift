@@ -204,8 +204,8 @@ import Testing
             }
             let unknown = try await task("6720a55e00000000000000ff")
             #expect(unknown.status == 400)
-            #expect(unknown.json?["code"] == .string("parameter_invalid"))
-            #expect(unknown.json?["message"]?.stringValue?.contains("asset_id") == true)
+            #expect(unknown.json?["error"]?["code"] == .string("parameter_invalid"))
+            #expect(unknown.json?["error"]?["message"]?.stringValue?.contains("asset_id") == true)
 
             func upload(_ bytes: String) async throws -> String {
                 let form = FormBody.direct(Data(bytes.utf8))
@@ -217,14 +217,14 @@ import Testing
             let bad = try await upload("bad")
             let processing = try await task(good)
             #expect(processing.status == 400)
-            #expect(processing.json?["code"] == .string("video_not_ready"))
+            #expect(processing.json?["error"]?["code"] == .string("video_not_ready"))
             clock.advance(by: .seconds(1))
             let accepted = try await task(good)
             #expect(accepted.status == 202, "\(accepted.text)")
             let failed = try await task(bad)
             #expect(failed.status == 400)
-            #expect(failed.json?["code"] == .string("parameter_invalid"))
-            #expect(failed.json?["message"]?.stringValue?.contains("rejected") == true)
+            #expect(failed.json?["error"]?["code"] == .string("parameter_invalid"))
+            #expect(failed.json?["error"]?["message"]?.stringValue?.contains("rejected") == true)
             client.state.addReadyAsset(id: "seeded")
             #expect(try await task("seeded").status == 202)
             #expect(client.state.createdTaskCount == 2)

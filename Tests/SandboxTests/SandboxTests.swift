@@ -48,6 +48,46 @@ import Testing
 
     static let createBody = #"{"video": {"type": "url", "url": "https://cdn.example.com/a.mp4"}, "prompt": "What is shown?"}"#
 
+    /// Each endpoint answers errors in the shape the published contract gives it
+    /// (`openapi-analyze-assets.json`): nested for `POST /analyze/tasks`, `/analyze/tasks/{id}` and
+    /// `/analyze/batches*`, flat for the task list and every `/assets*` endpoint.
+    @Test(arguments: [
+        ("GET", "/analyze/tasks?page=0", nil as String?, 400, "flat"),
+        ("POST", "/analyze/tasks", "{", 400, "nested"),
+        ("GET", "/analyze/tasks/nope", nil, 404, "nested"),
+        ("DELETE", "/analyze/tasks/nope", nil, 404, "nested"),
+        ("POST", "/analyze/tasks/nope/cancel", nil, 404, "nested"),
+        ("GET", "/analyze/batches/nope", nil, 404, "nested"),
+        ("GET", "/assets/nope", nil, 404, "flat"),
+        ("POST", "/assets/multipart-uploads", "{}", 400, "flat"),
+        ("GET", "/assets/multipart-uploads/nope", nil, 404, "flat"),
+        ("POST", "/assets/multipart-uploads/nope/presigned-urls", #"{"start": 1, "count": 1}"#, 404, "flat"),
+    ])
+    func errorsTakeTheirEndpointsPublishedShape(method: String, path: String, body: String?, status: Int, shape: String) async throws {
+        try await Self.withSandbox { _, send in
+            let reply = try await send(method, path, body, nil)
+            #expect(reply.status == status, "\(method) \(path): \(reply.text)")
+            let object = try #require(reply.json?.objectValue, "\(reply.text)")
+            if shape == "nested" {
+                #expect(Set(object.keys) == ["error"], "\(reply.text)")
+                #expect(object["error"]?["code"]?.stringValue?.isEmpty == false && object["error"]?["message"]?.stringValue?.isEmpty == false)
+            } else {
+                #expect(Set(object.keys) == ["code", "message"], "\(reply.text)")
+            }
+        }
+    }
+
+    @Test func oneErrorShapeForEveryEndpointCanBeForced() async throws {
+        try await Self.withSandbox({ $0.errorShape = .flat }) { _, send in
+            let reply = try await send("POST", "/analyze/tasks", "{", nil)
+            #expect(reply.json?["code"] == .string("parameter_invalid"))
+        }
+        try await Self.withSandbox({ $0.errorShape = .nested }) { _, send in
+            let reply = try await send("GET", "/assets/nope", nil, nil)
+            #expect(reply.json?["error"]?["code"] == .string("resource_not_exist"))
+        }
+    }
+
     @Test func createAnswers202WithTheDocumentedShape() async throws {
         try await Self.withSandbox { _, send in
             let reply = try await send("POST", "/analyze/tasks", Self.createBody, nil)
@@ -154,8 +194,10 @@ import Testing
         try await Self.withSandbox { sandbox, send in
             let reply = try await send("POST", "/analyze/tasks", body, nil)
             #expect(reply.status == status, "\(name)")
-            #expect(reply.json?["code"] == .string(code), "\(name): \(reply.text)")
-            #expect(reply.json?["message"]?.stringValue?.isEmpty == false)
+            // POST /analyze/tasks errors are nested in the published contract.
+            #expect(reply.json?["error"]?["code"] == .string(code), "\(name): \(reply.text)")
+            #expect(reply.json?["error"]?["message"]?.stringValue?.isEmpty == false)
+            #expect(reply.json?["code"] == nil)
             #expect(sandbox.state.createdTaskCount == 0)
         }
     }
@@ -185,7 +227,7 @@ import Testing
             for (method, path) in [("GET", "/analyze/tasks/nope"), ("DELETE", "/analyze/tasks/nope"), ("POST", "/analyze/tasks/nope/cancel"), ("GET", "/analyze/other")] {
                 let reply = try await send(method, path, nil, nil)
                 #expect(reply.status == 404, "\(method) \(path)")
-                #expect(reply.json?["code"] == .string("resource_not_exist"))
+                #expect(reply.json?["error"]?["code"] == .string("resource_not_exist"), "\(reply.text)")
             }
         }
     }
@@ -251,7 +293,7 @@ import Testing
             let otherBody = Self.createBody.replacingOccurrences(of: "What is shown?", with: "Something else")
             let reused = try await send("POST", "/analyze/tasks", otherBody, headers)
             #expect(reused.status == 409)
-            #expect(reused.json?["code"] == .string("idempotency_key_reused"))
+            #expect(reused.json?["error"]?["code"] == .string("idempotency_key_reused"))
             _ = try await send("POST", "/analyze/tasks", Self.createBody, ["x-api-key": Self.key, "Idempotency-Key": "k-2"])
             _ = try await send("POST", "/analyze/tasks", Self.createBody, nil)
             #expect(sandbox.state.createdTaskCount == 3)

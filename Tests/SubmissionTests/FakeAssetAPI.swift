@@ -151,7 +151,10 @@ final class FakeAssetAPI: HTTPTransport {
             if state.reported.count == state.totalChunks { state.uploadStatus = "completed" }
             return json(200, #"{"asset_id":"a1","processed_chunks":\#(processed),"duplicate_chunks":\#(duplicate),"total_completed":\#(state.reported.count)}"#)
         case ("GET", "/v1/assets/multipart-uploads/u1"):
-            let uploaded = state.reported.keys.sorted().map { #"{"chunk_index":\#($0)}"# }.joined(separator: ",")
+            // The published shape (ChunkInfo), with a failed entry for a chunk stored but not reported.
+            let uploaded = (state.reported.keys.sorted().map { #"{"index":\#($0),"status":"completed","uploaded_at":"2026-11-30T10:00:00Z","updated_at":"2026-11-30T10:00:00Z"}"# }
+                + state.stored.keys.filter { state.reported[$0] == nil }.sorted().map { #"{"index":\#($0),"status":"failed","error":"not reported"}"# })
+                .joined(separator: ",")
             return json(200, #"{"status":"\#(state.uploadStatus)","chunks_completed":\#(state.reported.count),"chunks_pending":\#(state.totalChunks - state.reported.count),"chunks_failed":0,"uploaded_chunks":[\#(uploaded)]}"#)
         case ("GET", "/v1/assets/a1"), ("GET", "/v1/assets/d1"):
             let id = path.hasSuffix("a1") ? "a1" : "d1"

@@ -248,25 +248,72 @@ public struct MultipartUploadStatus: Sendable, Hashable, Codable {
     }
 }
 
-/// One received chunk in ``MultipartUploadStatus/uploadedChunks``.
+/// One chunk in ``MultipartUploadStatus/uploadedChunks``, as the published contract gives it:
+/// `{"index", "status", "uploaded_at", "updated_at", "error"}`.
+///
+/// Decoding also takes the older `chunk_index` (with `chunk_size` and `proof`) that earlier servers
+/// and this project's sandbox sent; encoding writes the published shape only.
 public struct UploadedChunk: Sendable, Hashable, Codable {
     /// The chunk's index, 1-based.
     public var chunkIndex: Int
-    /// Its size in bytes, when listed.
+    /// `completed`, `pending` or `failed` (other strings kept verbatim); `completed` when the server
+    /// does not say.
+    public var status: String
+    /// When the chunk was received.
+    public var uploadedAt: Date?
+    /// When its record last changed.
+    public var updatedAt: Date?
+    /// Why it failed, for a `failed` chunk.
+    public var error: String?
+    /// Its size in bytes, when an older server lists it (not in the published shape).
     public var chunkSize: Int64?
-    /// The proof recorded for it, when listed.
+    /// The proof recorded for it, when an older server lists it (not in the published shape).
     public var proof: String?
 
+    /// Whether the server has the chunk.
+    public var isCompleted: Bool { status == "completed" }
+
     /// Creates a value from its fields.
-    public init(chunkIndex: Int, chunkSize: Int64? = nil, proof: String? = nil) {
+    public init(chunkIndex: Int, status: String = "completed", uploadedAt: Date? = nil, updatedAt: Date? = nil,
+                error: String? = nil, chunkSize: Int64? = nil, proof: String? = nil) {
         self.chunkIndex = chunkIndex
+        self.status = status
+        self.uploadedAt = uploadedAt
+        self.updatedAt = updatedAt
+        self.error = error
         self.chunkSize = chunkSize
         self.proof = proof
     }
 
     enum CodingKeys: String, CodingKey {
+        case index, status, error
+        case uploadedAt = "uploaded_at"
+        case updatedAt = "updated_at"
         case chunkIndex = "chunk_index"
         case chunkSize = "chunk_size"
         case proof
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard let index = try c.decodeIfPresent(Int.self, forKey: .index) ?? c.decodeIfPresent(Int.self, forKey: .chunkIndex) else {
+            throw DecodingError.keyNotFound(CodingKeys.index, .init(codingPath: c.codingPath, debugDescription: "an uploaded chunk has no index"))
+        }
+        chunkIndex = index
+        status = try c.decodeIfPresent(String.self, forKey: .status) ?? "completed"
+        uploadedAt = try? c.decodeIfPresent(Date.self, forKey: .uploadedAt)
+        updatedAt = try? c.decodeIfPresent(Date.self, forKey: .updatedAt)
+        error = try? c.decodeIfPresent(String.self, forKey: .error)
+        chunkSize = try? c.decodeIfPresent(Int64.self, forKey: .chunkSize)
+        proof = try? c.decodeIfPresent(String.self, forKey: .proof)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(chunkIndex, forKey: .index)
+        try c.encode(status, forKey: .status)
+        try c.encodeIfPresent(uploadedAt, forKey: .uploadedAt)
+        try c.encodeIfPresent(updatedAt, forKey: .updatedAt)
+        try c.encodeIfPresent(error, forKey: .error)
     }
 }

@@ -115,7 +115,7 @@ public struct MultipartUploader: Sendable {
                 case "active":
                     state = saved
                     resumed = true
-                    serverHas = Set(status.uploadedChunks.map(\.chunkIndex))
+                    serverHas = Set(status.uploadedChunks.filter(\.isCompleted).map(\.chunkIndex))
                 case "completed":
                     state = saved
                     resumed = true
