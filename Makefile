@@ -17,9 +17,11 @@ run: build
 	  [ $$status -le 1 ]
 
 # The tests also run the ffmpeg CLI (to make ordinary camera-like files the fast probe must read
-# exactly as FFmpeg's full analysis does), so the dependency step installs the tools too.
+# exactly as FFmpeg's full analysis does), so the dependency step installs the tools too; and the
+# platform's official Python SDK, which SDKCompatibilityTests drive against the sandbox.
 test: deps
 	@scripts/ensure-deps.sh --tools
+	@scripts/sdk-env.sh >/dev/null
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -12,7 +12,7 @@ extension SandboxResponder {
         if parts.count >= 2, parts[1] == "multipart-uploads" {
             switch (method, parts.count) {
             case (.post, 2): return await createUpload(request)
-            case (.get, 3): return uploadStatus(parts[2])
+            case (.get, 3): return uploadStatus(parts[2], query: Self.query(request))
             case (.post, 3): return await reportChunks(request, uploadID: parts[2])
             case (.post, 4) where parts[3] == "presigned-urls": return await presignedURLs(request, uploadID: parts[2])
             default: return error(404, "resource_not_exist", "No route for \(method.rawValue) /\(parts.joined(separator: "/")).")
@@ -195,7 +195,7 @@ extension SandboxResponder {
                 id: storage.assets.newUploadID(), assetID: storage.assets.newAssetID(), filename: filename,
                 totalSize: totalSize, chunkSize: chunkSize, totalChunks: totalChunks,
                 expiresAt: now + settings.sessionLifetime,
-                expiresDate: date.addingTimeInterval(settings.sessionLifetime.seconds))
+                expiresDate: date.addingTimeInterval(settings.sessionLifetime.seconds), createdDate: date)
             storage.assets.uploads[upload.id] = upload
             storage.assets.uploadOrder.append(upload.id)
             storage.assets.assets[upload.assetID] = AssetStore.AssetRecord(
@@ -395,7 +395,12 @@ extension SandboxResponder {
         }
     }
 
-    private func uploadStatus(_ uploadID: String) -> Outcome {
+    /// `GET /assets/multipart-uploads/{id}`: the session, with its chunks a page at a time (`page`,
+    /// `page_limit`) as the published contract gives them. The official SDK pages through them
+    /// until a page comes back empty.
+    private func uploadStatus(_ uploadID: String, query: [String: String]) -> Outcome {
+        let (page, limit, refusal) = paging(query)
+        if let refusal { return refusal }
         let now = configuration.clock.now()
         guard let upload = state.storage.withLock({ $0.assets.uploads[uploadID] }) else {
             return error(404, "resource_not_exist", "No multipart upload with id \(uploadID).")
@@ -405,19 +410,26 @@ extension SandboxResponder {
         case .completed, .failed: status = upload.phase.rawValue
         case .active: status = now >= upload.expiresAt ? "expired" : "active"
         }
-        // The published shape: every reported chunk `completed`, every chunk whose last PUT failed `failed`.
+        // Every reported chunk `completed`, every chunk whose last PUT failed `failed`.
         let failedIndexes = upload.failedChunks.filter { upload.reported[$0] == nil }
-        let uploaded = (Set(upload.reported.keys).union(failedIndexes)).sorted().map { index in
+        let indexes = Set(upload.reported.keys).union(failedIndexes).sorted()
+        let chunks = indexes.dropFirst((page - 1) * limit).prefix(limit).map { index in
             let times = upload.reportedAt[index]
             return failedIndexes.contains(index)
                 ? UploadedChunk(chunkIndex: index, status: "failed", error: "the chunk's last PUT failed; upload it again")
                 : UploadedChunk(chunkIndex: index, status: "completed", uploadedAt: times?.first, updatedAt: times?.last)
         }
-        return json(200, MultipartUploadStatus(
+        var answer = MultipartUploadStatus(
             status: status, chunksCompleted: upload.reported.count,
-            chunksPending: upload.totalChunks - upload.reported.count, chunksFailed: failedIndexes.count, uploadedChunks: uploaded,
+            chunksPending: upload.totalChunks - upload.reported.count, chunksFailed: failedIndexes.count, uploadedChunks: chunks,
             totalSize: upload.totalSize,
-            uploadedSize: upload.reported.keys.reduce(Int64(0)) { $0 + (upload.stored[$1]?.size ?? 0) }))
+            uploadedSize: upload.reported.keys.reduce(Int64(0)) { $0 + (upload.stored[$1]?.size ?? 0) })
+        answer.uploadID = upload.id
+        answer.createdAt = upload.createdDate
+        answer.updatedAt = upload.reportedAt.values.map(\.last).max() ?? upload.createdDate
+        answer.pageInfo = PageInfo(limitPerPage: limit, page: page, totalPage: (indexes.count + limit - 1) / limit,
+                                   totalResults: indexes.count)
+        return json(200, answer)
     }
 
     // MARK: Helpers

@@ -42,6 +42,7 @@ struct AssetStore {
         var totalChunks: Int
         var expiresAt: Duration
         var expiresDate: Date
+        var createdDate: Date
         var phase = Phase.active
         var stored: [Int: StoredChunk] = [:]
         /// Reported chunks and their proofs.

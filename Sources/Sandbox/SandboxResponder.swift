@@ -163,11 +163,7 @@ struct SandboxResponder: HTTPResponder {
                 Data(body.readableBytesView), apiKey: apiKey,
                 idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!])
         case (.get, 2):
-            var query: [String: String] = [:]
-            for (key, value) in request.uri.queryParameters where query[String(key)] == nil {
-                query[String(key)] = String(value)
-            }
-            return list(query)
+            return list(Self.query(request))
         case (.get, 3):
             return retrieve(parts[2])
         case (.delete, 3):
@@ -245,13 +241,29 @@ struct SandboxResponder: HTTPResponder {
         return json(200, task)
     }
 
-    private func list(_ query: [String: String]) -> Outcome {
+    /// The query parameters of `request`, the first of each name.
+    static func query(_ request: Request) -> [String: String] {
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters where query[String(key)] == nil {
+            query[String(key)] = String(value)
+        }
+        return query
+    }
+
+    /// `page` (from 1, default 1) and `page_limit` (1–50, default 10) of a list request, or the 400 to answer.
+    func paging(_ query: [String: String]) -> (page: Int, limit: Int, refusal: Outcome?) {
         let page = query["page"].map { Int($0) } ?? 1
         let limit = query["page_limit"].map { Int($0) } ?? 10
-        guard let page, page >= 1 else { return error(400, "parameter_invalid", "page must be an integer of 1 or more.") }
+        guard let page, page >= 1 else { return (0, 0, error(400, "parameter_invalid", "page must be an integer of 1 or more.")) }
         guard let limit, (1...50).contains(limit) else {
-            return error(400, "parameter_invalid", "page_limit must be an integer between 1 and 50.")
+            return (0, 0, error(400, "parameter_invalid", "page_limit must be an integer between 1 and 50."))
         }
+        return (page, limit, nil)
+    }
+
+    private func list(_ query: [String: String]) -> Outcome {
+        let (page, limit, refusal) = paging(query)
+        if let refusal { return refusal }
         let status = query["status"].map { TaskStatus(rawValue: String($0)) }
         let videoURL = query["video_url"]
         let assetID = query["asset_id"]

@@ -11,6 +11,24 @@ import Testing
         return url.path
     }
 
+    /// The server lists a session's chunks a page at a time; the client follows `page_info` to the end,
+    /// so that a resume from the server's view knows every stored chunk. A server without `page_info`
+    /// is one page.
+    @Test func uploadStatusFollowsEveryPageOfChunks() async throws {
+        let transport = RecordingTransport { request, _ in
+            let page = Int(URLComponents(string: request.url)?.queryItems?.first { $0.name == "page" }?.value ?? "") ?? 0
+            let chunks = (1...50).map { (page - 1) * 50 + $0 }.filter { $0 <= 120 }
+                .map { #"{"index": \#($0), "status": "completed"}"# }.joined(separator: ",")
+            return response(200, #"{"status": "active", "uploaded_chunks": [\#(chunks)], "page_info": {"limit_per_page": 50, "page": \#(page), "total_page": 3, "total_results": 120}}"#)
+        }
+        let status = try await makeClient(transport).multipartUploadStatus(uploadID: "u1")
+        #expect(status.uploadedChunks.map(\.chunkIndex) == Array(1...120))
+        #expect(transport.requests.map { URLComponents(string: $0.url)?.query } == ["page=1&page_limit=50", "page=2&page_limit=50", "page=3&page_limit=50"])
+        let onePage = RecordingTransport { _, _ in response(200, #"{"status": "completed", "uploaded_chunks": [{"chunk_index": 1}]}"#) }
+        #expect(try await makeClient(onePage).multipartUploadStatus(uploadID: "u1").uploadedChunks.count == 1)
+        #expect(onePage.requests.count == 1)
+    }
+
     @Test func putChunkSendsNoKeyAppliesHeadersAndStripsTheETag() async throws {
         let path = try Self.tempFile(Data("0123456789".utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -134,7 +152,7 @@ import Testing
         #expect(sent.map(\.url) == [
             "https://api.example.test/v1.3/assets/multipart-uploads/u%2F1/presigned-urls",
             "https://api.example.test/v1.3/assets/multipart-uploads/u%2F1",
-            "https://api.example.test/v1.3/assets/multipart-uploads/u%2F1",
+            "https://api.example.test/v1.3/assets/multipart-uploads/u%2F1?page=1&page_limit=50",
         ])
         #expect(try jsonValue(String(decoding: sent[0].body ?? Data(), as: UTF8.self)) == (try jsonValue(#"{"start":3,"count":2}"#)))
         #expect(try jsonValue(String(decoding: sent[1].body ?? Data(), as: UTF8.self))

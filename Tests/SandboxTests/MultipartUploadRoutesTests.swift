@@ -93,12 +93,21 @@ import Testing
             ]))
             let midway = try #require(try await client.send("GET", "/assets/multipart-uploads/\(uploadID)").json)
             #expect(Set(midway.objectValue?.keys ?? [:].keys) == [
-                "status", "chunks_completed", "chunks_pending", "chunks_failed", "uploaded_chunks", "total_size", "uploaded_size",
+                "upload_id", "status", "chunks_completed", "chunks_pending", "chunks_failed", "uploaded_chunks", "total_size",
+                "uploaded_size", "created_at", "updated_at", "page_info",
             ])
             #expect(midway["status"] == .string("active"))
             #expect(midway["chunks_completed"] == .integer(30) && midway["chunks_pending"] == .integer(20))
             #expect(midway["chunks_failed"] == .integer(0))
             #expect(midway["uploaded_size"] == .integer(30_000) && midway["total_size"] == .integer(video.count))
+            // A page at a time (default 10), with page_info; a page past the end is empty.
+            let page3 = try await client.send("GET", "/assets/multipart-uploads/\(uploadID)?page=3&page_limit=12").json
+            #expect(page3?["uploaded_chunks"]?.arrayValue?.compactMap { $0["index"]?.numberValue.map { Int($0) } } == Array(25...30))
+            #expect(page3?["page_info"] == .object(["limit_per_page": .integer(12), "page": .integer(3), "total_page": .integer(3), "total_results": .integer(30)]))
+            let past = try await client.send("GET", "/assets/multipart-uploads/\(uploadID)?page=4&page_limit=12").json
+            #expect(past?["uploaded_chunks"] == .array([]))
+            let badLimit = try await client.send("GET", "/assets/multipart-uploads/\(uploadID)?page_limit=51")
+            #expect(badLimit.status == 400 && badLimit.json?["code"] == .string("parameter_invalid"))
             // The published shape: {"index", "status", "uploaded_at", "updated_at"} (and "error" for a failed chunk).
             let firstChunk = try #require(midway["uploaded_chunks"]?.arrayValue?.first?.objectValue)
             #expect(Set(firstChunk.keys) == ["index", "status", "uploaded_at", "updated_at"])

@@ -156,16 +156,27 @@ import Testing
     /// An interrupted multipart upload says, when run again, how much it resumes; `tl uploads list`
     /// shows the saved state, and `tl uploads clean` removes it once the file changed.
     @Test func anInterruptedUploadSaysWhatResumesAndUploadsListsAndCleansIt() async throws {
-        let sandbox = try await SandboxProcess(arguments: ["--chunk-size", "4096", "--chunk-delay", "0.1", "--asset-processing", "0.05"])
+        let sandbox = try await SandboxProcess(arguments: ["--chunk-size", "4096", "--chunk-delay", "0.3", "--asset-processing", "0.05"])
         let cache = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: cache) }
         let video = cache.appendingPathComponent("clip.mp4")
         try FileManager.default.copyItem(atPath: Self.media("ok_640x360_5s.mp4"), toPath: video.path)
         var environment = sandbox.environment
         environment["XDG_CACHE_HOME"] = cache.path
+        /// Waits until the saved state lists at least `chunks` finished chunks.
+        func saved(_ chunks: Int) async throws -> Bool {
+            for _ in 0..<300 {
+                let listed = try await TLProcess.run(["uploads", "list", "--format", "json"], environment: environment)
+                if let done = (try? Self.json(listed.out))?["data"].flatMap({ ($0 as? [[String: Any]])?.first?["chunks_done"] as? Int }), done >= chunks {
+                    return true
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return false
+        }
         let first = try LiveProcess(["submit", video.path, "--prompt", "x", "--source", "multipart", "--parallel", "1"], environment: environment)
         #expect(await first.waitFor("asset:  "))
-        try await Task.sleep(for: .milliseconds(700))
+        #expect(try await saved(2))
         first.signal(SIGINT)
         #expect(await first.finish() == 130)
         #expect(first.err.contains("run the same command again to send only the missing chunks"), "\(first.err)")
@@ -189,7 +200,7 @@ import Testing
         // A state whose file then changed is stale, and clean removes it (a resumable one stays).
         let second = try LiveProcess(["submit", video.path, "--prompt", "y", "--source", "multipart", "--parallel", "1"], environment: environment)
         #expect(await second.waitFor("asset:  "))
-        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await saved(1))
         second.signal(SIGTERM)
         #expect(await second.finish() == 143)
         let kept = try await TLProcess.run(["uploads", "clean"], environment: environment)
@@ -225,17 +236,10 @@ import Testing
 
         // Process substitution, as a shell gives it: /dev/fd/N of a pipe.
         let tl = try TLProcess.binary().path
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
-        shell.arguments = ["-c", "\"$0\" submit \"$1\" --prompt x --dry-run --format json --json-schema <(printf '%s' '{\"type\":\"object\"}')", tl, clip]
-        let out = Pipe()
-        shell.standardOutput = out
-        shell.standardError = FileHandle.nullDevice
-        try shell.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0)
-        #expect(text.contains("json_schema"))
+        let substituted = try await Subprocess.run("/bin/bash", [
+            "-c", "\"$0\" submit \"$1\" --prompt x --dry-run --format json --json-schema <(printf '%s' '{\"type\":\"object\"}')", tl, clip])
+        #expect(substituted.status == 0)
+        #expect(substituted.out.contains("json_schema"))
 
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -339,15 +343,8 @@ import Testing
         close(source)
         close(target)
         // Given as a directory (readdir) and as an argument (argv bytes).
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
-        shell.arguments = ["-c", "\"$0\" preflight --format json \"$1\" \"$1\"/clip-$'\\xff\\xfe'.mov \"$1\"/gone-$'\\xff'.mov", try TLProcess.binary().path, dir.path]
-        let out = Pipe()
-        shell.standardOutput = out
-        shell.standardError = FileHandle.nullDevice
-        try shell.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        shell.waitUntilExit()
+        let text = try await Subprocess.run("/bin/bash", [
+            "-c", "\"$0\" preflight --format json \"$1\" \"$1\"/clip-$'\\xff\\xfe'.mov \"$1\"/gone-$'\\xff'.mov", try TLProcess.binary().path, dir.path]).out
         let reports = try #require(try Self.json(text)["reports"] as? [[String: Any]])
         #expect(reports.count == 3)
         #expect(reports[0]["path"] as? String == dir.path + "/clip-\\xFF\\xFE.mov")
@@ -479,21 +476,14 @@ import Testing
         #expect(!plain.out.contains("\u{1B}["))
         // --no-progress: a deep check on a terminal draws no progress line.
         let long = dir.appendingPathComponent("long.mp4").path
-        let made = Process()
-        made.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        made.arguments = ["-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "20",
-                          "-c:v", "libx264", "-preset", "ultrafast", long]
-        try made.run()
-        made.waitUntilExit()
+        let made = try await Subprocess.run("/usr/bin/ffmpeg", [
+            "-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "20",
+            "-c:v", "libx264", "-preset", "ultrafast", long])
+        try #require(made.status == 0, "the ffmpeg CLI (make test installs it) could not make the file")
         for (flag, drawn) in [("", true), ("--no-progress", false)] {
             let transcript = dir.appendingPathComponent("progress\(drawn)").path
-            let session = Process()
-            session.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-            session.arguments = ["-qfec", "\(try TLProcess.binary().path) preflight --decode full --jobs 1 \(flag) \(long) \(long)", transcript]
-            session.standardInput = FileHandle.nullDevice
-            session.standardOutput = FileHandle.nullDevice
-            try session.run()
-            session.waitUntilExit()
+            _ = try await Subprocess.run("/usr/bin/script", [
+                "-qfec", "\(try TLProcess.binary().path) preflight --decode full --jobs 1 \(flag) \(long) \(long)", transcript])
             let shown = try String(contentsOfFile: transcript, encoding: .utf8)
             #expect(shown.contains("decoding ") == drawn, "\(flag): \(shown.suffix(300))")
         }
@@ -501,14 +491,8 @@ import Testing
         // NO_COLOR counts only when non-empty; run on a terminal (script) so that auto would colour.
         for (value, coloured) in [("1", false), ("", true)] {
             let transcript = dir.appendingPathComponent("t-\(coloured)").path
-            let session = Process()
-            session.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-            session.arguments = ["-qfec", "\(try TLProcess.binary().path) preflight \(Self.media("ok.mov"))", transcript]
-            session.environment = ["PATH": "/usr/bin:/bin", "TERM": "xterm", "NO_COLOR": value]
-            session.standardInput = FileHandle.nullDevice
-            session.standardOutput = FileHandle.nullDevice
-            try session.run()
-            session.waitUntilExit()
+            _ = try await Subprocess.run("/usr/bin/script", ["-qfec", "\(try TLProcess.binary().path) preflight \(Self.media("ok.mov"))", transcript],
+                                         environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm", "NO_COLOR": value])
             let shown = try String(contentsOfFile: transcript, encoding: .utf8)
             #expect(shown.contains("\u{1B}[32m") == coloured, "NO_COLOR='\(value)': \(shown)")
         }

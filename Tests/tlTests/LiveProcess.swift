@@ -64,3 +64,26 @@ final class LiveProcess: Sendable {
         return process.terminationStatus
     }
 }
+
+/// Runs any program to its end without blocking a cooperative thread (its output is read on a thread
+/// of its own, its exit awaited with sleeps): a test that blocked the pool for seconds would starve
+/// the other tests' servers on a 2-core machine.
+enum Subprocess {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, out: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let reader = out.fileHandleForReading
+        let data = await withCheckedContinuation { (continuation: CheckedContinuation<Data, Never>) in
+            Thread.detachNewThread { continuation.resume(returning: reader.readDataToEndOfFile()) }
+        }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}

@@ -107,10 +107,28 @@ extension AnalyzeClient {
         return try decode(CompletedChunksResult.self, from: response, operation: .reportCompletedChunks)
     }
 
-    /// The state of an upload session (`GET /assets/multipart-uploads/{upload_id}`).
+    /// The state of an upload session (`GET /assets/multipart-uploads/{upload_id}`), with every chunk the
+    /// server lists, from all its pages.
     public func multipartUploadStatus(uploadID: String) async throws -> MultipartUploadStatus {
+        // The server lists the chunks a page at a time: follow the pages (50 a page, the most allowed)
+        // so that the answer names every chunk. A server without `page_info` answers in one page.
+        var status = try await multipartUploadStatus(uploadID: uploadID, page: 1, pageLimit: 50)
+        var page = 1
+        while let info = status.pageInfo, page < info.totalPage, page < 10_000 {
+            page += 1
+            let next = try await multipartUploadStatus(uploadID: uploadID, page: page, pageLimit: 50)
+            if next.uploadedChunks.isEmpty { break }
+            status.uploadedChunks += next.uploadedChunks
+        }
+        status.pageInfo = nil
+        return status
+    }
+
+    /// One page of `GET /assets/multipart-uploads/{upload_id}`: the session and `pageLimit` (1–50) of its chunks.
+    public func multipartUploadStatus(uploadID: String, page: Int, pageLimit: Int) async throws -> MultipartUploadStatus {
         let response = try await send(
-            .retrieveMultipartUpload, method: "GET", path: "/assets/multipart-uploads/" + Self.escapePath(uploadID))
+            .retrieveMultipartUpload, method: "GET",
+            path: "/assets/multipart-uploads/" + Self.escapePath(uploadID) + "?page=\(max(1, page))&page_limit=\(min(max(1, pageLimit), 50))")
         return try decode(MultipartUploadStatus.self, from: response, operation: .retrieveMultipartUpload)
     }
 

@@ -213,6 +213,14 @@ public struct MultipartUploadStatus: Sendable, Hashable, Codable {
     public var totalSize: Int64?
     /// Bytes received.
     public var uploadedSize: Int64?
+    /// The session's id.
+    public var uploadID: String?
+    /// When the session was created.
+    public var createdAt: Date?
+    /// When it last changed.
+    public var updatedAt: Date?
+    /// Which page of ``uploadedChunks`` this is (the server lists them a page at a time).
+    public var pageInfo: PageInfo?
 
     /// Creates a value from its fields.
     public init(status: String, chunksCompleted: Int, chunksPending: Int, chunksFailed: Int,
@@ -234,11 +242,19 @@ public struct MultipartUploadStatus: Sendable, Hashable, Codable {
         case uploadedChunks = "uploaded_chunks"
         case totalSize = "total_size"
         case uploadedSize = "uploaded_size"
+        case uploadID = "upload_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case pageInfo = "page_info"
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         status = try container.decode(String.self, forKey: .status)
+        uploadID = try? container.decodeIfPresent(String.self, forKey: .uploadID)
+        createdAt = try? container.decodeIfPresent(Date.self, forKey: .createdAt)
+        updatedAt = try? container.decodeIfPresent(Date.self, forKey: .updatedAt)
+        pageInfo = try? container.decodeIfPresent(PageInfo.self, forKey: .pageInfo)
         chunksCompleted = try container.decodeIfPresent(Int.self, forKey: .chunksCompleted) ?? 0
         chunksPending = try container.decodeIfPresent(Int.self, forKey: .chunksPending) ?? 0
         chunksFailed = try container.decodeIfPresent(Int.self, forKey: .chunksFailed) ?? 0

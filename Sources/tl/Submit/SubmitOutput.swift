@@ -253,7 +253,12 @@ final class SubmissionTrail: Sendable {
         if !tasks.isEmpty {
             CLI.err("\(failed ? "created before it stopped" : "created"): \(tasks.count) task\(tasks.count == 1 ? "" : "s"); follow with: tl tasks wait \(tasks.joined(separator: " "))")
         } else if let upload, failed {
-            CLI.err("the multipart upload \(upload.uploadID) is saved; run the same command again to send only the missing chunks")
+            // The state file is removed once every chunk is stored: then there is nothing to resume.
+            if UploadStateStore.standard().entries().contains(where: { $0.state?.uploadID == upload.uploadID }) {
+                CLI.err("the multipart upload \(upload.uploadID) is saved; run the same command again to send only the missing chunks")
+            } else {
+                CLI.err("the upload of asset \(upload.assetID) was complete, but no task was created")
+            }
         }
     }
 
