@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "MediaProbe", targets: ["MediaProbe"]),
+        .library(name: "PlatformRules", targets: ["PlatformRules"]),
         .library(name: "Preflight", targets: ["Preflight"]),
         .library(name: "AnalyzeAPI", targets: ["AnalyzeAPI"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
@@ -68,10 +69,13 @@ let package = Package(
             name: "MediaProbe",
             dependencies: ["CFFmpeg", "CFFmpegLoader", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "Preflight", dependencies: ["MediaProbe"]),
+        // The platform's rules as data, read by everything below: no dependencies, no I/O.
+        .target(name: "PlatformRules"),
+        .target(name: "Preflight", dependencies: ["MediaProbe", "PlatformRules"]),
         .target(
             name: "AnalyzeAPI",
             dependencies: [
+                "PlatformRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -86,7 +90,7 @@ let package = Package(
         .target(
             name: "Sandbox",
             dependencies: [
-                "AnalyzeAPI",
+                "AnalyzeAPI", "PlatformRules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -100,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "tl",
             dependencies: [
-                "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "Sandbox",
+                "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "Sandbox", "PlatformRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -113,11 +117,11 @@ let package = Package(
             dependencies: ["AnalyzeAPI", "Sandbox", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "MediaProbeTests", dependencies: ["MediaProbe"]),
-        .testTarget(name: "PreflightTests", dependencies: ["Preflight", "MediaProbe"]),
+        .testTarget(name: "PreflightTests", dependencies: ["Preflight", "MediaProbe", "PlatformRules"]),
         .testTarget(
             name: "AnalyzeAPITests",
             dependencies: [
-                "AnalyzeAPI", "Sandbox",
+                "AnalyzeAPI", "Sandbox", "PlatformRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -127,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "SandboxTests",
             dependencies: [
-                "Sandbox", "AnalyzeAPI",
+                "Sandbox", "AnalyzeAPI", "PlatformRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -66,6 +66,7 @@ enum FFmpegRuntime {
                     // resumes, so a caller that unloads them right after a probe finds them idle.
                     let outcome: Result<T, ProbeError>
                     do throws(ProbeError) {
+                        session.start()
                         try acquire(path: session.path)
                         let opaque = Unmanaged.passRetained(session).toOpaque()
                         pthread_setspecific(sessionKey, opaque)
@@ -94,7 +95,12 @@ enum FFmpegRuntime {
 final class ProbeSession: Sendable {
     let path: String
     let logger: Logger
-    private let deadline: ContinuousClock.Instant
+    /// The budget runs from ``start()`` (FFmpeg starting on the file), not from the call: a probe
+    /// queued behind others for a Dispatch worker does not spend its budget waiting its turn.
+    private let timeoutNanoseconds: Int64
+    /// When ``start()`` was called, in nanoseconds since ``epoch``; `Int64.max` before.
+    private let startedNanoseconds = Atomic<Int64>(.max)
+    private static let epoch = ContinuousClock.now
     private let cancelled = Atomic<Bool>(false)
     private let expired = Atomic<Bool>(false)
     private let lastLines = Mutex<(error: String?, warning: String?)>((nil, nil))
@@ -110,7 +116,19 @@ final class ProbeSession: Sendable {
     init(path: String, timeout: Duration, logger: Logger) {
         self.path = path
         self.logger = logger
-        self.deadline = ContinuousClock.now.advanced(by: timeout)
+        let parts = timeout.components
+        self.timeoutNanoseconds = parts.seconds > Int64.max / 1_000_000_000 / 2 ? Int64.max / 2
+            : parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
+    }
+
+    private static func nanosecondsSinceEpoch() -> Int64 {
+        let parts = (ContinuousClock.now - epoch).components
+        return parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
+    }
+
+    /// Starts the budget (called on the worker thread, just before FFmpeg runs).
+    func start() {
+        startedNanoseconds.store(Self.nanosecondsSinceEpoch(), ordering: .relaxed)
     }
 
     func cancel() { cancelled.store(true, ordering: .relaxed) }
@@ -121,7 +139,8 @@ final class ProbeSession: Sendable {
     /// Called by FFmpeg, often, from blocking I/O and analysis loops.
     func shouldInterrupt() -> Bool {
         if cancelled.load(ordering: .relaxed) { return true }
-        if ContinuousClock.now >= deadline {
+        let started = startedNanoseconds.load(ordering: .relaxed)
+        if started != .max, Self.nanosecondsSinceEpoch() - started >= timeoutNanoseconds {
             expired.store(true, ordering: .relaxed)
             return true
         }

@@ -1,5 +1,6 @@
 public import Foundation
 public import MediaProbe
+public import PlatformRules
 
 /// The platform's limits for async analysis, as data. ``Policy/platformDefault`` holds the
 /// published values; every field can be changed in code or loaded from JSON (`--policy FILE`).
@@ -32,18 +33,18 @@ public struct Policy: Sendable, Hashable, Codable {
     /// See ``minFrameRate``.
     public var maxFrameRate: Double
 
-    /// Creates a policy; every parameter defaults to the platform's published value.
+    /// Creates a policy; every parameter defaults to the platform's published value (``PlatformRules``).
     public init(
-        minDurationMicroseconds: Int64 = 4_000_000,
-        maxDurationMicroseconds: Int64 = 7_200_000_000,
-        minSide: Int = 360,
-        maxLongSide: Int = 5184,
-        maxShortSide: Int = 2160,
-        maxAspectRatio: Ratio = Ratio(12, 5),
+        minDurationMicroseconds: Int64 = PlatformRules.current.video.minDurationMicroseconds,
+        maxDurationMicroseconds: Int64 = PlatformRules.current.video.maxDurationMicroseconds,
+        minSide: Int = PlatformRules.current.video.minSide,
+        maxLongSide: Int = PlatformRules.current.video.maxLongSide,
+        maxShortSide: Int = PlatformRules.current.video.maxShortSide,
+        maxAspectRatio: Ratio = Ratio(PlatformRules.current.video.maxAspectNumerator, PlatformRules.current.video.maxAspectDenominator),
         requireDecodableVideo: Bool = true,
-        maxFileBytes: Int64 = 10_000_000_000,
-        maxInlineEncodedBytes: Int64 = 30_000_000,
-        maxDirectUploadBytes: Int64 = 200_000_000,
+        maxFileBytes: Int64 = PlatformRules.current.sizes.multipartBytes,
+        maxInlineEncodedBytes: Int64 = PlatformRules.current.sizes.inlineBase64Bytes,
+        maxDirectUploadBytes: Int64 = PlatformRules.current.sizes.directUploadBytes,
         minFrameRate: Double = 5,
         maxFrameRate: Double = 120
     ) {

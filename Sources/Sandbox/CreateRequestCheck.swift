@@ -1,5 +1,6 @@
 import AnalyzeAPI
 import Foundation
+import PlatformRules
 
 /// A rejection the sandbox answers with, in the platform's terms.
 struct PlatformRejection: Error {
@@ -10,8 +11,10 @@ struct PlatformRejection: Error {
 
 /// Checks a create body the way the platform does, from the raw JSON, so that each mistake gets the
 /// platform's status and error code (and the client's own validation is not what is being tested).
+/// The limits are ``PlatformRules``, the same data the client validates with; the code that applies
+/// them is this one, and a test runs every rule through both.
 enum CreateRequestCheck {
-    static func parse(_ body: Data, allowUnknownFields: Bool = false) throws(PlatformRejection) -> CreateAsyncAnalyzeRequest {
+    static func parse(_ body: Data, rules: PlatformRules = .current) throws(PlatformRejection) -> CreateAsyncAnalyzeRequest {
         func invalid(_ message: String) -> PlatformRejection {
             PlatformRejection(status: 400, code: "parameter_invalid", message: message)
         }
@@ -34,25 +37,36 @@ enum CreateRequestCheck {
         }
         if sources.count > 1 { throw invalid("video must have exactly one source; got \(sources.joined(separator: ", ")).") }
         guard let source = video[type]?.stringValue, !source.isEmpty else { throw missing("video.\(type)") }
-        if type == "base64_string", source.utf8.count > 30_000_000 {
-            throw PlatformRejection(status: 400, code: "video_file_too_large", message: "The base64 video exceeds 30 MB.")
+        if type == "base64_string", Int64(source.utf8.count) > rules.sizes.inlineBase64Bytes {
+            throw PlatformRejection(status: 400, code: "video_file_too_large",
+                                    message: "The base64 video exceeds \(rules.sizes.inlineBase64Bytes / 1_000_000) MB.")
         }
 
         guard let prompt = object["prompt"]?.stringValue, !prompt.allSatisfy(\.isWhitespace) else { throw missing("prompt") }
-        if (prompt.utf8.count + 3) / 4 > 2000 {
-            throw PlatformRejection(status: 400, code: "token_limit_exceeded", message: "The prompt exceeds 2000 tokens.")
+        // The platform counts with its tokenizer; the sandbox uses the client's conservative estimate so
+        // that the two agree at the limit.
+        if PromptTokenEstimate.tokens(in: prompt) > rules.request.maxPromptTokens {
+            throw PlatformRejection(status: 400, code: "token_limit_exceeded", message: "The prompt exceeds \(rules.request.maxPromptTokens) tokens.")
         }
         if let temperature = object["temperature"] {
-            guard let number = temperature.numberValue, (0...1).contains(number) else {
-                throw invalid("temperature must be a number between 0 and 1.")
+            guard let number = temperature.numberValue, rules.request.temperature.contains(number) else {
+                throw invalid("temperature must be a number between \(rules.request.temperature.lowerBound) and \(rules.request.temperature.upperBound).")
             }
         }
+        let modelName = object["model_name"]?.stringValue ?? rules.defaultModel
+        guard let model = rules.models[modelName] else {
+            throw invalid("model_name must be one of \(rules.models.keys.sorted().joined(separator: ", ")); got \(modelName).")
+        }
+        let mode = object["analysis_mode"]?.stringValue ?? rules.defaultMode
+        guard let modeRules = model.modes[mode] else {
+            throw invalid("analysis_mode \(mode) is not supported by \(modelName).")
+        }
         if let maxTokens = object["max_tokens"] {
-            let extended = object["model_name"]?.stringValue.map { $0 != "pegasus1.2" } ?? false
             switch maxTokens {
-            case .integer(let count) where count >= 1 && count <= (extended ? 98_304 : 4096): break
-            case .string("unlimited") where extended: break
-            default: throw invalid("max_tokens must be an integer between 1 and \(extended ? 98_304 : 4096).")
+            case .integer(let count) where modeRules.maxTokens.contains(count): break
+            case .string("unlimited") where modeRules.unlimited: break
+            default:
+                throw invalid("max_tokens must be an integer between \(modeRules.maxTokens.lowerBound) and \(modeRules.maxTokens.upperBound) for \(modelName) (\(mode)).")
             }
         }
         if let customID = object["custom_id"], customID != .null {
@@ -65,9 +79,14 @@ enum CreateRequestCheck {
                 throw invalid("\(field) must be a non-negative number of seconds.")
             }
         }
-        if let start = object["start_time"]?.numberValue, let end = object["end_time"]?.numberValue,
-           !(end - start >= 1 && end - start <= 7200) {
-            throw invalid("end_time - start_time must be between 1 s and 2 h.")
+        if object["start_time"] != nil || object["end_time"] != nil, !model.clipWindow {
+            throw invalid("\(modelName) does not take start_time or end_time.")
+        }
+        if let end = object["end_time"]?.numberValue {
+            let start = object["start_time"]?.numberValue ?? 0
+            guard rules.request.window.contains(end - start) else {
+                throw invalid("end_time - start_time must be between \(Int(rules.request.window.lowerBound)) s and \(Int(rules.request.window.upperBound)) s.")
+            }
         }
         if let format = object["response_format"], format != .null {
             guard format["type"]?.stringValue == "json_schema" else { throw invalid("response_format.type must be json_schema.") }

@@ -1,3 +1,4 @@
+public import PlatformRules
 public import AnalyzeAPI
 public import Foundation
 public import Logging
@@ -31,6 +32,8 @@ public struct SandboxConfiguration: Sendable {
     public var inspector: VideoInspector?
     /// When set, every API request is answered `307` to this origin (same path), to test redirect handling.
     public var redirectOrigin: String?
+    /// The platform's rules the create checks apply (the same data the client validates with).
+    public var rules: PlatformRules = .current
     /// Asset uploads: size limits, chunk size, URL lifetime, processing time, storage faults.
     public var uploads: UploadSettings = UploadSettings()
     /// One line per request at `info`.

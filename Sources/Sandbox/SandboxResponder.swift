@@ -188,7 +188,7 @@ struct SandboxResponder: HTTPResponder {
         }
         let request: CreateAsyncAnalyzeRequest
         do {
-            request = try CreateRequestCheck.parse(body)
+            request = try CreateRequestCheck.parse(body, rules: configuration.rules)
         } catch {
             return self.error(error.status, error.code, error.message)
         }

@@ -1,3 +1,5 @@
+import PlatformRules
+
 /// How the sandbox's asset endpoints and its storage route behave (``SandboxConfiguration/uploads``).
 ///
 /// Every default matches the platform's published limits, except the durations, which are short so that
@@ -6,12 +8,12 @@ public struct UploadSettings: Sendable, Hashable {
     /// Time an uploaded asset spends `processing` before the inspector judges it (`ready` or `failed`).
     public var assetProcessing: Duration = .milliseconds(300)
     /// Largest video accepted by a direct `POST /assets` (200 MB); bigger files get 400 `video_file_too_large`.
-    public var maxDirectBytes: Int64 = 200_000_000
+    public var maxDirectBytes: Int64 = PlatformRules.current.sizes.directUploadBytes
     /// Bytes a direct upload's body may carry beyond ``maxDirectBytes`` (form fields, part headers, boundaries);
     /// a bigger body is refused with 413.
     public var directBodyOverhead: Int64 = 10_000_000
     /// Largest `total_size` of a multipart upload (10 GB).
-    public var maxMultipartBytes: Int64 = 10_000_000_000
+    public var maxMultipartBytes: Int64 = PlatformRules.current.sizes.multipartBytes
     /// Bytes per chunk of a multipart upload (the last chunk may be shorter); 5 MiB.
     public var chunkSize: Int64 = 5_242_880
     /// Presigned URLs listed in the answer that creates a multipart upload; clients ask for the rest.

@@ -27,8 +27,8 @@ import Testing
         ("custom id too long", request { $0.customID = String(repeating: "a", count: 65) }, ["custom_id_invalid"]),
         ("custom id empty", request { $0.customID = "" }, ["custom_id_invalid"]),
         ("custom id ok", request { $0.customID = String(repeating: "A_-9", count: 16) }, []),
-        ("window too short", request { $0.startTime = 5; $0.endTime = 5.5 }, ["time_window_invalid"]),
-        ("negative start", request { $0.startTime = -1; $0.endTime = 10 }, ["start_time_invalid"]),
+        ("window too short", request { $0.modelName = "pegasus1.5"; $0.startTime = 5; $0.endTime = 5.5 }, ["time_window_invalid"]),
+        ("negative start", request { $0.modelName = "pegasus1.5"; $0.startTime = -1; $0.endTime = 10 }, ["start_time_invalid"]),
         ("empty base64", request { $0.video = .base64String("") }, ["video_base64_empty"]),
         ("two errors", request { $0.temperature = 2; $0.customID = "!" }, ["temperature_out_of_range", "custom_id_invalid"]),
         ("schema keyword", request {
@@ -42,11 +42,21 @@ import Testing
         #expect(errors.map(\.code) == expected, "\(name)")
     }
 
-    @Test func extendedPolicyAllowsMoreTokensAndUnlimited() {
-        let validator = RequestValidator(policy: .extendedModels)
-        #expect(validator.issues(in: Self.request { $0.maxTokens = .unlimited }).isEmpty)
-        #expect(validator.issues(in: Self.request { $0.maxTokens = 98_304 }).isEmpty)
-        #expect(validator.issues(in: Self.request { $0.maxTokens = 98_305 }).map(\.code) == ["max_tokens_out_of_range"])
+    /// max_tokens is judged by the model and mode of the request, from PlatformRules.
+    @Test func maxTokensFollowTheModelAndMode() {
+        let validator = RequestValidator()
+        #expect(validator.issues(in: Self.request { $0.maxTokens = .unlimited }).map(\.code) == ["max_tokens_unlimited_not_allowed"],
+                "the default model (pegasus1.2) has no unlimited")
+        #expect(validator.issues(in: Self.request { $0.maxTokens = 4097 }).map(\.code) == ["max_tokens_out_of_range"])
+        #expect(validator.issues(in: Self.request { $0.modelName = "pegasus1.5"; $0.maxTokens = 98_304 }).isEmpty)
+        #expect(validator.issues(in: Self.request { $0.modelName = "pegasus1.5"; $0.maxTokens = 98_305 }).map(\.code) == ["max_tokens_out_of_range"])
+        #expect(validator.issues(in: Self.request { $0.modelName = "pegasus1.5"; $0.maxTokens = 511 }).map(\.code) == ["max_tokens_out_of_range"])
+        #expect(validator.issues(in: Self.request { $0.modelName = "pegasus1.6"; $0.analysisMode = "time_based_metadata"; $0.maxTokens = .unlimited }).isEmpty)
+        #expect(validator.issues(in: Self.request { $0.analysisMode = "time_based_metadata" }).map(\.code) == ["analysis_mode_not_supported"])
+        #expect(validator.issues(in: Self.request { $0.startTime = 0; $0.endTime = 10 }).map(\.code) == ["time_window_not_supported"])
+        let unknown = validator.issues(in: Self.request { $0.modelName = "pegasus9"; $0.maxTokens = .unlimited })
+        #expect(unknown.map(\.code) == ["model_unknown"] && unknown.allSatisfy { $0.severity == .warning },
+                "a model this client does not know is the platform's to judge")
     }
 
     @Test func oversizedBase64IsCaughtByEncodedLength() {

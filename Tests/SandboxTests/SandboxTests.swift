@@ -202,11 +202,14 @@ import Testing
         }
     }
 
-    @Test func extendedModelsAcceptUnlimited() async throws {
-        let body = #"{"video": {"type": "url", "url": "https://x/a.mp4"}, "prompt": "p", "max_tokens": "unlimited", "model_name": "pegasus1.5"}"#
+    /// "unlimited" only where PlatformRules allows it: pegasus1.6 in time_based_metadata.
+    @Test func unlimitedOnlyWhereTheModelAndModeAllowIt() async throws {
+        let prefix = #"{"video": {"type": "url", "url": "https://x/a.mp4"}, "prompt": "p", "max_tokens": "unlimited""#
         try await Self.withSandbox { _, send in
-            let reply = try await send("POST", "/analyze/tasks", body, nil)
-            #expect(reply.status == 202)
+            let allowed = try await send("POST", "/analyze/tasks", prefix + #", "model_name": "pegasus1.6", "analysis_mode": "time_based_metadata"}"#, nil)
+            #expect(allowed.status == 202, "\(allowed.text)")
+            let general = try await send("POST", "/analyze/tasks", prefix + #", "model_name": "pegasus1.5"}"#, nil)
+            #expect(general.status == 400 && general.json?["error"]?["code"] == .string("parameter_invalid"))
         }
     }
 

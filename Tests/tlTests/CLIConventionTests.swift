@@ -477,7 +477,7 @@ import Testing
         // --no-progress: a deep check on a terminal draws no progress line.
         let long = dir.appendingPathComponent("long.mp4").path
         let made = try await Subprocess.run("/usr/bin/ffmpeg", [
-            "-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "20",
+            "-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-t", "5",
             "-c:v", "libx264", "-preset", "ultrafast", long])
         try #require(made.status == 0, "the ffmpeg CLI (make test installs it) could not make the file")
         for (flag, drawn) in [("", true), ("--no-progress", false)] {

@@ -1,34 +1,33 @@
-/// The limits a create request is checked against before it is sent. Defaults are the platform's published
-/// limits for the default model; newer models allow more `max_tokens` and `"unlimited"`.
+public import PlatformRules
+
+/// The limits a create request is checked against before it is sent: the platform's rules
+/// (``PlatformRules``, where `max_tokens` and the analysis window depend on the model and mode), plus
+/// how strictly this client applies its prompt estimate.
 public struct RequestPolicy: Sendable, Hashable {
+    /// The platform's rules; `max_tokens`, `analysis_mode` and the analysis window are judged per model.
+    public var rules: PlatformRules
     /// The most prompt tokens (by ``PromptTokenEstimate``) accepted.
-    public var maxPromptTokens: Int = 2000
+    public var maxPromptTokens: Int
     /// Whether a prompt over ``maxPromptTokens`` is an error (`true`) or only a warning: the count is an
     /// estimate, so a caller who knows better can send the prompt and let the platform judge it.
     public var enforcesPromptLimit: Bool = true
     /// Warn when the estimate reaches this fraction of ``maxPromptTokens``.
     public var promptWarningFraction: Double = 0.9
     /// Allowed `temperature`.
-    public var temperatureRange: ClosedRange<Double> = 0...1
-    /// Allowed numeric `max_tokens`.
-    public var maxTokensRange: ClosedRange<Int> = 1...4096
-    /// Whether `max_tokens: "unlimited"` is accepted (newer models, segmentation).
-    public var allowsUnlimitedMaxTokens: Bool = false
+    public var temperatureRange: ClosedRange<Double>
     /// The most base64 text (encoded bytes) accepted inline.
-    public var maxBase64Bytes: Int = 30_000_000
+    public var maxBase64Bytes: Int
     /// Allowed length of the `start_time`…`end_time` window, in seconds.
-    public var windowRange: ClosedRange<Double> = 1...7200
+    public var windowRange: ClosedRange<Double>
 
-    /// The platform's defaults.
-    public init() {}
-
-    /// Limits for the newer models: `max_tokens` up to 98,304 or `"unlimited"`.
-    public static let extendedModels: RequestPolicy = {
-        var policy = RequestPolicy()
-        policy.maxTokensRange = 1...98_304
-        policy.allowsUnlimitedMaxTokens = true
-        return policy
-    }()
+    /// The limits of `rules` (the current platform's when omitted).
+    public init(rules: PlatformRules = .current) {
+        self.rules = rules
+        maxPromptTokens = rules.request.maxPromptTokens
+        temperatureRange = rules.request.temperature
+        maxBase64Bytes = Int(rules.sizes.inlineBase64Bytes)
+        windowRange = rules.request.window
+    }
 }
 
 /// A conservative estimate of how many tokens a prompt uses, without the model's tokenizer.

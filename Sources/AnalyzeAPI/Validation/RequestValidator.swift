@@ -1,3 +1,5 @@
+import PlatformRules
+
 /// Checks a ``CreateAsyncAnalyzeRequest`` against a ``RequestPolicy`` the way the platform would, so a bad
 /// request fails locally with the field named instead of after a round trip.
 public struct RequestValidator: Sendable {
@@ -53,15 +55,35 @@ public struct RequestValidator: Sendable {
                   "Temperature \(temperature) is outside \(policy.temperatureRange.lowerBound)–\(policy.temperatureRange.upperBound).")
         }
 
-        switch request.maxTokens {
-        case .count(let count) where !policy.maxTokensRange.contains(count):
-            error("max_tokens", "max_tokens_out_of_range",
-                  "max_tokens \(count) is outside \(policy.maxTokensRange.lowerBound)–\(policy.maxTokensRange.upperBound).")
-        case .unlimited where !policy.allowsUnlimitedMaxTokens:
-            error("max_tokens", "max_tokens_unlimited_not_allowed",
-                  "max_tokens \"unlimited\" is only accepted by newer models; use a number or RequestPolicy.extendedModels.")
-        default:
-            break
+        // max_tokens, the analysis mode and the window are the model's (PlatformRules).
+        let modelName = request.modelName ?? policy.rules.defaultModel
+        let mode = request.analysisMode ?? policy.rules.defaultMode
+        if let model = policy.rules.models[modelName] {
+            if let modeRules = model.modes[mode] {
+                switch request.maxTokens {
+                case .count(let count) where !modeRules.maxTokens.contains(count):
+                    error("max_tokens", "max_tokens_out_of_range",
+                          "max_tokens \(count) is outside \(modeRules.maxTokens.lowerBound)–\(modeRules.maxTokens.upperBound) for \(modelName) (\(mode)).")
+                case .unlimited where !modeRules.unlimited:
+                    let allowed = policy.rules.models.values.flatMap { model in
+                        model.modes.filter(\.value.unlimited).map { "\(model.name) \($0.key)" }
+                    }.sorted()
+                    error("max_tokens", "max_tokens_unlimited_not_allowed",
+                          "max_tokens \"unlimited\" is not accepted by \(modelName) (\(mode)); only by \(allowed.joined(separator: ", ")).")
+                default:
+                    break
+                }
+            } else {
+                error("analysis_mode", "analysis_mode_not_supported",
+                      "\(modelName) has no analysis mode \(mode); it has \(model.modes.keys.sorted().joined(separator: ", ")).")
+            }
+            if !model.clipWindow, request.startTime != nil || request.endTime != nil {
+                error("start_time", "time_window_not_supported", "\(modelName) takes no analysis window (start_time, end_time).")
+            }
+        } else {
+            issues.append(ValidationIssue(
+                severity: .warning, field: "model_name", code: "model_unknown",
+                message: "The model \(modelName) is not in this client's rules (\(policy.rules.models.keys.sorted().joined(separator: ", "))); its max_tokens and mode are not checked."))
         }
 
         if let customID = request.customID, !Self.isValidCustomID(customID) {
@@ -92,9 +114,9 @@ public struct RequestValidator: Sendable {
         return issues.filter { $0.severity == .error } + issues.filter { $0.severity == .warning }
     }
 
-    /// `true` for 1–64 characters of `[A-Za-z0-9_-]`.
+    /// `true` for 1–64 (``RequestLimits/customIDLength``) characters of `[A-Za-z0-9_-]`.
     public static func isValidCustomID(_ text: String) -> Bool {
-        (1...64).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
+        PlatformRules.current.request.customIDLength.contains(text.utf8.count) && text.utf8.allSatisfy { byte in
             (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
                 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
         }

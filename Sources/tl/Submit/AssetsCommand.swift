@@ -120,10 +120,8 @@ struct AssetsCommand: AsyncParsableCommand {
                                 Console.note("resumed \(start.chunksResumed) of \(start.totalChunks) chunks of upload \(start.uploadID) (asset \(start.assetID))")
                             }
                         }
-                        let interruption = SignalWatch(signals: [SIGINT, SIGTERM]) { signal in
-                            CLI.endProgress()
-                            CLI.err("interrupted; the multipart upload is saved: run the same command again to send only the missing chunks")
-                            Foundation.exit(128 + signal)
+                        let interruption = SignalWatch(signals: [SIGINT, SIGTERM]) {
+                            "interrupted; the multipart upload is saved: run the same command again to send only the missing chunks"
                         }
                         defer { interruption.cancel() }
                         let result = try await MultipartUploader(client: client, options: options).upload(file: path, onProgress: { update in

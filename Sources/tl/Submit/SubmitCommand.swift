@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MediaProbe
 import Preflight
+import PlatformRules
 import Submission
 
 /// `--source`: how to send a local file.
@@ -54,7 +55,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "Sampling temperature, 0–1.")
     var temperature: Double?
 
-    @Option(name: .customLong("max-tokens"), help: "The most tokens to generate (a number, or 'unlimited' for newer models).")
+    @Option(name: .customLong("max-tokens"), help: "The most tokens to generate: a number in the model's range, or 'unlimited' where the model allows it.")
     var maxTokens: String?
 
     @Option(name: .customLong("json-schema"), help: ArgumentHelp("A JSON Schema file the result must follow ('-' reads standard input).", valueName: "FILE"),
@@ -64,7 +65,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .customLong("custom-id"), help: "Your id for the task (1–64 of A–Z a–z 0–9 _ -); with several prompts each gets -1, -2, …")
     var customID: String?
 
-    @Option(name: .customLong("model"), help: "The model name, e.g. pegasus1.2.")
+    @Option(name: .customLong("model"), help: "The model name: \(PlatformRules.current.models.keys.sorted().joined(separator: ", ")) (default \(PlatformRules.current.defaultModel)).")
     var model: String?
 
     @Option(help: "How to send a local file: auto, base64, direct or multipart.")
@@ -160,8 +161,8 @@ struct SubmitCommand: AsyncParsableCommand {
         options.assetWaitOptions = wait
         options.multipart.waitOptions = wait
         options.multipart.parallelism = parallel ?? 4
+        // The model's limits (max_tokens, modes, the window) come from PlatformRules, by --model.
         var requestPolicy = RequestPolicy()
-        if maxTokens == "unlimited" || model != nil { requestPolicy = .extendedModels }
         requestPolicy.enforcesPromptLimit = !noPromptLimit
 
         if dryRun {

@@ -248,42 +248,53 @@ final class SubmissionTrail: Sendable {
     /// On stderr: how to go on from what exists: `tl tasks wait <ids>`, or run the command again to
     /// resume an upload.
     func sayHowToContinue(failed: Bool) {
-        let (tasks, upload) = state.withLock { ($0.taskIDs, $0.upload) }
         CLI.endProgress()
-        if !tasks.isEmpty {
-            CLI.err("\(failed ? "created before it stopped" : "created"): \(tasks.count) task\(tasks.count == 1 ? "" : "s"); follow with: tl tasks wait \(tasks.joined(separator: " "))")
-        } else if let upload, failed {
-            // The state file is removed once every chunk is stored: then there is nothing to resume.
-            if UploadStateStore.standard().entries().contains(where: { $0.state?.uploadID == upload.uploadID }) {
-                CLI.err("the multipart upload \(upload.uploadID) is saved; run the same command again to send only the missing chunks")
-            } else {
-                CLI.err("the upload of asset \(upload.assetID) was complete, but no task was created")
-            }
-        }
+        if let text = howToContinue(failed: failed) { CLI.err(text) }
     }
 
-    /// Until cancelled, SIGINT and SIGTERM print ``sayHowToContinue(failed:)`` and exit 130 / 143.
+    private func howToContinue(failed: Bool) -> String? {
+        let (tasks, upload) = state.withLock { ($0.taskIDs, $0.upload) }
+        if !tasks.isEmpty {
+            return "\(failed ? "created before it stopped" : "created"): \(tasks.count) task\(tasks.count == 1 ? "" : "s"); follow with: tl tasks wait \(tasks.joined(separator: " "))"
+        }
+        guard let upload, failed else { return nil }
+        // The state file is removed once every chunk is stored: then there is nothing to resume.
+        if UploadStateStore.standard().entries().contains(where: { $0.state?.uploadID == upload.uploadID }) {
+            return "the multipart upload \(upload.uploadID) is saved; run the same command again to send only the missing chunks"
+        }
+        return "the upload of asset \(upload.assetID) was complete, but no task was created"
+    }
+
+    /// Until cancelled, SIGINT and SIGTERM print the way on (``sayHowToContinue(failed:)``) and exit 130 / 143.
     func sayOnInterrupt() -> SignalWatch {
-        SignalWatch(signals: [SIGINT, SIGTERM]) { [self] signal in
-            CLI.endProgress()
-            CLI.err("interrupted")
-            sayHowToContinue(failed: true)
-            exit(128 + signal)
+        SignalWatch(signals: [SIGINT, SIGTERM]) { [self] in
+            ["interrupted", howToContinue(failed: true)].compactMap { $0 }.joined(separator: "\n")
         }
     }
 }
 
-/// Handles `signals` on a dispatch queue instead of their default action, until ``cancel()``.
+/// Handles `signals` instead of their default action, until ``cancel()``: writes the handler's text
+/// on stderr and exits 128 + the signal.
+///
+/// The handler runs on a queue of its own (a thread even when every pooled thread is busy), writes
+/// with `write(2)` and leaves with `_exit`, so that nothing another thread holds (stdio, a
+/// `FileHandle`) can keep the process from ending.
 final class SignalWatch {
     private let sources: [any DispatchSourceSignal]
     private let signals: [Int32]
+    private static let queue = DispatchQueue(label: "tl.signals")
 
-    init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
+    init(signals: [Int32], text: @escaping @Sendable () -> String) {
         self.signals = signals
+        let erase = Console.showsProgress ? "\r\u{1B}[K" : ""
         sources = signals.map { number in
             signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { handler(number) }
+            let source = DispatchSource.makeSignalSource(signal: number, queue: Self.queue)
+            source.setEventHandler {
+                let bytes = Array((erase + text() + "\n").utf8)
+                _ = bytes.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+                _exit(128 + number)
+            }
             source.resume()
             return source
         }
