@@ -11,6 +11,7 @@ extension SandboxResponder {
         let method = request.method
         if parts.count >= 2, parts[1] == "multipart-uploads" {
             switch (method, parts.count) {
+            case (.get, 2): return listIncompleteUploads(Self.query(request))
             case (.post, 2): return await createUpload(request)
             case (.get, 3): return uploadStatus(parts[2], query: Self.query(request))
             case (.post, 3): return await reportChunks(request, uploadID: parts[2])
@@ -20,6 +21,10 @@ extension SandboxResponder {
         }
         switch (method, parts.count) {
         case (.post, 1): return await uploadDirect(request)
+        case (.get, 1):
+            let ids = request.uri.queryParameters.getAll("asset_ids").flatMap { $0.split(separator: ",").map(String.init) }
+            return await listAssets(Self.query(request), ids: ids)
+        case (.delete, 2): return deleteAsset(parts[1], force: Self.query(request)["force"] == "true")
         case (.get, 2):
             guard let asset = await assetSnapshot(parts[1]) else {
                 return error(404, "resource_not_exist", "No asset with id \(parts[1]).")
@@ -28,6 +33,63 @@ extension SandboxResponder {
         default:
             return error(404, "resource_not_exist", "No route for \(method.rawValue) /\(parts.joined(separator: "/")).")
         }
+    }
+
+    // MARK: Listing and deleting
+
+    /// `GET /assets`: newest first, filtered by `filename` and `asset_ids`, a page at a time.
+    private func listAssets(_ query: [String: String], ids: [String]) async -> Outcome {
+        let (page, limit, refusal) = paging(query)
+        if let refusal { return refusal }
+        let filename = query["filename"]
+        let records = state.storage.withLock { storage in
+            storage.assets.assets.values.sorted { ($0.createdDate, $0.id) > ($1.createdDate, $1.id) }
+        }
+        let matching = records.filter { record in
+            (filename == nil || record.filename == filename) && (ids.isEmpty || ids.contains(record.id))
+        }
+        var data: [Asset] = []
+        for record in matching.dropFirst((page - 1) * limit).prefix(limit) {
+            if let asset = await assetSnapshot(record.id) { data.append(asset) }
+        }
+        return json(200, AssetPage(data: data, pageInfo: PageInfo(
+            limitPerPage: limit, page: page, totalPage: (matching.count + limit - 1) / limit, totalResults: matching.count)))
+    }
+
+    /// `DELETE /assets/{id}`: 409 while a task that is not finished uses it, unless `force=true`.
+    private func deleteAsset(_ id: String, force: Bool) -> Outcome {
+        let now = configuration.clock.now()
+        let inUse = state.storage.withLock { storage in
+            storage.tasks.values.filter { $0.video == .assetID(id) }
+        }.contains { !task(from: $0, now: now).status.isTerminal }
+        let removed: AssetStore.AssetRecord? = state.storage.withLock { storage in
+            guard storage.assets.assets[id] != nil, force || !inUse else { return nil }
+            return storage.assets.assets.removeValue(forKey: id)
+        }
+        guard let removed else {
+            let known = state.storage.withLock { $0.assets.assets[id] != nil }
+            return known ? error(409, "asset_in_use", "Asset \(id) is used by a task that has not finished; pass force=true to delete it anyway.")
+                : error(404, "resource_not_exist", "No asset with id \(id).")
+        }
+        if let file = removed.file { try? FileManager.default.removeItem(at: file) }
+        return Outcome(status: 200, body: nil)
+    }
+
+    /// `GET /assets/multipart-uploads`: the sessions still active (not complete, not expired), newest first.
+    private func listIncompleteUploads(_ query: [String: String]) -> Outcome {
+        let (page, limit, refusal) = paging(query)
+        if let refusal { return refusal }
+        let now = configuration.clock.now()
+        let open = state.storage.withLock { storage in
+            storage.assets.uploadOrder.reversed().compactMap { storage.assets.uploads[$0] }
+                .filter { $0.phase == .active && now < $0.expiresAt }
+        }
+        let data = open.dropFirst((page - 1) * limit).prefix(limit).map { upload in
+            IncompleteUpload(uploadID: upload.id, status: "active", totalSize: upload.totalSize, chunkSize: upload.chunkSize,
+                             totalChunks: upload.totalChunks, createdAt: upload.createdDate, expiresAt: upload.expiresDate)
+        }
+        return json(200, IncompleteUploadPage(data: Array(data), pageInfo: PageInfo(
+            limitPerPage: limit, page: page, totalPage: (open.count + limit - 1) / limit, totalResults: open.count)))
     }
 
     // MARK: Direct upload

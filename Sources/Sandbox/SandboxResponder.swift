@@ -324,7 +324,7 @@ struct SandboxResponder: HTTPResponder {
     }
 
     /// The task as the platform would show it at `now`.
-    private func task(from record: SandboxState.TaskRecord, now: Duration) -> AnalyzeTask {
+    func task(from record: SandboxState.TaskRecord, now: Duration) -> AnalyzeTask {
         let lifecycle = configuration.lifecycle
         var task = AnalyzeTask(id: record.id, customID: record.customID, status: .queued, createdAt: record.createdDate)
         func date(at instant: Duration) -> Date {

@@ -50,6 +50,6 @@ final class DecodeProgress: Sendable {
     }
 
     private static func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        CLI.write(text, to: STDERR_FILENO)
     }
 }

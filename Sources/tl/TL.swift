@@ -53,7 +53,7 @@ struct TL: AsyncParsableCommand {
         var text = "Error: \(message)\n"
         text += "Usage: \(usageString(for: command))\n"
         text += "  See '\(path) --help' for more information.\n"
-        FileHandle.standardError.write(Data(text.utf8))
+        CLI.write(text, to: STDERR_FILENO)
         Foundation.exit(64)
     }
 }

@@ -10,12 +10,13 @@ enum Terminal {
 /// Serialises writes to stdout (or the `--output` file) so concurrent reports never interleave
 /// mid-line. A failed write (a full disk, a closed pipe) is an error the command turns into exit status 2.
 actor OutputSink {
-    private let handle: FileHandle
+    /// `nil`: standard output, written with ``CLI/write(_:to:)`` (a closed pipe ends the process quietly).
+    private let handle: FileHandle?
     private let name: String
 
     /// A sink writing to standard output.
     init() {
-        handle = FileHandle.standardOutput
+        handle = nil
         name = "standard output"
     }
 
@@ -29,6 +30,7 @@ actor OutputSink {
 
     func out(_ text: String) throws {
         guard !text.isEmpty else { return }
+        guard let handle else { return CLI.write(text, to: STDOUT_FILENO) }
         do {
             try handle.write(contentsOf: Data(text.utf8))
         } catch {

@@ -59,6 +59,27 @@ import Testing
         }
     }
 
+    /// `GET /assets` (AssetDetail items, `_id`) and `GET /assets/multipart-uploads` (IncompleteUploadSummary).
+    @Test func assetAndIncompleteUploadPagesDecode() throws {
+        let assets = """
+            {"data": [{"_id": "6720a55e0000000000000002", "status": "ready", "method": "multipart", "filename": "a.mp4",
+                       "size": 49527, "created_at": "2026-12-01T12:36:51.811Z", "duration": 5.0, "file_type": "video/mp4"}],
+             "page_info": {"limit_per_page": 10, "page": 1, "total_page": 1, "total_results": 1}}
+            """
+        let page = try WireCoding.decoder().decode(AssetPage.self, from: Data(assets.utf8))
+        #expect(page.data.map(\.id) == ["6720a55e0000000000000002"] && page.data[0].status == .ready && page.data[0].size == 49527)
+        #expect(page.pageInfo.totalResults == 1)
+        let uploads = """
+            {"data": [{"upload_id": "u1", "status": "active", "total_size": 50000, "chunk_size": 20000, "total_chunks": 3,
+                       "created_at": "2026-12-01T12:37:00.246Z", "expires_at": "2026-12-02T12:37:00.246Z"}],
+             "page_info": {"limit_per_page": 10, "page": 1, "total_page": 1, "total_results": 1}}
+            """
+        let sessions = try WireCoding.decoder().decode(IncompleteUploadPage.self, from: Data(uploads.utf8))
+        #expect(sessions.data == [IncompleteUpload(uploadID: "u1", status: "active", totalSize: 50000, chunkSize: 20000, totalChunks: 3,
+                                                   createdAt: RFC3339.date(from: "2026-12-01T12:37:00.246Z"),
+                                                   expiresAt: RFC3339.date(from: "2026-12-02T12:37:00.246Z"))])
+    }
+
     @Test func nilOptionalsAreOmittedNotNull() throws {
         let encoded = String(decoding: try WireCoding.encoder().encode(sampleRequest), as: UTF8.self)
         #expect(encoded == #"{"prompt":"Describe the scene.","video":{"type":"url","url":"https://cdn.example.com/clip.mp4"}}"#)

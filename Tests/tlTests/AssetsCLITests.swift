@@ -162,3 +162,76 @@ import Testing
         #expect(((try Self.json(listed.out)["data"] as? [Any]) ?? [1]).isEmpty)
     }
 }
+
+/// `tl assets list|delete` and `tl uploads list --remote` against a sandbox child, and output to a
+/// reader that went away.
+@Suite(.timeLimit(.minutes(2))) struct AssetListingCLITests {
+    @Test func listFilterDeleteAndTheServersIncompleteUploads() async throws {
+        let sandbox = try await SandboxProcess(arguments: ["--asset-processing", "0.05", "--processing", "60", "--chunk-size", "20000"])
+        let cache = try AssetsCLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        var environment = sandbox.environment
+        environment["XDG_CACHE_HOME"] = cache.path
+        var ids: [String] = []
+        for name in ["ok.mov", "ok_640x360_5s.mp4"] {
+            let uploaded = try await TLProcess.run(["assets", "upload", TLProcess.packageRoot.appendingPathComponent("TestMedia/" + name).path, "-f", "json"],
+                                                   environment: environment)
+            #expect(uploaded.status == 0, "\(uploaded.err)")
+            ids.append(try #require((try AssetsCLITests.json(uploaded.out)["asset"] as? [String: Any])?["_id"] as? String))
+        }
+        let listed = try await TLProcess.run(["assets", "list", "-f", "json"], environment: environment)
+        let page = try AssetsCLITests.json(listed.out)
+        #expect((page["data"] as? [[String: Any]])?.compactMap { $0["_id"] as? String } == ids.reversed(), "newest first")
+        #expect((page["page_info"] as? [String: Int])?["total_results"] == 2)
+        let byName = try await TLProcess.run(["assets", "list", "--filename", "ok.mov", "-f", "json"], environment: environment)
+        #expect((try AssetsCLITests.json(byName.out)["data"] as? [[String: Any]])?.compactMap { $0["_id"] as? String } == [ids[0]])
+        let byID = try await TLProcess.run(["assets", "list", "--asset-id", ids[1], "-f", "json"], environment: environment)
+        #expect((try AssetsCLITests.json(byID.out)["data"] as? [[String: Any]])?.compactMap { $0["_id"] as? String } == [ids[1]])
+        let all = try await TLProcess.run(["assets", "list", "--all", "--page-limit", "1"], environment: environment)
+        #expect(all.status == 0 && all.out.hasSuffix("2 assets\n"), "\(all.out)")
+
+        // An asset a running task uses is kept unless --force; an unknown one fails alone.
+        let task = try await TLProcess.run(["submit", "--asset-id", ids[1], "--prompt", "x"], environment: environment)
+        #expect(task.status == 0, "\(task.err)")
+        let refused = try await TLProcess.run(["assets", "delete", ids[1], "nope"], environment: environment)
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("HTTP 409") && refused.err.contains("error: nope: delete_asset failed: not_found"), "\(refused.err)")
+        let forced = try await TLProcess.run(["assets", "delete", ids[1], ids[0], "--force", "-f", "json"], environment: environment)
+        #expect(forced.status == 0, "\(forced.err)")
+        #expect((try AssetsCLITests.json(forced.out)["results"] as? [[String: Any]])?.compactMap { $0["asset_id"] as? String } == [ids[1], ids[0]])
+        let empty = try await TLProcess.run(["assets", "list"], environment: environment)
+        #expect(empty.out == "page 1 of 1, 0 assets\n", "\(empty.out)")
+
+        // The server's view of incomplete uploads, from any machine.
+        let none = try await TLProcess.run(["uploads", "list", "--remote"], environment: environment)
+        #expect(none.out == "no incomplete uploads on the server\n", "\(none.out)")
+        let interrupted = try LiveProcess(["submit", TLProcess.packageRoot.appendingPathComponent("TestMedia/ok_640x360_5s.mp4").path,
+                                           "--prompt", "x", "--source", "multipart", "--parallel", "1"], environment: environment)
+        #expect(await interrupted.waitFor("asset:  "))
+        interrupted.signal(SIGINT)
+        #expect(await interrupted.finish() == 130)
+        let remote = try await TLProcess.run(["uploads", "list", "--remote", "-f", "json"], environment: environment)
+        let sessions = try #require(try AssetsCLITests.json(remote.out)["data"] as? [[String: Any]], "\(remote.out)")
+        #expect(sessions.count == 1)
+        #expect(sessions.first?["status"] as? String == "active" && sessions.first?["total_chunks"] as? Int == 3)
+        await sandbox.stop()
+    }
+
+    /// `tl … | head -1`: a reader that goes away ends tl quietly (141, as SIGPIPE would), never a trap.
+    @Test func aClosedPipeEndsTheCommandQuietly() async throws {
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        let result = try await TLProcess.run(["preflight", "-f", "text", TLProcess.packageRoot.appendingPathComponent("TestMedia").path],
+                                             standardOutput: pipe.fileHandleForWriting)
+        #expect(result.status == 141 || result.status == SIGPIPE, "\(result.status)")
+        #expect(!result.err.contains("Fatal error") && !result.err.contains("crashed"), "\(result.err)")
+        // A command that prints lines (Foundation's FileHandle.write trapped here).
+        let lines = Pipe()
+        try lines.fileHandleForReading.close()
+        let cache = try AssetsCLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let listed = try await TLProcess.run(["uploads", "list"], environment: ["XDG_CACHE_HOME": cache.path], standardOutput: lines.fileHandleForWriting)
+        #expect(listed.status == 141 || listed.status == SIGPIPE, "\(listed.status): \(listed.err)")
+        #expect(!listed.err.contains("Fatal error"), "\(listed.err)")
+    }
+}

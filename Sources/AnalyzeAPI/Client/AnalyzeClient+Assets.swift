@@ -46,6 +46,38 @@ extension AnalyzeClient {
         try await retrieveAsset(id, operation: .retrieveAsset, deadline: nil)
     }
 
+    /// One page of the account's assets (`GET /assets`), newest first.
+    ///
+    /// - Parameters:
+    ///   - filename: only assets with this file name;
+    ///   - assetIDs: only these assets.
+    /// - Throws: ``APIError``; a `page` below 1 or a `pageLimit` outside 1–50 is refused before sending.
+    public func listAssets(page: Int = 1, pageLimit: Int = 10, filename: String? = nil, assetIDs: [String] = []) async throws -> AssetPage {
+        try checkPaging(page: page, pageLimit: pageLimit, operation: .listAssets)
+        var query = "page=\(page)&page_limit=\(pageLimit)"
+        if let filename { query += "&filename=\(Self.escapeQuery(filename))" }
+        for id in assetIDs { query += "&asset_ids=\(Self.escapeQuery(id))" }
+        let response = try await send(.listAssets, method: "GET", path: "/assets?" + query)
+        return try decode(AssetPage.self, from: response, operation: .listAssets)
+    }
+
+    /// Deletes an asset (`DELETE /assets/{asset_id}`).
+    ///
+    /// - Parameter force: delete it even while tasks use it (the platform answers 409 otherwise).
+    /// - Throws: ``APIError``: ``APIError/Code/notFound`` for an unknown asset, ``APIError/Code/conflict``
+    ///   for one in use without `force`.
+    public func deleteAsset(_ id: String, force: Bool = false) async throws {
+        _ = try await send(.deleteAsset, method: "DELETE", path: "/assets/" + Self.escapePath(id) + (force ? "?force=true" : ""))
+    }
+
+    /// One page of the account's incomplete multipart uploads (`GET /assets/multipart-uploads`): the
+    /// server's own view of what can still be resumed, from any machine.
+    public func listIncompleteUploads(page: Int = 1, pageLimit: Int = 10) async throws -> IncompleteUploadPage {
+        try checkPaging(page: page, pageLimit: pageLimit, operation: .listIncompleteUploads)
+        let response = try await send(.listIncompleteUploads, method: "GET", path: "/assets/multipart-uploads?page=\(page)&page_limit=\(pageLimit)")
+        return try decode(IncompleteUploadPage.self, from: response, operation: .listIncompleteUploads)
+    }
+
     /// Polls an asset until it is `ready` or `failed`, or `options.timeout` passes, with the same backoff,
     /// jitter, deadline, clock and failure tolerance as ``waitForTask(_:options:)``.
     /// (`options.onUpdate` is for tasks; pass `onUpdate` to observe the asset.)

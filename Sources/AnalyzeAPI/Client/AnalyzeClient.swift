@@ -184,16 +184,7 @@ public final class AnalyzeClient: Sendable {
     public func listTasks(
         page: Int = 1, pageLimit: Int = 10, status: TaskStatus? = nil, videoURL: String? = nil, assetID: String? = nil
     ) async throws -> TaskPage {
-        guard page >= 1 else {
-            throw APIError(code: .validationFailed, operation: .listTasks, validationIssues: [
-                ValidationIssue(severity: .error, field: "page", code: "page_out_of_range", message: "page must be 1 or more."),
-            ])
-        }
-        guard (1...50).contains(pageLimit) else {
-            throw APIError(code: .validationFailed, operation: .listTasks, validationIssues: [
-                ValidationIssue(severity: .error, field: "page_limit", code: "page_limit_out_of_range", message: "page_limit must be 1–50."),
-            ])
-        }
+        try checkPaging(page: page, pageLimit: pageLimit, operation: .listTasks)
         var query = "page=\(page)&page_limit=\(pageLimit)"
         if let status { query += "&status=\(Self.escapeQuery(status.rawValue))" }
         if let videoURL { query += "&video_url=\(Self.escapeQuery(videoURL))" }
@@ -226,6 +217,20 @@ public final class AnalyzeClient: Sendable {
     }
 
     // MARK: - Internals
+
+    /// Refuses a `page` below 1 or a `page_limit` outside 1–50 before anything is sent.
+    func checkPaging(page: Int, pageLimit: Int, operation: APIError.Operation) throws {
+        guard page >= 1 else {
+            throw APIError(code: .validationFailed, operation: operation, validationIssues: [
+                ValidationIssue(severity: .error, field: "page", code: "page_out_of_range", message: "page must be 1 or more."),
+            ])
+        }
+        guard (1...50).contains(pageLimit) else {
+            throw APIError(code: .validationFailed, operation: operation, validationIssues: [
+                ValidationIssue(severity: .error, field: "page_limit", code: "page_limit_out_of_range", message: "page_limit must be 1–50."),
+            ])
+        }
+    }
 
     func retrieveTask(_ id: String, operation: APIError.Operation, deadline: Duration?) async throws -> AnalyzeTask {
         let response = try await send(operation, method: "GET", path: "/analyze/tasks/" + Self.escapePath(id), deadline: deadline)

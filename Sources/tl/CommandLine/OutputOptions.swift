@@ -60,6 +60,6 @@ enum Console {
     /// A note on stderr (`note: …`), unless `--quiet`.
     static func note(_ text: String) {
         guard !quiet else { return }
-        FileHandle.standardError.write(Data("\(text)\n".utf8))
+        CLI.err(text)
     }
 }

@@ -1,6 +1,7 @@
 import AnalyzeAPI
 import ArgumentParser
 import Foundation
+import Preflight
 import Submission
 
 /// `tl uploads`: the resume states of interrupted multipart uploads on this machine.
@@ -25,15 +26,50 @@ struct UploadsCommand: ParsableCommand {
     }
 
     /// `tl uploads list`.
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List saved upload states: file, progress, age, and whether each can resume.")
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List saved upload states: file, progress, age, and whether each can resume.",
+            discussion: "--remote lists the server's incomplete upload sessions instead (GET /assets/multipart-uploads), from any machine.")
 
-        @Option(name: .shortAndLong, help: "Output format: text or json.")
-        var format: OutputFormat = .text
+        @Flag(help: "List the server's incomplete upload sessions (needs the API key).")
+        var remote = false
 
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var api: APIOptions
 
-        func run() throws {
+        var format: OutputFormat { api.format }
+
+        func run() async throws {
+            if remote {
+                try await api.withClient { client in
+                    var sessions: [IncompleteUpload] = []
+                    var page = 1
+                    while true {
+                        let result = try await client.listIncompleteUploads(page: page, pageLimit: 50)
+                        sessions += result.data
+                        if result.data.isEmpty || page >= result.pageInfo.totalPage { break }
+                        page += 1
+                    }
+                    if format == .json {
+                        CLI.printJSON(JSONValue.object([
+                            "data": try SubmitOutput.json(sessions),
+                            "page_info": try SubmitOutput.json(PageInfo(limitPerPage: sessions.count, page: 1, totalPage: 1, totalResults: sessions.count)),
+                        ]))
+                    } else if sessions.isEmpty {
+                        CLI.out("no incomplete uploads on the server")
+                    } else {
+                        CLI.out(CLI.table(["UPLOAD ID", "STATUS", "SIZE", "CHUNKS", "CREATED", "EXPIRES"], sessions.map {
+                            [$0.uploadID, $0.status, Planner.grouped($0.totalSize), "\($0.totalChunks) × \(Planner.grouped($0.chunkSize))",
+                             CLI.date($0.createdAt), CLI.date($0.expiresAt)]
+                        }))
+                    }
+                    return 0
+                }
+                return
+            }
+            try local()
+        }
+
+        private func local() throws {
             let store = UploadStateStore.standard()
             let entries = store.entries()
             if format == .json {

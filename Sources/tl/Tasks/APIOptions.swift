@@ -127,6 +127,6 @@ struct StderrLog: LogHandler {
     }
 
     func log(event: LogEvent) {
-        FileHandle.standardError.write(Data("tl: \(event.message)\n".utf8))
+        CLI.err("tl: \(event.message)")
     }
 }

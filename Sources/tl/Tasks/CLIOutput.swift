@@ -10,12 +10,34 @@ import Darwin
 enum CLI {
     /// Writes `text` (plus a newline) to stdout.
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        write(text + "\n", to: STDOUT_FILENO)
     }
 
     /// Writes `text` (plus a newline) to stderr.
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        write(text + "\n", to: STDERR_FILENO)
+    }
+
+    /// Writes all of `text` with `write(2)`. Foundation's `FileHandle.write(_:)` traps when the
+    /// reader has gone (`tl … | head -1`); here a closed pipe ends the process quietly with 141, as
+    /// the default action of SIGPIPE would, and any other failure on stdout is exit 2.
+    static func write(_ text: String, to descriptor: Int32) {
+        let bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let wrote = bytes.withUnsafeBufferPointer { Glibc.write(descriptor, $0.baseAddress! + done, $0.count - done) }
+            if wrote >= 0 {
+                done += wrote
+                continue
+            }
+            if errno == EINTR { continue }
+            if errno == EPIPE { _exit(141) }
+            if descriptor == STDOUT_FILENO {
+                err("error: cannot write to standard output: \(String(cString: strerror(errno)))")
+                _exit(2)
+            }
+            return
+        }
     }
 
     /// Prints an error on stderr, and in JSON mode also a JSON error object on stdout.
@@ -54,12 +76,12 @@ enum CLI {
     /// Rewrites the current stderr line (on a terminal, unless `--quiet` or `--no-progress`).
     static func progress(_ text: String) {
         guard Console.showsProgress else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        write("\r\u{1B}[K\(text)", to: STDERR_FILENO)
     }
 
     static func endProgress() {
         guard Console.showsProgress else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        write("\r\u{1B}[K", to: STDERR_FILENO)
     }
 
     static func date(_ date: Date?) -> String {

@@ -30,7 +30,7 @@ struct TasksCommand: AsyncParsableCommand {
     /// on; JSON output is `{"results": [...]}` with an `error` object for each failure. Returns 1
     /// when any failed.
     static func each(
-        _ ids: [String], format: OutputFormat,
+        _ ids: [String], format: OutputFormat, idKey: String = "task_id",
         _ operation: (String) async throws -> (json: [String: JSONValue], text: String)
     ) async throws -> Int32 {
         var results: [JSONValue] = []
@@ -42,7 +42,7 @@ struct TasksCommand: AsyncParsableCommand {
                 if format == .text { CLI.out(text) }
             } catch let error as APIError {
                 failed = true
-                results.append(.object(["task_id": .string(id), "error": .object([
+                results.append(.object([idKey: .string(id), "error": .object([
                     "code": .string(error.code.rawValue), "message": .string(error.description)])]))
                 CLI.err("error: \(id): \(error)")
             }

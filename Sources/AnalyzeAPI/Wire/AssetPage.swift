@@ -1,0 +1,86 @@
+public import Foundation
+
+/// One page of `GET /assets`: `{"data": [asset...], "page_info": {...}}`.
+public struct AssetPage: Sendable, Hashable, Codable {
+    /// The assets on this page.
+    public var data: [Asset]
+    /// Where this page is among all of them.
+    public var pageInfo: PageInfo
+
+    /// Creates a value from its fields.
+    public init(data: [Asset], pageInfo: PageInfo) {
+        self.data = data
+        self.pageInfo = pageInfo
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case data
+        case pageInfo = "page_info"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        data = try container.decodeIfPresent([Asset].self, forKey: .data) ?? []
+        pageInfo = try container.decodeIfPresent(PageInfo.self, forKey: .pageInfo)
+            ?? PageInfo(limitPerPage: data.count, page: 1, totalPage: 1, totalResults: data.count)
+    }
+}
+
+/// An upload session not yet complete, in `GET /assets/multipart-uploads` (`IncompleteUploadSummary`).
+public struct IncompleteUpload: Sendable, Hashable, Codable {
+    /// The session.
+    public var uploadID: String
+    /// `active` (or, verbatim, another status the server reports).
+    public var status: String
+    /// The file's size in bytes.
+    public var totalSize: Int64
+    /// Bytes per chunk (all but the last).
+    public var chunkSize: Int64
+    /// Chunks in all.
+    public var totalChunks: Int
+    /// When the session was created.
+    public var createdAt: Date?
+    /// When it expires (24 h after creation).
+    public var expiresAt: Date?
+
+    /// Creates a value from its fields.
+    public init(uploadID: String, status: String, totalSize: Int64, chunkSize: Int64, totalChunks: Int,
+                createdAt: Date? = nil, expiresAt: Date? = nil) {
+        self.uploadID = uploadID
+        self.status = status
+        self.totalSize = totalSize
+        self.chunkSize = chunkSize
+        self.totalChunks = totalChunks
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case uploadID = "upload_id"
+        case totalSize = "total_size"
+        case chunkSize = "chunk_size"
+        case totalChunks = "total_chunks"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+    }
+}
+
+/// One page of `GET /assets/multipart-uploads`.
+public struct IncompleteUploadPage: Sendable, Hashable, Codable {
+    /// The sessions on this page.
+    public var data: [IncompleteUpload]
+    /// Where this page is among all of them.
+    public var pageInfo: PageInfo
+
+    /// Creates a value from its fields.
+    public init(data: [IncompleteUpload], pageInfo: PageInfo) {
+        self.data = data
+        self.pageInfo = pageInfo
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case data
+        case pageInfo = "page_info"
+    }
+}
