@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import PlatformRules
 import Synchronization
 
 /// The request context: Hummingbird's basics plus the channel, so a fault can close the connection unanswered.
@@ -216,7 +217,7 @@ struct SandboxResponder: HTTPResponder {
             let id = Self.taskID(storage.nextSequence)
             storage.tasks[id] = SandboxState.TaskRecord(
                 id: id, sequence: storage.nextSequence, customID: request.customID, video: request.video,
-                createdAt: now, createdDate: date, canceledAt: nil, failure: failure, result: result)
+                analysisMode: request.analysisMode ?? configuration.rules.defaultMode, createdAt: now, createdDate: date, canceledAt: nil, failure: failure, result: result)
             if let scopedKey, let fingerprint { storage.idempotency[scopedKey] = (id, fingerprint) }
             return TaskReference(id: id, status: .queued)
         }
@@ -267,6 +268,10 @@ struct SandboxResponder: HTTPResponder {
         let status = query["status"].map { TaskStatus(rawValue: String($0)) }
         let videoURL = query["video_url"]
         let assetID = query["asset_id"]
+        let mode = query["analysis_mode"]
+        if let mode, !["general", "time_based_metadata"].contains(mode) {
+            return error(400, "parameter_invalid", "analysis_mode must be general or time_based_metadata.")
+        }
         let now = configuration.clock.now()
         let all = state.storage.withLock { storage in
             storage.tasks.values.sorted { $0.sequence > $1.sequence }
@@ -276,6 +281,7 @@ struct SandboxResponder: HTTPResponder {
             if let status, task.status != status { return false }
             if let videoURL, record.video != .url(videoURL) { return false }
             if let assetID, record.video != .assetID(assetID) { return false }
+            if let mode, record.analysisMode != mode { return false }
             return true
         }.map(\.element)
         let pages = (matching.count + limit - 1) / limit
@@ -327,6 +333,11 @@ struct SandboxResponder: HTTPResponder {
     func task(from record: SandboxState.TaskRecord, now: Duration) -> AnalyzeTask {
         let lifecycle = configuration.lifecycle
         var task = AnalyzeTask(id: record.id, customID: record.customID, status: .queued, createdAt: record.createdDate)
+        switch record.video {
+        case .url(let url): task.videoSource = TaskVideoSource(type: "url", url: url)
+        case .assetID(let id): task.videoSource = TaskVideoSource(type: "asset_id", assetID: id)
+        case .base64String: task.videoSource = TaskVideoSource(type: "base64_string")
+        }
         func date(at instant: Duration) -> Date {
             record.createdDate.addingTimeInterval((instant - record.createdAt).seconds)
         }

@@ -10,6 +10,7 @@ public final class SandboxState: Sendable {
         var sequence: Int
         var customID: String?
         var video: VideoContext
+        var analysisMode: String
         var createdAt: Duration
         var createdDate: Date
         var canceledAt: Duration?

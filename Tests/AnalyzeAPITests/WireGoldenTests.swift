@@ -80,6 +80,24 @@ import Testing
                                                    expiresAt: RFC3339.date(from: "2026-12-02T12:37:00.246Z"))])
     }
 
+    /// The newer task fields of the contract: `batch_id`, `video_source` (with `system_metadata`),
+    /// `request_params` (kept as JSON), `error.code` and the `canceled` status.
+    @Test func taskObjectsCarryTheirBatchSourceAndParameters() throws {
+        let json = """
+            {"task_id": "t1", "custom_id": null, "status": "canceled", "created_at": "2026-11-20T10:00:00Z",
+             "batch_id": "b1", "error": {"code": "batch_canceled", "message": "The batch was canceled."},
+             "video_source": {"type": "asset_id", "asset_id": "a1", "url": null, "system_metadata": {"duration": 125.5}},
+             "request_params": {"prompt": "Describe.", "analysis_mode": "general", "max_tokens": 4096, "start_time": null}}
+            """
+        let task = try WireCoding.decoder().decode(AnalyzeTask.self, from: Data(json.utf8))
+        #expect(task.status == .canceled && task.status.isTerminal)
+        #expect(task.batchID == "b1" && task.error?.code == "batch_canceled")
+        #expect(task.videoSource == TaskVideoSource(type: "asset_id", assetID: "a1", durationSeconds: 125.5))
+        #expect(task.requestParams?["prompt"]?.stringValue == "Describe.")
+        let minimal = try WireCoding.decoder().decode(AnalyzeTask.self, from: Data(#"{"task_id": "t2", "status": "queued", "video_source": null, "request_params": null}"#.utf8))
+        #expect(minimal.videoSource == nil && minimal.requestParams == nil && minimal.batchID == nil)
+    }
+
     @Test func nilOptionalsAreOmittedNotNull() throws {
         let encoded = String(decoding: try WireCoding.encoder().encode(sampleRequest), as: UTF8.self)
         #expect(encoded == #"{"prompt":"Describe the scene.","video":{"type":"url","url":"https://cdn.example.com/clip.mp4"}}"#)

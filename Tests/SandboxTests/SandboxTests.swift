@@ -88,6 +88,21 @@ import Testing
         }
     }
 
+    /// Tasks carry their `video_source`, and the list filters by `analysis_mode`.
+    @Test func tasksCarryTheirSourceAndListByAnalysisMode() async throws {
+        try await Self.withSandbox { _, send in
+            let general = try #require(try await send("POST", "/analyze/tasks", Self.createBody, nil).json?["task_id"]?.stringValue)
+            let task = try await send("GET", "/analyze/tasks/\(general)", nil, nil)
+            #expect(task.json?["video_source"] == .object(["type": .string("url"), "url": .string("https://cdn.example.com/a.mp4")]))
+            let listed = try await send("GET", "/analyze/tasks?analysis_mode=general", nil, nil)
+            #expect(listed.json?["data"]?.arrayValue?.compactMap { $0["task_id"]?.stringValue } == [general])
+            let none = try await send("GET", "/analyze/tasks?analysis_mode=time_based_metadata", nil, nil)
+            #expect(none.json?["data"] == .array([]))
+            let bad = try await send("GET", "/analyze/tasks?analysis_mode=segments", nil, nil)
+            #expect(bad.status == 400 && bad.json?["code"] == .string("parameter_invalid"), "the list's errors are flat")
+        }
+    }
+
     @Test func createAnswers202WithTheDocumentedShape() async throws {
         try await Self.withSandbox { _, send in
             let reply = try await send("POST", "/analyze/tasks", Self.createBody, nil)
@@ -110,13 +125,13 @@ import Testing
             for expected in ["queued", "pending", "processing"] {
                 let task = try #require(try await send("GET", "/analyze/tasks/\(id)", nil, nil).json?.objectValue)
                 #expect(task["status"] == .string(expected))
-                #expect(Set(task.keys) == ["task_id", "status", "created_at"])
+                #expect(Set(task.keys) == ["task_id", "status", "created_at", "video_source"])
                 clock.advance(by: .seconds(1))
             }
             let ready = try await send("GET", "/analyze/tasks/\(id)", nil, nil)
             #expect(ready.status == 200)
             let task = try #require(ready.json?.objectValue)
-            #expect(Set(task.keys) == ["task_id", "status", "created_at", "completed_at", "result"])
+            #expect(Set(task.keys) == ["task_id", "status", "created_at", "completed_at", "result", "video_source"])
             #expect(task["status"] == .string("ready"))
             let result = try #require(task["result"]?.objectValue)
             #expect(Set(result.keys) == ["generation_id", "data", "finish_reason", "usage"])

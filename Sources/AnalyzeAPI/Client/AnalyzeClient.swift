@@ -181,23 +181,26 @@ public final class AnalyzeClient: Sendable {
     ///   - status: Only tasks in this status.
     ///   - videoURL: Only tasks on this `url` video source.
     ///   - assetID: Only tasks on this asset.
+    ///   - analysisMode: Only tasks in this analysis mode (`general`, `time_based_metadata`).
     public func listTasks(
-        page: Int = 1, pageLimit: Int = 10, status: TaskStatus? = nil, videoURL: String? = nil, assetID: String? = nil
+        page: Int = 1, pageLimit: Int = 10, status: TaskStatus? = nil, videoURL: String? = nil, assetID: String? = nil,
+        analysisMode: String? = nil
     ) async throws -> TaskPage {
         try checkPaging(page: page, pageLimit: pageLimit, operation: .listTasks)
         var query = "page=\(page)&page_limit=\(pageLimit)"
         if let status { query += "&status=\(Self.escapeQuery(status.rawValue))" }
         if let videoURL { query += "&video_url=\(Self.escapeQuery(videoURL))" }
         if let assetID { query += "&asset_id=\(Self.escapeQuery(assetID))" }
+        if let analysisMode { query += "&analysis_mode=\(Self.escapeQuery(analysisMode))" }
         let response = try await send(.listTasks, method: "GET", path: "/analyze/tasks?" + query)
         return try decode(TaskPage.self, from: response, operation: .listTasks)
     }
 
     /// Every task across all pages, newest first, fetched a page at a time as the sequence is iterated.
     public func allTasks(
-        pageLimit: Int = 50, status: TaskStatus? = nil, videoURL: String? = nil, assetID: String? = nil
+        pageLimit: Int = 50, status: TaskStatus? = nil, videoURL: String? = nil, assetID: String? = nil, analysisMode: String? = nil
     ) -> TaskListSequence {
-        TaskListSequence(client: self, pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID)
+        TaskListSequence(client: self, pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID, analysisMode: analysisMode)
     }
 
     /// Deletes a finished task (`DELETE /analyze/tasks/{id}`; 200 or 204).

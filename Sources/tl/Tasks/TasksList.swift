@@ -9,6 +9,12 @@ enum StatusOption: String, ExpressibleByArgument, CaseIterable {
     var status: TaskStatus { TaskStatus(rawValue: rawValue) }
 }
 
+/// `--analysis-mode`.
+enum AnalysisModeOption: String, ExpressibleByArgument, CaseIterable {
+    case general
+    case timeBasedMetadata = "time_based_metadata"
+}
+
 extension TasksCommand {
     /// `tl tasks list`.
     struct List: AsyncParsableCommand {
@@ -30,6 +36,9 @@ extension TasksCommand {
 
         @Option(name: .customLong("asset-id"), help: "Only tasks on this asset.")
         var assetID: String?
+
+        @Option(name: .customLong("analysis-mode"), help: "Only tasks in this analysis mode.")
+        var analysisMode: AnalysisModeOption?
 
         @Option(help: "Page to show, from 1.")
         var page: Int = 1
@@ -53,14 +62,16 @@ extension TasksCommand {
                 let info: PageInfo
                 if all {
                     var collected: [AnalyzeTask] = []
-                    for try await task in client.allTasks(pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID) {
+                    for try await task in client.allTasks(pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID,
+                                                             analysisMode: analysisMode?.rawValue) {
                         collected.append(task)
                     }
                     tasks = collected
                     info = PageInfo(limitPerPage: collected.count, page: 1, totalPage: 1, totalResults: collected.count)
                 } else {
                     let result = try await client.listTasks(
-                        page: page, pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID)
+                        page: page, pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID,
+                        analysisMode: analysisMode?.rawValue)
                     tasks = result.data
                     info = result.pageInfo
                 }
