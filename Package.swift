@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "AnalyzeAPI", targets: ["AnalyzeAPI"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "Submission", targets: ["Submission"]),
+        .library(name: "Webhooks", targets: ["Webhooks"]),
         .executable(name: "tl", targets: ["tl"]),
         .executable(name: "TasksBench", targets: ["TasksBench"]),
         .executable(name: "SubmitBench", targets: ["SubmitBench"]),
@@ -38,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Already in the graph through Hummingbird; named so the sandbox can import HTTPTypes explicitly.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
@@ -87,6 +89,8 @@ let package = Package(
             name: "Submission",
             dependencies: ["Preflight", "MediaProbe", "AnalyzeAPI", .product(name: "Logging", package: "swift-log")]
         ),
+        // Webhook signatures (TL-Signature): HMAC-SHA256 through swift-crypto, compared in constant time.
+        .target(name: "Webhooks", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "Sandbox",
             dependencies: [
@@ -142,6 +146,7 @@ let package = Package(
             dependencies: ["Submission", "AnalyzeAPI", "Preflight", "MediaProbe", "Sandbox"]
         ),
         .testTarget(name: "tlTests", dependencies: ["tl"], exclude: ["Golden"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )
 
