@@ -90,7 +90,13 @@ let package = Package(
             dependencies: ["Preflight", "MediaProbe", "AnalyzeAPI", .product(name: "Logging", package: "swift-log")]
         ),
         // Webhook signatures (TL-Signature): HMAC-SHA256 through swift-crypto, compared in constant time.
-        .target(name: "Webhooks", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // and a bounded Hummingbird receiver for users' own servers and `tl webhooks listen`.
+        .target(name: "Webhooks", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .target(
             name: "Sandbox",
             dependencies: [
@@ -108,7 +114,10 @@ let package = Package(
         .executableTarget(
             name: "tl",
             dependencies: [
-                "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "Sandbox", "PlatformRules",
+                "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "Sandbox", "PlatformRules", "Webhooks",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,0 +1,122 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// `tl webhooks listen` as a receiver would run it, with signatures computed by `openssl` from the
+/// documented formula (hex(HMAC-SHA256(secret, t + "." + body))), not by our signer.
+@Suite(.timeLimit(.minutes(1))) struct WebhooksCLITests {
+    static let secret = "whsec_cli_5d1c"
+
+    static func signature(_ body: String, t: Int) async throws -> String {
+        let out = try await Subprocess.run("/bin/sh", ["-c", "printf '%s' \"$0\" | openssl dgst -sha256 -hmac \"$1\" -hex", "\(t).\(body)", secret])
+        return try #require(out.out.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, "\(out.out)")
+    }
+
+    static func post(_ url: String, _ body: Data, headers: [String: String], method: String = "POST") async throws -> Int {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        if method == "POST" { request.httpBody = body }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        return try await withCheckedThrowingContinuation { continuation in
+            URLSession.shared.dataTask(with: request) { _, response, error in
+                if let error { return continuation.resume(throwing: error) }
+                continuation.resume(returning: (response as? HTTPURLResponse)?.statusCode ?? 0)
+            }.resume()
+        }
+    }
+
+    @Test func verifiedEventsArePrintedAndEverythingElseIsRefused() async throws {
+        let live = try LiveProcess(["webhooks", "listen", "--port", "0", "--idle-timeout", "1", "--max-body", "4096", "--max-connections", "4"],
+                                   environment: ["TWELVE_LABS_WEBHOOK_SECRET": Self.secret])
+        #expect(await live.waitFor("listening on http://127.0.0.1:", onStderr: true))
+        let url = try #require(live.err.firstMatch(of: /http:\/\/127\.0\.0\.1:\d+\//).map { String($0.output) })
+        let port = try #require(Int(url.split(separator: ":").last!.dropLast()))
+        let now = Int(Date().timeIntervalSince1970)
+
+        let event = #"{"id":"evt_1","created_at":"2026-12-01T12:00:00Z","type":"analyze.task.ready","data":{"id":"t1","status":"ready"}}"#
+        let good = try await Self.post(url, Data(event.utf8), headers: ["TL-Signature": "t=\(now),v1=\(try await Self.signature(event, t: now))"])
+        #expect(good == 200)
+        #expect(await live.waitFor(event))
+
+        let forged = #"{"id":"evt_2","type":"analyze.task.failed","data":{"id":"t2"}}"#
+        let wrongSecret = try await Self.post(url, Data(forged.utf8), headers: ["TL-Signature": "t=\(now),v1=\(try await Self.signature(event, t: now))"])
+        #expect(wrongSecret == 401, "a signature of another body")
+        let stale = now - 600
+        let old = try await Self.post(url, Data(event.utf8), headers: ["TL-Signature": "t=\(stale),v1=\(try await Self.signature(event, t: stale))"])
+        #expect(old == 401, "older than the 5-minute tolerance")
+        #expect(try await Self.post(url, Data(event.utf8), headers: [:]) == 401)
+        let large = String(repeating: "x", count: 5000)
+        #expect(try await Self.post(url, Data(large.utf8), headers: ["TL-Signature": "t=\(now),v1=\(try await Self.signature(large, t: now))"]) == 413)
+        #expect(try await Self.post(url, Data(), headers: [:], method: "GET") == 405)
+
+        // A client that opens a request and never finishes it is dropped after the idle timeout.
+        let slow = try ExpectContinueSocket(port: port)
+        slow.send(Data("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc".utf8))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let closed = slow.waitForClose(timeout: 10)
+        #expect(closed && clock.now - started < .seconds(5), "the idle connection was not closed")
+
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!live.out.contains("evt_2") && live.out.split(separator: "\n").count == 1, "only the verified event is printed: \(live.out)")
+        #expect(live.err.contains("refused a delivery (401)") && live.err.contains("refused a delivery (413)"))
+        live.signal(SIGTERM)
+        #expect(await live.finish() == 0)
+    }
+
+    /// Connections beyond --max-connections are closed at once; those within stay open.
+    @Test func connectionsAreBounded() async throws {
+        let live = try LiveProcess(["webhooks", "listen", "--port", "0", "--idle-timeout", "30", "--max-connections", "2"],
+                                   environment: ["TWELVE_LABS_WEBHOOK_SECRET": Self.secret])
+        #expect(await live.waitFor("listening on http://127.0.0.1:", onStderr: true))
+        let port = try #require(live.err.firstMatch(of: /127\.0\.0\.1:(\d+)\//).flatMap { Int($0.output.1) })
+        let first = try ExpectContinueSocket(port: port), second = try ExpectContinueSocket(port: port)
+        try await Task.sleep(for: .milliseconds(200))
+        let third = try ExpectContinueSocket(port: port)
+        #expect(third.waitForClose(timeout: 3), "a third connection is closed at once")
+        #expect(!first.waitForClose(timeout: 0) && !second.waitForClose(timeout: 0), "the first two stay open")
+        live.signal(SIGTERM)
+        #expect(await live.finish() == 0)
+    }
+
+    @Test func noSecretIsAUsageErrorAndTheSecretIsNeverInArgv() async throws {
+        let result = try await TLProcess.run(["webhooks", "listen", "--port", "0"])
+        #expect(result.status == 64)
+        #expect(result.err.contains("give --secret-file FILE, or set TWELVE_LABS_WEBHOOK_SECRET"), "\(result.err)")
+        let secretOption = try await TLProcess.run(["webhooks", "listen", "--secret", "x"])
+        #expect(secretOption.status == 64)
+    }
+}
+
+/// A blocking loopback connection for the slow-client check (read on the caller's thread with a timeout).
+final class ExpectContinueSocket {
+    let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(descriptor) }
+
+    func send(_ data: Data) {
+        data.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// Whether the peer closed the connection within `timeout` seconds.
+    func waitForClose(timeout: Int) -> Bool {
+        var poll = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard Glibc.poll(&poll, 1, Int32(timeout * 1000)) > 0 else { return false }
+        var byte: UInt8 = 0
+        return recv(descriptor, &byte, 1, 0) <= 0
+    }
+}
