@@ -100,7 +100,8 @@ let package = Package(
         .target(
             name: "Sandbox",
             dependencies: [
-                "AnalyzeAPI", "PlatformRules",
+                "AnalyzeAPI", "PlatformRules", "Webhooks",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -145,6 +146,11 @@ let package = Package(
             name: "SandboxTests",
             dependencies: [
                 "Sandbox", "AnalyzeAPI", "PlatformRules",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -32,6 +32,8 @@ public struct SandboxConfiguration: Sendable {
     public var inspector: VideoInspector?
     /// When set, every API request is answered `307` to this origin (same path), to test redirect handling.
     public var redirectOrigin: String?
+    /// Where finished tasks are announced (signed `analyze.task.*` events), if anywhere.
+    public var webhooks = WebhookSettings()
     /// The platform's rules the create checks apply (the same data the client validates with).
     public var rules: PlatformRules = .current
     /// Asset uploads: size limits, chunk size, URL lifetime, processing time, storage faults.
@@ -52,4 +54,23 @@ public struct SandboxConfiguration: Sendable {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
         return size == 0 ? "The video file is empty." : nil
     }
+}
+
+/// The sandbox's webhook endpoints: each task that ends (`ready`, `failed`, `canceled`) is announced
+/// to every URL, signed with `TL-Signature`, with retries and backoff; each endpoint's
+/// `{url, delivered, attempts, last_error}` shows in the task's `webhooks[]`.
+public struct WebhookSettings: Sendable {
+    /// The endpoints; none by default.
+    public var urls: [String] = []
+    /// The signing secret (required when there are endpoints).
+    public var secret = ""
+    /// Attempts per endpoint and event.
+    public var attempts = 4
+    /// The pause before the second attempt; it doubles after each.
+    public var backoff: Duration = .milliseconds(200)
+    /// How long one attempt may take.
+    public var timeout: Duration = .seconds(5)
+
+    /// No endpoints.
+    public init() {}
 }

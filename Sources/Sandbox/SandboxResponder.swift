@@ -207,20 +207,23 @@ struct SandboxResponder: HTTPResponder {
         let clock = configuration.clock
         let now = clock.now()
         let date = clock.currentDate()
-        let reference = state.storage.withLock { storage -> TaskReference in
+        let endpoints = configuration.webhooks.urls
+        let (reference, created) = state.storage.withLock { storage -> (TaskReference, Bool) in
             // A concurrent retry of the same create may have won the race: answer with its task.
             if let scopedKey, let existing = storage.idempotency[scopedKey] {
-                return TaskReference(id: existing.taskID, status: .queued)
+                return (TaskReference(id: existing.taskID, status: .queued), false)
             }
             storage.nextSequence += 1
             storage.createdCount += 1
             let id = Self.taskID(storage.nextSequence)
             storage.tasks[id] = SandboxState.TaskRecord(
                 id: id, sequence: storage.nextSequence, customID: request.customID, video: request.video,
-                analysisMode: request.analysisMode ?? configuration.rules.defaultMode, createdAt: now, createdDate: date, canceledAt: nil, failure: failure, result: result)
+                analysisMode: request.analysisMode ?? configuration.rules.defaultMode, createdAt: now, createdDate: date, canceledAt: nil, failure: failure, result: result,
+                deliveries: endpoints.map { WebhookDelivery(url: $0, delivered: false, attempts: 0) })
             if let scopedKey, let fingerprint { storage.idempotency[scopedKey] = (id, fingerprint) }
-            return TaskReference(id: id, status: .queued)
+            return (TaskReference(id: id, status: .queued), true)
         }
+        if created { announceWhenFinished(reference.id) }
         return json(202, reference)
     }
 
@@ -333,6 +336,7 @@ struct SandboxResponder: HTTPResponder {
     func task(from record: SandboxState.TaskRecord, now: Duration) -> AnalyzeTask {
         let lifecycle = configuration.lifecycle
         var task = AnalyzeTask(id: record.id, customID: record.customID, status: .queued, createdAt: record.createdDate)
+        if !record.deliveries.isEmpty { task.webhooks = record.deliveries }
         switch record.video {
         case .url(let url): task.videoSource = TaskVideoSource(type: "url", url: url)
         case .assetID(let id): task.videoSource = TaskVideoSource(type: "asset_id", assetID: id)

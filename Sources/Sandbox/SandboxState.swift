@@ -16,6 +16,8 @@ public final class SandboxState: Sendable {
         var canceledAt: Duration?
         var failure: String?
         var result: GeneratedResult
+        /// Each webhook endpoint's delivery of the task's end, once there are endpoints.
+        var deliveries: [WebhookDelivery] = []
     }
 
     struct Storage {

@@ -73,6 +73,14 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("chunk-delay"), help: "Seconds each chunk PUT is held before it is stored and answered.")
     var chunkDelay: Double = 0
 
+    @Option(name: .customLong("webhook-url"), help: "Announce each finished task, signed, to this URL (repeatable).")
+    var webhookURLs: [String] = []
+
+    @Option(name: .customLong("webhook-secret-file"), help: ArgumentHelp(
+        "The webhook signing secret, from FILE ('-' for standard input); else $TWELVE_LABS_WEBHOOK_SECRET.", valueName: "FILE"),
+            completion: .file())
+    var webhookSecretFile: String?
+
     @Flag(name: .customLong("strict-upload-headers"), help: "Refuse (403) a chunk PUT without the announced upload_headers. Off by default, as the platform's own SDK sends none.")
     var strictUploadHeaders = false
 
@@ -141,6 +149,21 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.uploads.urlLifetime = .seconds(double: urlTTL)
         configuration.uploads.chunkDelay = .seconds(double: chunkDelay)
         configuration.uploads.requiresUploadHeaders = strictUploadHeaders
+        if !webhookURLs.isEmpty {
+            for url in webhookURLs {
+                guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
+                      components.host?.isEmpty == false
+                else { throw UsageError("--webhook-url must be an http(s) URL, got '\(url)'.") }
+            }
+            let secret = try webhookSecretFile.map {
+                String(decoding: try InputFile.contents(of: $0, option: "--webhook-secret-file", what: "the webhook secret file"), as: UTF8.self)
+            } ?? ProcessInfo.processInfo.environment[WebhooksCommand.Listen.secretVariable] ?? ""
+            guard !secret.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw UsageError("--webhook-url needs a signing secret: --webhook-secret-file FILE, or set \(WebhooksCommand.Listen.secretVariable).")
+            }
+            configuration.webhooks.urls = webhookURLs
+            configuration.webhooks.secret = secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         configuration.uploads.storageFaults = FaultInjection(
             rate: storageFaultRate, kinds: try kinds(), seed: faultSeed, delay: .seconds(double: faultDelay))
         configuration.errorShape = ErrorShape(rawValue: errorShape)

@@ -66,6 +66,28 @@ import Testing
         #expect(await live.finish() == 0)
     }
 
+    /// End to end: `tl sandbox --webhook-url` announces a finished task to `tl webhooks listen`, which prints it.
+    @Test func theSandboxAnnouncesFinishedTasksToTheListener() async throws {
+        let live = try LiveProcess(["webhooks", "listen", "--port", "0"], environment: ["TWELVE_LABS_WEBHOOK_SECRET": Self.secret])
+        #expect(await live.waitFor("listening on http://127.0.0.1:", onStderr: true))
+        let url = try #require(live.err.firstMatch(of: /http:\/\/127\.0\.0\.1:\d+\//).map { String($0.output) })
+        let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("tl-webhook-secret-\(UUID().uuidString)")
+        try Data(Self.secret.utf8).write(to: secretFile)
+        defer { try? FileManager.default.removeItem(at: secretFile) }
+        let sandbox = try await SandboxProcess(arguments: ["--processing", "0.05", "--webhook-url", url + "hooks", "--webhook-secret-file", secretFile.path])
+        let id = try await sandbox.createTask(prompt: "describe", customID: "clip-7")
+        #expect(await live.waitFor("evt_\(id)_ready"), "\(live.out) \(live.err)")
+        let event = try #require(live.out.split(separator: "\n").first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(event["type"] as? String == "analyze.task.ready")
+        #expect((event["data"] as? [String: Any])?["custom_id"] as? String == "clip-7")
+        let task = try await TLProcess.run(["tasks", "get", id, "-f", "json"], environment: sandbox.environment)
+        let webhooks = try #require((try JSONSerialization.jsonObject(with: Data(task.out.utf8)) as? [String: Any])?["webhooks"] as? [[String: Any]])
+        #expect(webhooks.first?["delivered"] as? Bool == true && webhooks.first?["attempts"] as? Int == 1 && webhooks.first?["url"] as? String == url + "hooks")
+        await sandbox.stop()
+        live.signal(SIGINT)
+        #expect(await live.finish() == 0)
+    }
+
     /// Connections beyond --max-connections are closed at once; those within stay open.
     @Test func connectionsAreBounded() async throws {
         let live = try LiveProcess(["webhooks", "listen", "--port", "0", "--idle-timeout", "30", "--max-connections", "2"],

@@ -1,0 +1,109 @@
+import AnalyzeAPI
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Sandbox
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+/// The sandbox announces finished tasks to its webhook endpoints: signed, retried with backoff
+/// after failures, with the same event id on every retry, and recorded in the task's `webhooks[]`.
+@Suite(.timeLimit(.minutes(1))) struct WebhookDeliveryTests {
+    static let secret = "whsec_sandbox_77"
+
+    /// What the receiver saw: each attempt's event id and whether its signature verified.
+    final class Receiver: Sendable {
+        let attempts = Mutex<[(id: String, type: String, verified: Bool)]>([])
+        let failFirst: Int
+        init(failFirst: Int) { self.failFirst = failFirst }
+
+        /// Checks the signature by hand from the documented formula: HMAC-SHA256(secret, t + "." + body).
+        static func verifiedByHand(_ header: String?, _ body: Data) -> Bool {
+            guard let header else { return false }
+            let parts = Dictionary(header.split(separator: ",").compactMap { part -> (String, String)? in
+                let pair = part.split(separator: "=", maxSplits: 1)
+                return pair.count == 2 ? (String(pair[0]), String(pair[1])) : nil
+            }, uniquingKeysWith: { first, _ in first })
+            guard let t = parts["t"], let v1 = parts["v1"], let seconds = Double(t),
+                  abs(Date().timeIntervalSince1970 - seconds) < 300 else { return false }
+            var message = Data((t + ".").utf8)
+            message.append(body)
+            let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(WebhookDeliveryTests.secret.utf8)))
+            return Data(mac).map { String(format: "%02x", $0) }.joined() == v1
+        }
+    }
+
+    struct Responder: HTTPResponder {
+        typealias Context = BasicRequestContext
+        let receiver: Receiver
+        func respond(to request: Request, context: Context) async throws -> Response {
+            let body = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)
+            let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+            let verified = Receiver.verifiedByHand(request.headers[HTTPField.Name("TL-Signature")!], body)
+            let count = receiver.attempts.withLock { attempts in
+                attempts.append((object["id"] as? String ?? "", object["type"] as? String ?? "", verified))
+                return attempts.count
+            }
+            return Response(status: count <= receiver.failFirst ? .internalServerError : .ok)
+        }
+    }
+
+    @Test func aReceiverThatFailsTwiceGetsTheEventOnTheThirdAttempt() async throws {
+        let receiver = Receiver(failFirst: 2)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            responder: Responder(receiver: receiver),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: .init(label: "receiver"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let hook = "http://127.0.0.1:\(port)/hook"
+            try await SandboxTests.withSandbox({
+                $0.lifecycle = TaskLifecycle(queued: .milliseconds(20), pending: .milliseconds(20), processing: .milliseconds(20))
+                $0.webhooks.urls = [hook]
+                $0.webhooks.secret = Self.secret
+                $0.webhooks.backoff = .milliseconds(50)
+            }) { _, send in
+                let created = try await send("POST", "/analyze/tasks", SandboxTests.createBody, nil)
+                let id = try #require(created.json?["task_id"]?.stringValue)
+                var delivery: JSONValue?
+                for _ in 0..<200 {
+                    delivery = try await send("GET", "/analyze/tasks/\(id)", nil, nil).json?["webhooks"]?.arrayValue?.first
+                    if delivery?["delivered"] == .bool(true) { break }
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                #expect(delivery == .object(["url": .string(hook), "delivered": .bool(true), "attempts": .integer(3), "last_error": .string("HTTP 500")]) ||
+                        delivery == .object(["url": .string(hook), "delivered": .bool(true), "attempts": .integer(3)]), "\(String(describing: delivery))")
+                let seen = receiver.attempts.withLock { $0 }
+                #expect(seen.count == 3)
+                let allVerified = seen.allSatisfy { $0.verified }
+                #expect(allVerified, "every attempt is signed as documented")
+                #expect(Set(seen.map(\.id)) == ["evt_\(id)_ready"], "one event id across retries")
+                let allReady = seen.allSatisfy { $0.type == "analyze.task.ready" }
+                #expect(allReady)
+
+                // A canceled task is announced as canceled.
+                try await Task.sleep(for: .milliseconds(10))
+                let slow = try await send("POST", "/analyze/tasks", SandboxTests.createBody.replacingOccurrences(of: "What is shown?", with: "Other"), nil)
+                let slowID = try #require(slow.json?["task_id"]?.stringValue)
+                _ = try await send("POST", "/analyze/tasks/\(slowID)/cancel", nil, nil)
+                for _ in 0..<200 where !receiver.attempts.withLock({ $0.contains { $0.id == "evt_\(slowID)_canceled" } }) {
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                let canceled = receiver.attempts.withLock { attempts in
+                    attempts.contains { $0.id == "evt_\(slowID)_canceled" && $0.type == "analyze.task.canceled" && $0.verified }
+                }
+                #expect(canceled)
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+}
