@@ -66,7 +66,7 @@ import Testing
             let port = try #require(await iterator.next())
             let hook = "http://127.0.0.1:\(port)/hook"
             try await SandboxTests.withSandbox({
-                $0.lifecycle = TaskLifecycle(queued: .milliseconds(20), pending: .milliseconds(20), processing: .milliseconds(20))
+                $0.lifecycle = TaskLifecycle(queued: .milliseconds(20), pending: .milliseconds(20), processing: .milliseconds(800))
                 $0.webhooks.urls = [hook]
                 $0.webhooks.secret = Self.secret
                 $0.webhooks.backoff = .milliseconds(50)
@@ -74,7 +74,7 @@ import Testing
                 let created = try await send("POST", "/analyze/tasks", SandboxTests.createBody, nil)
                 let id = try #require(created.json?["task_id"]?.stringValue)
                 var delivery: JSONValue?
-                for _ in 0..<200 {
+                for _ in 0..<600 {
                     delivery = try await send("GET", "/analyze/tasks/\(id)", nil, nil).json?["webhooks"]?.arrayValue?.first
                     if delivery?["delivered"] == .bool(true) { break }
                     try await Task.sleep(for: .milliseconds(25))
@@ -94,7 +94,7 @@ import Testing
                 let slow = try await send("POST", "/analyze/tasks", SandboxTests.createBody.replacingOccurrences(of: "What is shown?", with: "Other"), nil)
                 let slowID = try #require(slow.json?["task_id"]?.stringValue)
                 _ = try await send("POST", "/analyze/tasks/\(slowID)/cancel", nil, nil)
-                for _ in 0..<200 where !receiver.attempts.withLock({ $0.contains { $0.id == "evt_\(slowID)_canceled" } }) {
+                for _ in 0..<600 where !receiver.attempts.withLock({ $0.contains { $0.id == "evt_\(slowID)_canceled" } }) {
                     try await Task.sleep(for: .milliseconds(25))
                 }
                 let canceled = receiver.attempts.withLock { attempts in

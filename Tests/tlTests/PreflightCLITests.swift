@@ -22,13 +22,9 @@ private func codes(_ report: [String: Any], _ key: String = "violations") -> [St
 }
 
 /// Runs the ffmpeg CLI quietly (make test installs it); `true` when it succeeded.
-private func ffmpeg(_ arguments: [String]) throws -> Bool {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-    process.arguments = ["-v", "error", "-nostdin", "-y"] + arguments
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus == 0
+/// Runs the ffmpeg CLI to its end without blocking a cooperative thread (``Subprocess``).
+private func ffmpeg(_ arguments: [String]) async throws -> Bool {
+    try await Subprocess.run("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-y"] + arguments).status == 0
 }
 
 private func scratch() throws -> URL {
@@ -226,7 +222,7 @@ struct PreflightCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let gapped = dir.appendingPathComponent("gap.mp4").path
         // From the 26th frame on, every timestamp is 20 s later: a 20 s hole in the middle.
-        try #require(try ffmpeg(["-i", root.appendingPathComponent(media("ok_640x360_5s.mp4")).path,
+        try #require(try await ffmpeg(["-i", root.appendingPathComponent(media("ok_640x360_5s.mp4")).path,
                                  "-map", "0:v", "-c", "copy", "-bsf:v", "setts=ts=TS+gte(N\\,25)*20/TB", gapped]),
                      "the ffmpeg CLI (make test installs it) could not make the file")
         let result = try await TLProcess.run(["preflight", "--format", "json", "--decode", "packets", gapped], currentDirectory: root)
@@ -250,7 +246,7 @@ struct PreflightCLITests {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let long = dir.appendingPathComponent("long.mp4").path
-        try #require(try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "40",
+        try #require(try await ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "40",
                                  "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", long]),
                      "the ffmpeg CLI (make test installs it) could not make the file")
 

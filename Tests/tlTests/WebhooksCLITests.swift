@@ -56,7 +56,7 @@ import Testing
         slow.send(Data("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc".utf8))
         let clock = ContinuousClock()
         let started = clock.now
-        let closed = slow.waitForClose(timeout: 10)
+        let closed = await slow.waitForClose(timeout: 10)
         #expect(closed && clock.now - started < .seconds(5), "the idle connection was not closed")
 
         try await Task.sleep(for: .milliseconds(200))
@@ -97,8 +97,9 @@ import Testing
         let first = try ExpectContinueSocket(port: port), second = try ExpectContinueSocket(port: port)
         try await Task.sleep(for: .milliseconds(200))
         let third = try ExpectContinueSocket(port: port)
-        #expect(third.waitForClose(timeout: 3), "a third connection is closed at once")
-        #expect(!first.waitForClose(timeout: 0) && !second.waitForClose(timeout: 0), "the first two stay open")
+        #expect(await third.waitForClose(timeout: 3), "a third connection is closed at once")
+        let firstClosed = await first.waitForClose(timeout: 0), secondClosed = await second.waitForClose(timeout: 0)
+        #expect(!firstClosed && !secondClosed, "the first two stay open")
         live.signal(SIGTERM)
         #expect(await live.finish() == 0)
     }
@@ -134,11 +135,19 @@ final class ExpectContinueSocket {
         data.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
     }
 
-    /// Whether the peer closed the connection within `timeout` seconds.
-    func waitForClose(timeout: Int) -> Bool {
-        var poll = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        guard Glibc.poll(&poll, 1, Int32(timeout * 1000)) > 0 else { return false }
-        var byte: UInt8 = 0
-        return recv(descriptor, &byte, 1, 0) <= 0
+    /// Whether the peer closed the connection within `timeout` seconds (polled without blocking a
+    /// cooperative thread).
+    func waitForClose(timeout: Int) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(timeout)
+        repeat {
+            var poll = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            if Glibc.poll(&poll, 1, 0) > 0 {
+                var byte: UInt8 = 0
+                return recv(descriptor, &byte, 1, 0) <= 0
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        } while clock.now < deadline
+        return false
     }
 }

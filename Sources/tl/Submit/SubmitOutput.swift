@@ -218,6 +218,8 @@ final class SubmissionTrail: Sendable {
     private let state = Mutex(State())
     private let format: OutputFormat
     private let prompts: Int
+    /// The watch whose message is kept up to date with what exists, once ``sayOnInterrupt()`` ran.
+    fileprivate let interruptWatch = Mutex<SignalWatch?>(nil)
 
     init(format: OutputFormat, prompts: Int) {
         self.format = format
@@ -240,6 +242,9 @@ final class SubmissionTrail: Sendable {
                 return "task:   \(reference.id) \(reference.status.rawValue)\(which)"
             }
         }
+        if let watch = interruptWatch.withLock({ $0 }) {
+            watch.setMessage(["interrupted", howToContinue(failed: true, checkingState: false)].compactMap { $0 }.joined(separator: "\n"))
+        }
         guard format == .text else { return }
         CLI.endProgress()
         CLI.out(line)
@@ -252,56 +257,73 @@ final class SubmissionTrail: Sendable {
         if let text = howToContinue(failed: failed) { CLI.err(text) }
     }
 
-    private func howToContinue(failed: Bool) -> String? {
+    private func howToContinue(failed: Bool, checkingState: Bool = true) -> String? {
         let (tasks, upload) = state.withLock { ($0.taskIDs, $0.upload) }
         if !tasks.isEmpty {
             return "\(failed ? "created before it stopped" : "created"): \(tasks.count) task\(tasks.count == 1 ? "" : "s"); follow with: tl tasks wait \(tasks.joined(separator: " "))"
         }
         guard let upload, failed else { return nil }
         // The state file is removed once every chunk is stored: then there is nothing to resume.
-        if UploadStateStore.standard().entries().contains(where: { $0.state?.uploadID == upload.uploadID }) {
+        // (A signal handler's text is prepared ahead, without looking.)
+        if !checkingState || UploadStateStore.standard().entries().contains(where: { $0.state?.uploadID == upload.uploadID }) {
             return "the multipart upload \(upload.uploadID) is saved; run the same command again to send only the missing chunks"
         }
         return "the upload of asset \(upload.assetID) was complete, but no task was created"
     }
 
-    /// Until cancelled, SIGINT and SIGTERM print the way on (``sayHowToContinue(failed:)``) and exit 130 / 143.
+    /// Until cancelled, SIGINT and SIGTERM print the way on (as ``sayHowToContinue(failed:)`` would)
+    /// and exit 130 / 143. The text is prepared as each milestone is recorded.
     func sayOnInterrupt() -> SignalWatch {
-        SignalWatch(signals: [SIGINT, SIGTERM]) { [self] in
-            ["interrupted", howToContinue(failed: true)].compactMap { $0 }.joined(separator: "\n")
-        }
+        let watch = SignalWatch(signals: [SIGINT, SIGTERM])
+        watch.setMessage("interrupted")
+        interruptWatch.withLock { $0 = watch }
+        return watch
     }
 }
 
-/// Handles `signals` instead of their default action, until ``cancel()``: writes the handler's text
-/// on stderr and exits 128 + the signal.
+/// Handles `signals` instead of their default action, until ``cancel()``: writes ``message`` on
+/// stderr and exits 128 + the signal.
 ///
-/// The handler runs on a queue of its own (a thread even when every pooled thread is busy), writes
-/// with `write(2)` and leaves with `_exit`, so that nothing another thread holds (stdio, a
-/// `FileHandle`) can keep the process from ending.
-final class SignalWatch {
-    private let sources: [any DispatchSourceSignal]
+/// A plain `sigaction` handler, not a dispatch source: a dispatch source needs the signal to reach a
+/// thread that has it blocked, and with several NIO and Dispatch threads running, a process-directed
+/// signal could land on one that merely ignored it and be lost. The handler only loads a prepared
+/// C string (an atomic pointer), `write`s it and calls `_exit`: all async-signal-safe.
+final class SignalWatch: Sendable {
+    /// The prepared C string's address (0: none).
+    private static let text = Atomic<UInt>(0)
     private let signals: [Int32]
-    private static let queue = DispatchQueue(label: "tl.signals")
 
-    init(signals: [Int32], text: @escaping @Sendable () -> String) {
+    /// Sets the text the handler writes (after erasing a progress line; a line break is added).
+    func setMessage(_ message: String) {
+        let bytes = Array(((Console.showsProgress ? "\r\u{1B}[K" : "") + message + "\n").utf8) + [0]
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 1)
+        buffer.copyMemory(from: bytes, byteCount: bytes.count)
+        // The previous text is left allocated: a handler may be reading it this instant.
+        _ = Self.text.exchange(UInt(bitPattern: Int(bitPattern: buffer)), ordering: .acquiringAndReleasing)
+    }
+
+    init(signals: [Int32]) {
         self.signals = signals
-        let erase = Console.showsProgress ? "\r\u{1B}[K" : ""
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: Self.queue)
-            source.setEventHandler {
-                let bytes = Array((erase + text() + "\n").utf8)
-                _ = bytes.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-                _exit(128 + number)
+        for number in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signal in
+                if let text = UnsafeMutableRawPointer(bitPattern: SignalWatch.text.load(ordering: .acquiring)) {
+                    _ = write(STDERR_FILENO, text, strlen(text.assumingMemoryBound(to: CChar.self)))
+                }
+                _exit(128 + signal)
             }
-            source.resume()
-            return source
+            sigemptyset(&action.sa_mask)
+            sigaction(number, &action, nil)
         }
     }
 
+    /// Convenience: a watch with a fixed message.
+    convenience init(signals: [Int32], text: () -> String) {
+        self.init(signals: signals)
+        setMessage(text())
+    }
+
     func cancel() {
-        for source in sources { source.cancel() }
         for number in signals { signal(number, SIG_DFL) }
     }
 }
