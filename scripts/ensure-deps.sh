@@ -3,8 +3,9 @@
 #   - always: FFmpeg's development files (libavformat, libavcodec, libavutil), found with
 #     pkg-config (the Linux build needs only the headers and loads the libraries at run time;
 #     the macOS build links them through pkg-config);
-#   - with --tools: the ffmpeg/ffprobe command-line tools, curl and python3 too (benchmarks,
-#     TestMedia/generate.sh).
+#   - with --tools: the ffmpeg/ffprobe command-line tools, curl, openssl, python3 and its venv
+#     module too (tests that make media or check signatures by hand, the official SDK's venv,
+#     benchmarks, TestMedia/generate.sh).
 # Installs them with apt-get when it can (root, or password-less sudo); otherwise prints the
 # exact command to run and fails.
 set -euo pipefail
@@ -22,7 +23,13 @@ if [ "$want_tools" = 1 ] && { ! command -v ffmpeg >/dev/null 2>&1 || ! command -
 fi
 if [ "$want_tools" = 1 ]; then
   command -v curl >/dev/null 2>&1 || missing+=(curl)
-  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  if ! command -v python3 >/dev/null 2>&1; then
+    missing+=(python3 python3-venv)
+  elif ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    # Debian splits venv's pip bootstrap into python3-venv; scripts/sdk-env.sh needs it.
+    missing+=(python3-venv)
+  fi
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
