@@ -48,6 +48,14 @@ public struct PlatformRules: Sendable, Hashable {
     /// Limits of `POST /analyze/batches`.
     public var batches = BatchLimits()
 
+    /// `page_limit` of every list endpoint (tasks, assets, uploads, a session's chunks).
+    public var pageLimit: ClosedRange<Int> = 1...50
+    /// The `page_limit` a list request without one gets.
+    public var defaultPageLimit = 10
+
+    /// Every analysis mode some model has (what the task list's `analysis_mode` filter takes).
+    public var analysisModes: Set<String> { Set(models.values.flatMap(\.modes.keys)) }
+
     /// The rules of a model, `nil` for a name this build does not know.
     public func model(_ name: String?) -> ModelRules? {
         models[name ?? defaultModel]

@@ -39,21 +39,21 @@ extension SandboxResponder {
 
     /// `GET /assets`: newest first, filtered by `filename` and `asset_ids`, a page at a time.
     private func listAssets(_ query: [String: String], ids: [String]) async -> Outcome {
-        let (page, limit, refusal) = paging(query)
-        if let refusal { return refusal }
+        let paging: Paging
+        do { paging = try self.paging(query) } catch { return error.outcome }
         let filename = query["filename"]
-        let records = state.storage.withLock { storage in
+        let all = state.storage.withLock { storage in
             storage.assets.assets.values.sorted { ($0.createdDate, $0.id) > ($1.createdDate, $1.id) }
         }
-        let matching = records.filter { record in
+        let matching = all.filter { record in
             (filename == nil || record.filename == filename) && (ids.isEmpty || ids.contains(record.id))
         }
+        let (records, info) = paging.slice(matching)
         var data: [Asset] = []
-        for record in matching.dropFirst((page - 1) * limit).prefix(limit) {
+        for record in records {
             if let asset = await assetSnapshot(record.id) { data.append(asset) }
         }
-        return json(200, AssetPage(data: data, pageInfo: PageInfo(
-            limitPerPage: limit, page: page, totalPage: (matching.count + limit - 1) / limit, totalResults: matching.count)))
+        return json(200, AssetPage(data: data, pageInfo: info))
     }
 
     /// `DELETE /assets/{id}`: 409 while a task that is not finished uses it, unless `force=true`.
@@ -77,19 +77,18 @@ extension SandboxResponder {
 
     /// `GET /assets/multipart-uploads`: the sessions still active (not complete, not expired), newest first.
     private func listIncompleteUploads(_ query: [String: String]) -> Outcome {
-        let (page, limit, refusal) = paging(query)
-        if let refusal { return refusal }
+        let paging: Paging
+        do { paging = try self.paging(query) } catch { return error.outcome }
         let now = configuration.clock.now()
         let open = state.storage.withLock { storage in
             storage.assets.uploadOrder.reversed().compactMap { storage.assets.uploads[$0] }
                 .filter { $0.phase == .active && now < $0.expiresAt }
         }
-        let data = open.dropFirst((page - 1) * limit).prefix(limit).map { upload in
+        let (uploads, info) = paging.slice(open)
+        return json(200, IncompleteUploadPage(data: uploads.map { upload in
             IncompleteUpload(uploadID: upload.id, status: "active", totalSize: upload.totalSize, chunkSize: upload.chunkSize,
                              totalChunks: upload.totalChunks, createdAt: upload.createdDate, expiresAt: upload.expiresDate)
-        }
-        return json(200, IncompleteUploadPage(data: Array(data), pageInfo: PageInfo(
-            limitPerPage: limit, page: page, totalPage: (open.count + limit - 1) / limit, totalResults: open.count)))
+        }, pageInfo: info))
     }
 
     // MARK: Direct upload
@@ -461,8 +460,8 @@ extension SandboxResponder {
     /// `page_limit`) as the published contract gives them. The official SDK pages through them
     /// until a page comes back empty.
     private func uploadStatus(_ uploadID: String, query: [String: String]) -> Outcome {
-        let (page, limit, refusal) = paging(query)
-        if let refusal { return refusal }
+        let paging: Paging
+        do { paging = try self.paging(query) } catch { return error.outcome }
         let now = configuration.clock.now()
         guard let upload = state.storage.withLock({ $0.assets.uploads[uploadID] }) else {
             return error(404, "resource_not_exist", "No multipart upload with id \(uploadID).")
@@ -475,7 +474,8 @@ extension SandboxResponder {
         // Every reported chunk `completed`, every chunk whose last PUT failed `failed`.
         let failedIndexes = upload.failedChunks.filter { upload.reported[$0] == nil }
         let indexes = Set(upload.reported.keys).union(failedIndexes).sorted()
-        let chunks = indexes.dropFirst((page - 1) * limit).prefix(limit).map { index in
+        let (onPage, info) = paging.slice(indexes)
+        let chunks = onPage.map { index in
             let times = upload.reportedAt[index]
             return failedIndexes.contains(index)
                 ? UploadedChunk(chunkIndex: index, status: "failed", error: "the chunk's last PUT failed; upload it again")
@@ -489,8 +489,7 @@ extension SandboxResponder {
         answer.uploadID = upload.id
         answer.createdAt = upload.createdDate
         answer.updatedAt = upload.reportedAt.values.map(\.last).max() ?? upload.createdDate
-        answer.pageInfo = PageInfo(limitPerPage: limit, page: page, totalPage: (indexes.count + limit - 1) / limit,
-                                   totalResults: indexes.count)
+        answer.pageInfo = info
         return json(200, answer)
     }
 

@@ -254,26 +254,46 @@ struct SandboxResponder: HTTPResponder {
         return query
     }
 
-    /// `page` (from 1, default 1) and `page_limit` (1–50, default 10) of a list request, or the 400 to answer.
-    func paging(_ query: [String: String]) -> (page: Int, limit: Int, refusal: Outcome?) {
-        let page = query["page"].map { Int($0) } ?? 1
-        let limit = query["page_limit"].map { Int($0) } ?? 10
-        guard let page, page >= 1 else { return (0, 0, error(400, "parameter_invalid", "page must be an integer of 1 or more.")) }
-        guard let limit, (1...50).contains(limit) else {
-            return (0, 0, error(400, "parameter_invalid", "page_limit must be an integer between 1 and 50."))
+    /// Which page of a list a request asks for.
+    struct Paging {
+        var page: Int
+        var limit: Int
+
+        /// This page of `items`, and its page info.
+        func slice<C: Collection>(_ items: C) -> (items: [C.Element], info: PageInfo) {
+            (Array(items.dropFirst((page - 1) * limit).prefix(limit)),
+             PageInfo(limitPerPage: limit, page: page, totalPage: (items.count + limit - 1) / limit, totalResults: items.count))
         }
-        return (page, limit, nil)
+    }
+
+    /// `page` (from 1, default 1) and `page_limit` (``PlatformRules/pageLimit``) of a list request, or the 400 to answer.
+    func paging(_ query: [String: String]) throws(Refusal) -> Paging {
+        let rules = configuration.rules
+        let page = query["page"].map { Int($0) } ?? 1
+        let limit = query["page_limit"].map { Int($0) } ?? rules.defaultPageLimit
+        guard let page, page >= 1 else { throw Refusal(error(400, "parameter_invalid", "page must be an integer of 1 or more.")) }
+        guard let limit, rules.pageLimit.contains(limit) else {
+            throw Refusal(error(400, "parameter_invalid",
+                "page_limit must be an integer between \(rules.pageLimit.lowerBound) and \(rules.pageLimit.upperBound)."))
+        }
+        return Paging(page: page, limit: limit)
+    }
+
+    /// An answer that ends a request early, as an error value.
+    struct Refusal: Error {
+        var outcome: Outcome
+        init(_ outcome: Outcome) { self.outcome = outcome }
     }
 
     private func list(_ query: [String: String]) -> Outcome {
-        let (page, limit, refusal) = paging(query)
-        if let refusal { return refusal }
+        let paging: Paging
+        do { paging = try self.paging(query) } catch { return error.outcome }
         let status = query["status"].map { TaskStatus(rawValue: String($0)) }
         let videoURL = query["video_url"]
         let assetID = query["asset_id"]
         let mode = query["analysis_mode"]
-        if let mode, !["general", "time_based_metadata"].contains(mode) {
-            return error(400, "parameter_invalid", "analysis_mode must be general or time_based_metadata.")
+        if let mode, !configuration.rules.analysisModes.contains(mode) {
+            return error(400, "parameter_invalid", "analysis_mode must be one of \(configuration.rules.analysisModes.sorted().joined(separator: ", ")).")
         }
         let now = configuration.clock.now()
         let all = state.storage.withLock { storage in
@@ -287,11 +307,8 @@ struct SandboxResponder: HTTPResponder {
             if let mode, record.analysisMode != mode { return false }
             return true
         }.map(\.element)
-        let pages = (matching.count + limit - 1) / limit
-        let slice = matching.dropFirst((page - 1) * limit).prefix(limit)
-        return json(200, TaskPage(
-            data: Array(slice),
-            pageInfo: PageInfo(limitPerPage: limit, page: page, totalPage: pages, totalResults: matching.count)))
+        let (slice, info) = paging.slice(matching)
+        return json(200, TaskPage(data: slice, pageInfo: info))
     }
 
     private func delete(_ id: String) -> Outcome {

@@ -1,4 +1,5 @@
 import Foundation
+import PlatformRules
 
 extension AnalyzeClient {
     /// Creates a task from a body that is already encoded, such as a streamed base64 request.
@@ -142,13 +143,14 @@ extension AnalyzeClient {
     /// The state of an upload session (`GET /assets/multipart-uploads/{upload_id}`), with every chunk the
     /// server lists, from all its pages.
     public func multipartUploadStatus(uploadID: String) async throws -> MultipartUploadStatus {
-        // The server lists the chunks a page at a time: follow the pages (50 a page, the most allowed)
+        // The server lists the chunks a page at a time: follow the pages (the most a page allows)
         // so that the answer names every chunk. A server without `page_info` answers in one page.
-        var status = try await multipartUploadStatus(uploadID: uploadID, page: 1, pageLimit: 50)
+        let limit = configuration.requestPolicy.rules.pageLimit.upperBound
+        var status = try await multipartUploadStatus(uploadID: uploadID, page: 1, pageLimit: limit)
         var page = 1
         while let info = status.pageInfo, page < info.totalPage, page < 10_000 {
             page += 1
-            let next = try await multipartUploadStatus(uploadID: uploadID, page: page, pageLimit: 50)
+            let next = try await multipartUploadStatus(uploadID: uploadID, page: page, pageLimit: limit)
             if next.uploadedChunks.isEmpty { break }
             status.uploadedChunks += next.uploadedChunks
         }
@@ -158,9 +160,10 @@ extension AnalyzeClient {
 
     /// One page of `GET /assets/multipart-uploads/{upload_id}`: the session and `pageLimit` (1–50) of its chunks.
     public func multipartUploadStatus(uploadID: String, page: Int, pageLimit: Int) async throws -> MultipartUploadStatus {
+        try checkPaging(page: page, pageLimit: pageLimit, operation: .retrieveMultipartUpload)
         let response = try await send(
             .retrieveMultipartUpload, method: "GET",
-            path: "/assets/multipart-uploads/" + Self.escapePath(uploadID) + "?page=\(max(1, page))&page_limit=\(min(max(1, pageLimit), 50))")
+            path: "/assets/multipart-uploads/" + Self.escapePath(uploadID) + "?page=\(page)&page_limit=\(pageLimit)")
         return try decode(MultipartUploadStatus.self, from: response, operation: .retrieveMultipartUpload)
     }
 

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import PlatformRules
 
 /// A client for TwelveLabs' async analysis tasks: create, retrieve, list (one page or all), delete, cancel,
 /// and wait, with validation before sending, retries with backoff, and an `Idempotency-Key` per create.
@@ -228,9 +229,11 @@ public final class AnalyzeClient: Sendable {
                 ValidationIssue(severity: .error, field: "page", code: "page_out_of_range", message: "page must be 1 or more."),
             ])
         }
-        guard (1...50).contains(pageLimit) else {
+        let allowed = configuration.requestPolicy.rules.pageLimit
+        guard allowed.contains(pageLimit) else {
             throw APIError(code: .validationFailed, operation: operation, validationIssues: [
-                ValidationIssue(severity: .error, field: "page_limit", code: "page_limit_out_of_range", message: "page_limit must be 1–50."),
+                ValidationIssue(severity: .error, field: "page_limit", code: "page_limit_out_of_range",
+                                message: "page_limit must be \(allowed.lowerBound)–\(allowed.upperBound)."),
             ])
         }
     }

@@ -23,4 +23,9 @@ public struct PageInfo: Sendable, Hashable, Codable {
         case totalPage = "total_page"
         case totalResults = "total_results"
     }
+
+    /// One page holding all `count` items (what a list fetched with every page together is).
+    public static func single(count: Int) -> PageInfo {
+        PageInfo(limitPerPage: count, page: 1, totalPage: 1, totalResults: count)
+    }
 }

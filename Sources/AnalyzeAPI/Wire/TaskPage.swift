@@ -1,12 +1,15 @@
-/// One page of `GET /analyze/tasks`: `{"data": [...], "page_info": {...}}`.
-public struct TaskPage: Sendable, Hashable, Codable {
-    /// The tasks of this page, newest first.
-    public var data: [AnalyzeTask]
+/// One page of a list endpoint: `{"data": [...], "page_info": {...}}` (`GET /analyze/tasks`,
+/// `GET /assets`, `GET /assets/multipart-uploads`).
+///
+/// Decoding is tolerant: a missing `data` is an empty page, a missing `page_info` one page holding it all.
+public struct Page<Item: Sendable & Hashable & Codable>: Sendable, Hashable, Codable {
+    /// The items of this page, newest first.
+    public var data: [Item]
     /// Where this page sits in the whole list.
     public var pageInfo: PageInfo
 
     /// Creates a value from its fields.
-    public init(data: [AnalyzeTask], pageInfo: PageInfo) {
+    public init(data: [Item], pageInfo: PageInfo) {
         self.data = data
         self.pageInfo = pageInfo
     }
@@ -18,8 +21,14 @@ public struct TaskPage: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        data = try container.decodeIfPresent([AnalyzeTask].self, forKey: .data) ?? []
-        pageInfo = try container.decodeIfPresent(PageInfo.self, forKey: .pageInfo)
-            ?? PageInfo(limitPerPage: data.count, page: 1, totalPage: 1, totalResults: data.count)
+        data = try container.decodeIfPresent([Item].self, forKey: .data) ?? []
+        pageInfo = try container.decodeIfPresent(PageInfo.self, forKey: .pageInfo) ?? .single(count: data.count)
     }
 }
+
+/// One page of `GET /analyze/tasks`.
+public typealias TaskPage = Page<AnalyzeTask>
+/// One page of `GET /assets`.
+public typealias AssetPage = Page<Asset>
+/// One page of `GET /assets/multipart-uploads`.
+public typealias IncompleteUploadPage = Page<IncompleteUpload>

@@ -206,48 +206,22 @@ struct AssetsCommand: AsyncParsableCommand {
         @Option(name: .customLong("asset-id"), help: "Only these assets (repeatable).")
         var assetIDs: [String] = []
 
-        @Option(help: "Page to show, from 1.")
-        var page: Int = 1
-
-        @Option(name: .customLong("page-limit"), help: "Assets per page, 1–50.")
-        var pageLimit: Int = 10
-
-        @Flag(help: "Fetch every page.")
-        var all = false
+        @OptionGroup var paging: PagingOptions
 
         func validate() throws {
-            guard page >= 1 else { throw ValidationError("--page must be 1 or more.") }
-            guard (1...50).contains(pageLimit) else { throw ValidationError("--page-limit must be between 1 and 50.") }
-            if all && page != 1 { throw ValidationError("--all and --page cannot be combined.") }
             if !assetIDs.isEmpty { try TasksCommand.checkIDs(assetIDs, what: "asset") }
         }
 
         func run() async throws {
             try await api.withClient { client in
-                var assets: [Asset] = []
-                var info: PageInfo
-                var current = page
-                repeat {
-                    let result = try await client.listAssets(page: current, pageLimit: pageLimit, filename: filename, assetIDs: assetIDs)
-                    assets += result.data
-                    info = result.pageInfo
-                    current += 1
-                } while all && current <= info.totalPage && !assets.isEmpty
-                if all { info = PageInfo(limitPerPage: assets.count, page: 1, totalPage: 1, totalResults: assets.count) }
-                if api.format == .json {
-                    CLI.printJSON(JSONValue.object(["data": try SubmitOutput.json(assets), "page_info": try SubmitOutput.json(info)]))
-                } else if !assets.isEmpty {
-                    CLI.out(CLI.table(["ASSET ID", "STATUS", "METHOD", "SIZE", "CREATED", "FILENAME"], assets.map {
+                let assets = try await paging.fetch { page, limit in
+                    try await client.listAssets(page: page, pageLimit: limit, filename: filename, assetIDs: assetIDs)
+                }
+                return try paging.print(assets, noun: "asset", format: api.format) { assets in
+                    CLI.table(["ASSET ID", "STATUS", "METHOD", "SIZE", "CREATED", "FILENAME"], assets.map {
                         [$0.id, $0.status.rawValue, $0.method ?? "-", $0.size.map(Planner.grouped) ?? "-", CLI.date($0.createdAt), $0.filename ?? "-"]
-                    }))
+                    })
                 }
-                let count = "\(info.totalResults) asset\(info.totalResults == 1 ? "" : "s")"
-                if !all, page > 1, page > info.totalPage {
-                    CLI.err("error: page \(page) is past the last page (\(info.totalPage), \(count) at \(pageLimit) a page)")
-                    return 1
-                }
-                if api.format == .text { CLI.out(all ? count : "page \(info.page) of \(max(info.totalPage, 1)), \(count)") }
-                return 0
             }
         }
     }

@@ -41,18 +41,13 @@ struct UploadsCommand: ParsableCommand {
         func run() async throws {
             if remote {
                 try await api.withClient { client in
-                    var sessions: [IncompleteUpload] = []
-                    var page = 1
-                    while true {
-                        let result = try await client.listIncompleteUploads(page: page, pageLimit: 50)
-                        sessions += result.data
-                        if result.data.isEmpty || page >= result.pageInfo.totalPage { break }
-                        page += 1
-                    }
+                    let sessions = try await PagingOptions.fetchAll { page, limit in
+                        try await client.listIncompleteUploads(page: page, pageLimit: limit)
+                    }.data
                     if format == .json {
                         CLI.printJSON(JSONValue.object([
                             "data": try SubmitOutput.json(sessions),
-                            "page_info": try SubmitOutput.json(PageInfo(limitPerPage: sessions.count, page: 1, totalPage: 1, totalResults: sessions.count)),
+                            "page_info": try SubmitOutput.json(PageInfo.single(count: sessions.count)),
                         ]))
                     } else if sessions.isEmpty {
                         CLI.out("no incomplete uploads on the server")

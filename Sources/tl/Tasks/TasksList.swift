@@ -40,56 +40,16 @@ extension TasksCommand {
         @Option(name: .customLong("analysis-mode"), help: "Only tasks in this analysis mode.")
         var analysisMode: AnalysisModeOption?
 
-        @Option(help: "Page to show, from 1.")
-        var page: Int = 1
-
-        @Option(name: .customLong("page-limit"), help: "Tasks per page, 1–50.")
-        var pageLimit: Int = 10
-
-        @Flag(help: "Fetch every page.")
-        var all = false
-
-        func validate() throws {
-            guard page >= 1 else { throw ValidationError("--page must be 1 or more.") }
-            guard (1...50).contains(pageLimit) else { throw ValidationError("--page-limit must be between 1 and 50.") }
-            if all && page != 1 { throw ValidationError("--all and --page cannot be combined.") }
-        }
+        @OptionGroup var paging: PagingOptions
 
         func run() async throws {
             let status = self.status?.status
             try await api.withClient { client in
-                let tasks: [AnalyzeTask]
-                let info: PageInfo
-                if all {
-                    var collected: [AnalyzeTask] = []
-                    for try await task in client.allTasks(pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID,
-                                                             analysisMode: analysisMode?.rawValue) {
-                        collected.append(task)
-                    }
-                    tasks = collected
-                    info = PageInfo(limitPerPage: collected.count, page: 1, totalPage: 1, totalResults: collected.count)
-                } else {
-                    let result = try await client.listTasks(
-                        page: page, pageLimit: pageLimit, status: status, videoURL: videoURL, assetID: assetID,
-                        analysisMode: analysisMode?.rawValue)
-                    tasks = result.data
-                    info = result.pageInfo
+                let tasks = try await paging.fetch { page, limit in
+                    try await client.listTasks(page: page, pageLimit: limit, status: status, videoURL: videoURL, assetID: assetID,
+                                               analysisMode: analysisMode?.rawValue)
                 }
-                let pastTheEnd = !all && page > 1 && page > info.totalPage
-                if api.format == .json {
-                    CLI.printJSON(JSONValue.object(["data": try SubmitOutput.json(tasks), "page_info": try SubmitOutput.json(info)]))
-                } else if !tasks.isEmpty {
-                    CLI.out(Self.render(tasks))
-                }
-                let count = "\(info.totalResults) task\(info.totalResults == 1 ? "" : "s")"
-                if pastTheEnd {
-                    CLI.err("error: page \(page) is past the last page (\(info.totalPage), \(count) at \(pageLimit) a page)")
-                    return 1
-                }
-                if api.format == .text {
-                    CLI.out(all ? count : "page \(info.page) of \(max(info.totalPage, 1)), \(count)")
-                }
-                return 0
+                return try paging.print(tasks, noun: "task", format: api.format, render: Self.render)
             }
         }
 
