@@ -33,14 +33,22 @@ import Glibc
             data.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
         }
 
-        /// Reads until `marker` has arrived (or the timeout), returning everything read.
-        func read(until marker: String) -> String {
+        /// Reads until `marker` has arrived (or 10 s passed), returning everything read. It polls
+        /// without blocking, so a cooperative thread is never held while the sandbox needs one.
+        func read(until marker: String) async -> String {
             var received = Data()
             var buffer = [UInt8](repeating: 0, count: 4096)
-            while !String(decoding: received, as: UTF8.self).contains(marker) {
-                let count = recv(descriptor, &buffer, buffer.count, 0)
-                if count <= 0 { break }
-                received.append(contentsOf: buffer[0..<count])
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(10)
+            while !String(decoding: received, as: UTF8.self).contains(marker), clock.now < deadline {
+                let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                if count > 0 {
+                    received.append(contentsOf: buffer[0..<count])
+                } else if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+                    break
+                } else {
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
             }
             return String(decoding: received, as: UTF8.self)
         }
@@ -55,10 +63,10 @@ import Glibc
             let connection = try RawConnection(port: try #require(components.port))
             let target = components.percentEncodedPath + "?" + (components.percentEncodedQuery ?? "")
             connection.send(Data("PUT \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nx-sandbox-upload: 1\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n".utf8))
-            let interim = connection.read(until: "\r\n\r\n")
+            let interim = await connection.read(until: "\r\n\r\n")
             #expect(interim.hasPrefix("HTTP/1.1 100 Continue\r\n"), "\(interim)")
             connection.send(Data(repeating: 42, count: 1000))
-            let final = connection.read(until: "\r\n\r\n")
+            let final = await connection.read(until: "\r\n\r\n")
             #expect(final.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(final)")
             #expect(final.lowercased().contains("etag: \"\(fnv1a(Data(repeating: 42, count: 1000)))\""))
         }

@@ -156,21 +156,20 @@ import Testing
     /// An interrupted multipart upload says, when run again, how much it resumes; `tl uploads list`
     /// shows the saved state, and `tl uploads clean` removes it once the file changed.
     @Test func anInterruptedUploadSaysWhatResumesAndUploadsListsAndCleansIt() async throws {
-        let sandbox = try await SandboxProcess(arguments: ["--chunk-size", "4096", "--chunk-delay", "0.3", "--asset-processing", "0.05"])
+        // Five chunks a second apart: the interruption lands midway even on a loaded machine.
+        let sandbox = try await SandboxProcess(arguments: ["--chunk-size", "12000", "--chunk-delay", "1", "--asset-processing", "0.05"])
         let cache = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: cache) }
         let video = cache.appendingPathComponent("clip.mp4")
         try FileManager.default.copyItem(atPath: Self.media("ok_640x360_5s.mp4"), toPath: video.path)
         var environment = sandbox.environment
         environment["XDG_CACHE_HOME"] = cache.path
-        /// Waits until the saved state lists at least `chunks` finished chunks.
+        /// Waits until the saved state lists at least `chunks` finished chunks (read from the file itself).
         func saved(_ chunks: Int) async throws -> Bool {
-            for _ in 0..<300 {
-                let listed = try await TLProcess.run(["uploads", "list", "--format", "json"], environment: environment)
-                if let done = (try? Self.json(listed.out))?["data"].flatMap({ ($0 as? [[String: Any]])?.first?["chunks_done"] as? Int }), done >= chunks {
-                    return true
-                }
-                try await Task.sleep(for: .milliseconds(50))
+            let states = cache.appendingPathComponent("videopreflight/uploads")
+            for _ in 0..<1500 {
+                if AssetsCLITests.finished(AssetsCLITests.stateFile(in: states) ?? [:]).count >= chunks { return true }
+                try await Task.sleep(for: .milliseconds(20))
             }
             return false
         }
@@ -262,6 +261,9 @@ import Testing
         #expect(missing.err.contains("no such file or directory"))
         let directory = try await TLProcess.run(["preflight", "--policy", dir.path, clip])
         Self.expectUsage(directory, "it is a directory", usage: "tl preflight")
+        // An option's file is a prompt, schema or policy: past 16 MiB it is refused, not read whole.
+        let huge = try await TLProcess.run(["preflight", "--policy", "-", clip], stdin: Data(repeating: UInt8(ascii: " "), count: (16 << 20) + 1))
+        Self.expectUsage(huge, "The policy file - (--policy) is larger than 16 MiB.", usage: "tl preflight")
     }
 
     // MARK: - Defect 6: policy files

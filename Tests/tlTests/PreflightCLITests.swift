@@ -353,25 +353,16 @@ struct PreflightCLITests {
     @Test("on a terminal: text by default, with colours; NO_COLOR turns them off",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux script for a pty"))
     func terminal() async throws {
-        func underPTY(_ environment: [String: String]) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-            let command = try TLProcess.binary().path + " preflight TestMedia/ok.mkv TestMedia/text.mp4"
-            process.arguments = ["-qec", command, "/dev/null"]
-            process.currentDirectoryURL = root
-            process.environment = ["PATH": "/usr/bin:/bin", "TERM": "xterm"].merging(environment) { $1 }
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let out = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: out, as: UTF8.self)
+        func underPTY(_ environment: [String: String]) async throws -> String {
+            let files = ["ok.mkv", "text.mp4"].map { root.appendingPathComponent(media($0)).path }.joined(separator: " ")
+            let command = try TLProcess.binary().path + " preflight " + files
+            return try await Subprocess.run("/usr/bin/script", ["-qec", command, "/dev/null"],
+                                            environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm"].merging(environment) { $1 }).out
         }
-        let coloured = try underPTY([:])
+        let coloured = try await underPTY([:])
         #expect(coloured.contains("RESULT"), "text is the default on a terminal: \(coloured)")
         #expect(coloured.contains("\u{1B}[32mPASS") && coloured.contains("\u{1B}[31mFAIL"))
-        let plain = try underPTY(["NO_COLOR": "1"])
+        let plain = try await underPTY(["NO_COLOR": "1"])
         #expect(plain.contains("PASS") && !plain.contains("\u{1B}["))
     }
 

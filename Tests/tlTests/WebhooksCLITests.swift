@@ -52,7 +52,7 @@ import Testing
         #expect(try await Self.post(url, Data(), headers: [:], method: "GET") == 405)
 
         // A client that opens a request and never finishes it is dropped after the idle timeout.
-        let slow = try ExpectContinueSocket(port: port)
+        let slow = try RawSocket(port: port)
         slow.send(Data("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc".utf8))
         let clock = ContinuousClock()
         let started = clock.now
@@ -94,9 +94,9 @@ import Testing
                                    environment: ["TWELVE_LABS_WEBHOOK_SECRET": Self.secret])
         #expect(await live.waitFor("listening on http://127.0.0.1:", onStderr: true))
         let port = try #require(live.err.firstMatch(of: /127\.0\.0\.1:(\d+)\//).flatMap { Int($0.output.1) })
-        let first = try ExpectContinueSocket(port: port), second = try ExpectContinueSocket(port: port)
+        let first = try RawSocket(port: port), second = try RawSocket(port: port)
         try await Task.sleep(for: .milliseconds(200))
-        let third = try ExpectContinueSocket(port: port)
+        let third = try RawSocket(port: port)
         #expect(await third.waitForClose(timeout: 3), "a third connection is closed at once")
         let firstClosed = await first.waitForClose(timeout: 0), secondClosed = await second.waitForClose(timeout: 0)
         #expect(!firstClosed && !secondClosed, "the first two stay open")
@@ -114,7 +114,7 @@ import Testing
 }
 
 /// A blocking loopback connection for the slow-client check (read on the caller's thread with a timeout).
-final class ExpectContinueSocket {
+final class RawSocket {
     let descriptor: Int32
 
     init(port: Int) throws {
