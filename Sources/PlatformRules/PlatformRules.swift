@@ -21,14 +21,14 @@ public struct PlatformRules: Sendable, Hashable {
             name: "pegasus1.5",
             modes: [
                 "general": ModeRules(maxTokens: 512...98_304, defaultMaxTokens: 4096),
-                "time_based_metadata": ModeRules(maxTokens: 2048...98_304, defaultMaxTokens: 32_768),
+                "time_based_metadata": ModeRules(maxTokens: 2048...98_304, defaultMaxTokens: 32_768, segmentDefinitions: true),
             ],
             clipWindow: true, promptV2: true),
         "pegasus1.6": ModelRules(
             name: "pegasus1.6",
             modes: [
                 "general": ModeRules(maxTokens: 512...98_304, defaultMaxTokens: 4096),
-                "time_based_metadata": ModeRules(maxTokens: 2048...98_304, defaultMaxTokens: 32_768, unlimited: true),
+                "time_based_metadata": ModeRules(maxTokens: 2048...98_304, defaultMaxTokens: 32_768, unlimited: true, segmentDefinitions: true),
             ],
             clipWindow: true, promptV2: true),
     ]
@@ -55,6 +55,11 @@ public struct PlatformRules: Sendable, Hashable {
 
     /// Every analysis mode some model has (what the task list's `analysis_mode` filter takes).
     public var analysisModes: Set<String> { Set(models.values.flatMap(\.modes.keys)) }
+
+    /// Whether `mode` finds segments (``ModeRules/segmentDefinitions``) in any model that has it.
+    public func findsSegments(_ mode: String) -> Bool {
+        models.values.contains { $0.modes[mode]?.segmentDefinitions == true }
+    }
 
     /// The rules of a model, `nil` for a name this build does not know.
     public func model(_ name: String?) -> ModelRules? {
@@ -93,12 +98,17 @@ public struct ModeRules: Sendable, Hashable {
     public var defaultMaxTokens: Int
     /// Whether `max_tokens: "unlimited"` is accepted.
     public var unlimited: Bool
+    /// Whether the mode finds segments: it needs `response_format` `segment_definitions`, takes
+    /// `min_segment_duration`/`max_segment_duration`, and needs no prompt. Otherwise a prompt is required
+    /// and `response_format`, when given, is `json_schema`.
+    public var segmentDefinitions: Bool
 
     /// Creates a value from its fields.
-    public init(maxTokens: ClosedRange<Int>, defaultMaxTokens: Int, unlimited: Bool = false) {
+    public init(maxTokens: ClosedRange<Int>, defaultMaxTokens: Int, unlimited: Bool = false, segmentDefinitions: Bool = false) {
         self.maxTokens = maxTokens
         self.defaultMaxTokens = defaultMaxTokens
         self.unlimited = unlimited
+        self.segmentDefinitions = segmentDefinitions
     }
 }
 
@@ -141,6 +151,30 @@ public struct RequestLimits: Sendable, Hashable {
     public var window: ClosedRange<Double> = 1...7200
     /// Allowed length of a `custom_id` (of `[A-Za-z0-9_-]`).
     public var customIDLength: ClosedRange<Int> = 1...64
+    /// Reference images in one `prompt_v2` (or one segment definition).
+    public var maxMediaSources = 4
+    /// What a reference image given as a local file must be.
+    public var images = ImageLimits()
+    /// `segment_definitions` of one `time_based_metadata` request.
+    public var segmentDefinitions: ClosedRange<Int> = 1...20
+    /// The shortest `min_segment_duration` / `max_segment_duration`, in seconds.
+    public var minSegmentSeconds: Double = 2
+    /// The `type`s of a segment field.
+    public var segmentFieldTypes: Set<String> = ["string", "boolean", "number", "integer", "array", "timestamp"]
+    /// The `items.type`s of an `array` segment field.
+    public var segmentItemTypes: Set<String> = ["string", "number", "boolean", "integer"]
+    /// `segment_time_format` and a `timestamp` field's `format` (`seconds` is the default).
+    public var segmentTimeFormats: Set<String> = ["seconds", "hh:mm:ss", "hh:mm:ss.fff"]
+}
+
+/// What a reference image must be (API.md: the image limits of `pegasus1.6`, applied to every image).
+public struct ImageLimits: Sendable, Hashable {
+    /// The formats accepted, by name: `jpeg`, `png`, `webp`, `gif`, `bmp`.
+    public var formats: Set<String> = ["jpeg", "png", "webp", "gif", "bmp"]
+    /// The largest file, in bytes (20 MB).
+    public var maxBytes: Int64 = 20_000_000
+    /// The most pixels, width × height (16,777,216 = 4096 × 4096).
+    public var maxPixels: Int64 = 16_777_216
 }
 
 /// Limits of a batch.

@@ -21,6 +21,9 @@ struct AssetStore {
         /// When processing ends; `nil` while the bytes are still arriving.
         var readyAt: Duration?
         var verdict: Verdict = .unjudged
+        /// Its duration in seconds once measured (``SandboxConfiguration/durationProbe``); `nil` when unknown.
+        var durationSeconds: Double?
+        var durationMeasured = false
     }
 
     struct StoredChunk {

@@ -42,17 +42,6 @@ enum CreateRequestCheck {
                                     message: "The base64 video exceeds \(rules.sizes.inlineBase64Bytes / 1_000_000) MB.")
         }
 
-        guard let prompt = object["prompt"]?.stringValue, !prompt.allSatisfy(\.isWhitespace) else { throw missing("prompt") }
-        // The platform counts with its tokenizer; the sandbox uses the client's conservative estimate so
-        // that the two agree at the limit.
-        if PromptTokenEstimate.tokens(in: prompt) > rules.request.maxPromptTokens {
-            throw PlatformRejection(status: 400, code: "token_limit_exceeded", message: "The prompt exceeds \(rules.request.maxPromptTokens) tokens.")
-        }
-        if let temperature = object["temperature"] {
-            guard let number = temperature.numberValue, rules.request.temperature.contains(number) else {
-                throw invalid("temperature must be a number between \(rules.request.temperature.lowerBound) and \(rules.request.temperature.upperBound).")
-            }
-        }
         let modelName = object["model_name"]?.stringValue ?? rules.defaultModel
         guard let model = rules.models[modelName] else {
             throw invalid("model_name must be one of \(rules.models.keys.sorted().joined(separator: ", ")); got \(modelName).")
@@ -60,6 +49,41 @@ enum CreateRequestCheck {
         let mode = object["analysis_mode"]?.stringValue ?? rules.defaultMode
         guard let modeRules = model.modes[mode] else {
             throw invalid("analysis_mode \(mode) is not supported by \(modelName).")
+        }
+
+        // The platform counts with its tokenizer; the sandbox uses the client's conservative estimate so
+        // that the two agree at the limit.
+        func checkLength(_ prompt: String) throws(PlatformRejection) {
+            if PromptTokenEstimate.tokens(in: prompt) > rules.request.maxPromptTokens {
+                throw PlatformRejection(status: 400, code: "token_limit_exceeded", message: "The prompt exceeds \(rules.request.maxPromptTokens) tokens.")
+            }
+        }
+        let prompt = object["prompt"]?.stringValue.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
+        if let promptV2 = object["prompt_v2"], promptV2 != .null {
+            if prompt != nil { throw invalid("prompt and prompt_v2 are mutually exclusive.") }
+            guard model.promptV2 else { throw invalid("\(modelName) does not take prompt_v2.") }
+            guard let text = promptV2["input_text"]?.stringValue, !text.allSatisfy(\.isWhitespace) else { throw missing("prompt_v2.input_text") }
+            try checkLength(text)
+            try checkMediaSources(promptV2["media_sources"], field: "prompt_v2.media_sources", rules: rules)
+        } else if let prompt {
+            try checkLength(prompt)
+        } else if !modeRules.segmentDefinitions {
+            throw missing("prompt")
+        }
+        for field in ["min_segment_duration", "max_segment_duration"] {
+            guard let value = object[field] else { continue }
+            guard modeRules.segmentDefinitions else { throw invalid("\(field) is only for analysis_mode time_based_metadata.") }
+            guard let seconds = value.numberValue, seconds >= rules.request.minSegmentSeconds else {
+                throw invalid("\(field) must be a number of at least \(Int(rules.request.minSegmentSeconds)) seconds.")
+            }
+        }
+        if let low = object["min_segment_duration"]?.numberValue, let high = object["max_segment_duration"]?.numberValue, high < low {
+            throw invalid("max_segment_duration must be at least min_segment_duration.")
+        }
+        if let temperature = object["temperature"] {
+            guard let number = temperature.numberValue, rules.request.temperature.contains(number) else {
+                throw invalid("temperature must be a number between \(rules.request.temperature.lowerBound) and \(rules.request.temperature.upperBound).")
+            }
         }
         if let maxTokens = object["max_tokens"] {
             switch maxTokens {
@@ -88,8 +112,14 @@ enum CreateRequestCheck {
                 throw invalid("end_time - start_time must be between \(Int(rules.request.window.lowerBound)) s and \(Int(rules.request.window.upperBound)) s.")
             }
         }
-        if let format = object["response_format"], format != .null {
-            guard format["type"]?.stringValue == "json_schema" else { throw invalid("response_format.type must be json_schema.") }
+        let format = object["response_format"].flatMap { $0 == .null ? nil : $0 }
+        if modeRules.segmentDefinitions {
+            guard let format, format["type"]?.stringValue == "segment_definitions" else {
+                throw invalid("analysis_mode \(mode) needs response_format of type segment_definitions.")
+            }
+            try checkSegments(format, windowed: object["start_time"] != nil || object["end_time"] != nil, rules: rules)
+        } else if let format {
+            guard format["type"]?.stringValue == "json_schema" else { throw invalid("response_format.type must be json_schema for analysis_mode \(mode).") }
             guard let schema = format["json_schema"], schema.objectValue != nil else {
                 throw invalid("response_format.json_schema must be a JSON Schema object.")
             }
@@ -103,6 +133,64 @@ enum CreateRequestCheck {
             return try WireCoding.decoder().decode(CreateAsyncAnalyzeRequest.self, from: body)
         } catch {
             throw invalid("The request body does not match CreateAsyncAnalyzeRequest.")
+        }
+    }
+
+    private static func invalid(_ message: String) -> PlatformRejection {
+        PlatformRejection(status: 400, code: "parameter_invalid", message: message)
+    }
+
+    static func checkMediaSources(_ value: JSONValue?, field: String, rules: PlatformRules) throws(PlatformRejection) {
+        guard let value, value != .null else { return }
+        guard case .array(let sources) = value else { throw invalid("\(field) must be an array.") }
+        if sources.count > rules.request.maxMediaSources { throw invalid("\(field) takes at most \(rules.request.maxMediaSources) media sources.") }
+        var names: Set<String> = []
+        for (index, source) in sources.enumerated() {
+            guard let name = source["name"]?.stringValue, !name.isEmpty else { throw invalid("\(field)[\(index)].name is required.") }
+            guard names.insert(name).inserted else { throw invalid("\(field)[\(index)].name \(name) is used twice.") }
+            guard source["media_type"]?.stringValue == "image" else { throw invalid("\(field)[\(index)].media_type must be image.") }
+            let given = ["url", "asset_id", "base64_string"].filter { source[$0]?.stringValue.map { !$0.isEmpty } ?? false }
+            guard given.count == 1 else { throw invalid("\(field)[\(index)] needs exactly one of url, asset_id, base64_string.") }
+        }
+    }
+
+    private static func checkSegments(_ format: JSONValue, windowed: Bool, rules: PlatformRules) throws(PlatformRejection) {
+        let limits = rules.request
+        if let timeFormat = format["segment_time_format"], !limits.segmentTimeFormats.contains(timeFormat.stringValue ?? "") {
+            throw invalid("segment_time_format must be one of \(limits.segmentTimeFormats.sorted().joined(separator: ", ")).")
+        }
+        guard case .array(let definitions)? = format["segment_definitions"], limits.segmentDefinitions.contains(definitions.count) else {
+            throw invalid("response_format.segment_definitions must hold \(limits.segmentDefinitions.lowerBound)–\(limits.segmentDefinitions.upperBound) definitions.")
+        }
+        var ids: Set<String> = []
+        for (index, definition) in definitions.enumerated() {
+            let at = "segment_definitions[\(index)]"
+            guard let id = definition["id"]?.stringValue, !id.isEmpty, ids.insert(id).inserted else { throw invalid("\(at).id must be given and unique.") }
+            guard let description = definition["description"]?.stringValue, !description.allSatisfy(\.isWhitespace) else {
+                throw invalid("\(at).description is required.")
+            }
+            if case .array(let fields)? = definition["fields"] {
+                for (number, field) in fields.enumerated() {
+                    guard let name = field["name"]?.stringValue, !name.isEmpty else { throw invalid("\(at).fields[\(number)].name is required.") }
+                    let type = field["type"]?.stringValue ?? ""
+                    guard limits.segmentFieldTypes.contains(type) else { throw invalid("\(at).fields[\(number)].type \(type) is not supported.") }
+                    if let fieldFormat = field["format"], type != "timestamp" || !limits.segmentTimeFormats.contains(fieldFormat.stringValue ?? "") {
+                        throw invalid("\(at).fields[\(number)].format is only for timestamp fields.")
+                    }
+                    if type == "array", !limits.segmentItemTypes.contains(field["items"]?["type"]?.stringValue ?? "") {
+                        throw invalid("\(at).fields[\(number)].items.type is required for an array field.")
+                    }
+                }
+            }
+            try checkMediaSources(definition["media_sources"], field: "\(at).media_sources", rules: rules)
+            if case .array(let ranges)? = definition["time_ranges"] {
+                if windowed, !ranges.isEmpty { throw invalid("\(at).time_ranges and start_time/end_time are mutually exclusive.") }
+                for range in ranges {
+                    guard let start = range["start_time"]?.numberValue, let end = range["end_time"]?.numberValue, start >= 0, end > start else {
+                        throw invalid("\(at).time_ranges need 0 ≤ start_time < end_time.")
+                    }
+                }
+            }
         }
     }
 }

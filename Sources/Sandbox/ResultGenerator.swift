@@ -10,16 +10,21 @@ struct GeneratedResult: Sendable {
 }
 
 /// Produces the sandbox's deterministic results: a sentence for plain-text prompts, and for a `json_schema`
-/// response format a document that conforms to the schema. Output is cut at `max_tokens` (one token per
+/// response format a document that conforms to the schema; for `segment_definitions`, an object keyed by
+/// definition id, each an array of `{"start_time", "end_time", "metadata"}` inside the analysed window, with a
+/// value of each field's type, times in the requested `segment_time_format`. Output is cut at `max_tokens` (one token per
 /// four UTF-8 bytes), with `finish_reason: "length"` and a warning, as the platform does.
 enum ResultGenerator {
     static func result(for request: CreateAsyncAnalyzeRequest) -> GeneratedResult {
         let full: String
-        if let schema = request.responseFormat?.jsonSchema {
+        if let definitions = request.responseFormat?.segmentDefinitions {
+            let document = segments(definitions, request: request)
+            full = String(decoding: (try? WireCoding.encoder().encode(document)) ?? Data("{}".utf8), as: UTF8.self)
+        } else if let schema = request.responseFormat?.jsonSchema {
             let document = example(for: schema, root: schema, depth: 0)
             full = String(decoding: (try? WireCoding.encoder().encode(document)) ?? Data("{}".utf8), as: UTF8.self)
         } else {
-            let prompt = request.prompt ?? ""
+            let prompt = request.prompt ?? request.promptV2?.inputText ?? ""
             let quoted = prompt.count > 80 ? String(prompt.prefix(80)) + "…" : prompt
             full = "Sandbox analysis of a \(request.video.type) video. Prompt: \"\(quoted)\". "
                 + "The video shows a short scene; this text is generated deterministically by the local sandbox."
@@ -36,6 +41,41 @@ enum ResultGenerator {
         return GeneratedResult(
             data: full, finishReason: .stop, warning: nil,
             usage: TokenUsage(outputTokens: fullTokens, inputTokens: inputTokens))
+    }
+
+    /// Two segments per definition, in its first time range or the request's window (0–60 s without either).
+    static func segments(_ definitions: [SegmentDefinition], request: CreateAsyncAnalyzeRequest) -> JSONValue {
+        let timeFormat = request.responseFormat?.segmentTimeFormat ?? "seconds"
+        var result: [String: JSONValue] = [:]
+        for definition in definitions {
+            let range = definition.timeRanges?.first
+            let start = range?.startTime ?? request.startTime ?? 0
+            let end = range?.endTime ?? request.endTime ?? start + 60
+            let middle = start + (end - start) / 2
+            result[definition.id] = .array([(start, middle), (middle, end)].map { from, to in
+                var metadata: [String: JSONValue] = [:]
+                for field in definition.fields {
+                    metadata[field.name] = switch field.type {
+                    case "boolean": .bool(true)
+                    case "integer": .integer(1)
+                    case "number": .number(0.5)
+                    case "array": .array([field.itemType == "integer" ? .integer(1) : field.itemType == "number" ? .number(0.5) : field.itemType == "boolean" ? .bool(true) : .string("sample")])
+                    case "timestamp": time(from, format: field.format ?? timeFormat)
+                    default: .string(field.enumValues?.first ?? "sample")
+                    }
+                }
+                return .object(["start_time": time(from, format: timeFormat), "end_time": time(to, format: timeFormat), "metadata": .object(metadata)])
+            })
+        }
+        return .object(result)
+    }
+
+    /// `seconds` as a number, or `hh:mm:ss` / `hh:mm:ss.fff` text.
+    static func time(_ seconds: Double, format: String) -> JSONValue {
+        guard format != "seconds" else { return .number((seconds * 1000).rounded() / 1000) }
+        let millis = Int((seconds * 1000).rounded())
+        let text = String(format: "%02d:%02d:%02d", millis / 3_600_000, millis / 60_000 % 60, millis / 1000 % 60)
+        return .string(format == "hh:mm:ss.fff" ? text + String(format: ".%03d", millis % 1000) : text)
     }
 
     static func tokens(in text: String) -> Int {

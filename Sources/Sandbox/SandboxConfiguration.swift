@@ -30,6 +30,14 @@ public struct SandboxConfiguration: Sendable {
     public var clock: any AnalyzeClock = SystemClock()
     /// Checks base64 videos; `nil` accepts every non-empty file.
     public var inspector: VideoInspector?
+    /// Measures an asset's duration in seconds (`nil` when unknown), for the batch rules: the content-hour
+    /// limit, and an item analysing more than 2 hours failing alone with `video_duration_too_long`. `tl sandbox`
+    /// wires in MediaProbe; without one, durations are unknown and those rules are not applied.
+    public var durationProbe: (@Sendable (URL) async -> Double?)?
+    /// Items of a batch processed at once; the rest wait their turn (queued), one task lifecycle per round.
+    public var batchItemsAtOnce = 8
+    /// How long after creation a batch expires (24 hours on the platform); its unfinished items are canceled.
+    public var batchLifetime: Duration = .seconds(24 * 3600)
     /// When set, every API request is answered `307` to this origin (same path), to test redirect handling.
     public var redirectOrigin: String?
     /// Where finished tasks are announced (signed `analyze.task.*` events), if anywhere.

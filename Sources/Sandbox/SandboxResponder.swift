@@ -148,6 +148,7 @@ struct SandboxResponder: HTTPResponder {
     private func route(_ request: Request, path: String, apiKey: String) async -> Outcome {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         if parts.first == "assets" { return await assetRoute(request, parts: parts) }
+        if parts.count >= 2, parts[0] == "analyze", parts[1] == "batches" { return await batchRoute(request, parts: parts, apiKey: apiKey) }
         guard parts.count >= 2, parts[0] == "analyze", parts[1] == "tasks" else {
             return error(404, "resource_not_exist", "No route for \(path).")
         }
@@ -354,6 +355,7 @@ struct SandboxResponder: HTTPResponder {
         let lifecycle = configuration.lifecycle
         var task = AnalyzeTask(id: record.id, customID: record.customID, status: .queued, createdAt: record.createdDate)
         if !record.deliveries.isEmpty { task.webhooks = record.deliveries }
+        task.batchID = record.batchID
         switch record.video {
         case .url(let url): task.videoSource = TaskVideoSource(type: "url", url: url)
         case .assetID(let id): task.videoSource = TaskVideoSource(type: "asset_id", assetID: id)
@@ -362,26 +364,36 @@ struct SandboxResponder: HTTPResponder {
         func date(at instant: Duration) -> Date {
             record.createdDate.addingTimeInterval((instant - record.createdAt).seconds)
         }
+        let start = record.createdAt + record.delay
+        let finish = start + lifecycle.total
         if let canceledAt = record.canceledAt {
             task.status = .canceled
             task.completedAt = date(at: canceledAt)
-            task.error = TaskError(message: "The task was canceled.", code: "task_canceled")
+            let message = record.cancelCode == "batch_canceled" ? "The task was canceled with its batch." : "The task was canceled by the user."
+            task.error = TaskError(message: message, code: record.cancelCode)
             return task
         }
-        let elapsed = now - record.createdAt
+        if let expiresAt = record.expiresAt, expiresAt < finish, now >= expiresAt {
+            task.status = .canceled
+            task.completedAt = date(at: expiresAt)
+            task.error = TaskError(message: "The task was canceled because its batch expired.", code: "batch_expired")
+            return task
+        }
+        let elapsed = now - start
         if elapsed < lifecycle.queued {
             task.status = .queued
         } else if elapsed < lifecycle.queued + lifecycle.pending {
-            task.status = .pending
+            // Batch items have no pending status: they are queued until they are processed.
+            task.status = record.batchID == nil ? .pending : .queued
         } else if elapsed < lifecycle.total {
             task.status = .processing
         } else if let failure = record.failure {
             task.status = .failed
-            task.completedAt = date(at: record.createdAt + lifecycle.total)
-            task.error = TaskError(message: failure, code: "video_not_supported")
+            task.completedAt = date(at: finish)
+            task.error = TaskError(message: failure, code: record.failureCode)
         } else {
             task.status = .ready
-            task.completedAt = date(at: record.createdAt + lifecycle.total)
+            task.completedAt = date(at: finish)
             task.result = TaskResult(
                 generationID: "gen_\(record.id)", data: record.result.data,
                 finishReason: record.result.finishReason, usage: record.result.usage)
@@ -390,7 +402,7 @@ struct SandboxResponder: HTTPResponder {
         return task
     }
 
-    private static func taskID(_ sequence: Int) -> String {
+    static func taskID(_ sequence: Int) -> String {
         let hex = String(sequence, radix: 16)
         return "6710f6f6" + String(repeating: "0", count: max(0, 16 - hex.count)) + hex
     }

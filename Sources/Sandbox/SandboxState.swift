@@ -18,6 +18,30 @@ public final class SandboxState: Sendable {
         var result: GeneratedResult
         /// Each webhook endpoint's delivery of the task's end, once there are endpoints.
         var deliveries: [WebhookDelivery] = []
+        /// The batch it belongs to.
+        var batchID: String?
+        /// How long it waits for a processing slot before its own lifecycle starts (batch items).
+        var delay: Duration = .zero
+        /// The `error.code` of its cancellation: `user_canceled`, or `batch_canceled` for a batch's.
+        var cancelCode = "user_canceled"
+        /// The `error.code` when it fails.
+        var failureCode = "video_not_supported"
+        /// When its batch expires: unfinished by then, it is canceled with `batch_expired`.
+        var expiresAt: Duration?
+    }
+
+    struct BatchRecord: Sendable {
+        var id: String
+        var sequence: Int
+        var modelName: String
+        var analysisMode: String
+        var createdAt: Duration
+        var createdDate: Date
+        var taskIDs: [String]
+        /// When cancellation was asked for.
+        var cancelRequestedAt: Duration?
+        /// Each webhook endpoint's delivery of the batch-completion event.
+        var deliveries: [WebhookDelivery] = []
     }
 
     struct Storage {
@@ -34,6 +58,9 @@ public final class SandboxState: Sendable {
         var requestCount = 0
         var createdCount = 0
         var assets: AssetStore
+        var batches: [String: BatchRecord] = [:]
+        /// Per scoped Idempotency-Key of `POST /analyze/batches`: the batch it created.
+        var batchIdempotency: [String: (batchID: String, body: BodyFingerprint)] = [:]
     }
 
     let storage: Mutex<Storage>

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import Logging
+import MediaProbe
 import Preflight
 import Sandbox
 
@@ -168,6 +169,7 @@ struct SandboxCommand: AsyncParsableCommand {
             rate: storageFaultRate, kinds: try kinds(), seed: faultSeed, delay: .seconds(double: faultDelay))
         configuration.errorShape = ErrorShape(rawValue: errorShape)
         configuration.inspector = Self.preflightInspector
+        configuration.durationProbe = { url in (try? await MediaProbe.probe(url))?.durationSeconds }
         var logger = Logger(label: "tl-sandbox", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = output.quiet ? .warning : .info
         configuration.logger = logger

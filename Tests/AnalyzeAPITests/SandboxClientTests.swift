@@ -107,7 +107,7 @@ import Testing
             let canceled = try await client.cancelTask(first)
             #expect(canceled == TaskReference(id: first, status: .canceled))
             let task = try await client.retrieveTask(first)
-            #expect(task.status == .canceled && task.error?.code == "task_canceled")
+            #expect(task.status == .canceled && task.error?.code == "user_canceled")
             let again = await expectAPIError { _ = try await client.cancelTask(first) }
             #expect(again?.code == .conflict)
 

@@ -65,6 +65,13 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case retrieveMultipartUpload = "retrieve_multipart_upload"
         case listIncompleteUploads = "list_incomplete_uploads"
         case putChunk = "put_chunk"
+        case createBatch = "create_batch"
+        case retrieveBatch = "retrieve_batch"
+        case listBatches = "list_batches"
+        case batchResults = "batch_results"
+        case cancelBatch = "cancel_batch"
+        case deleteBatch = "delete_batch"
+        case waitForBatch = "wait_for_batch"
         case configure = "configure"
 
         public var description: String { rawValue }

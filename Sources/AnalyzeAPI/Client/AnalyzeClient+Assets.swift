@@ -219,7 +219,7 @@ extension AnalyzeClient {
         return try decode(Asset.self, from: response, operation: operation)
     }
 
-    private func encode(_ value: some Encodable, operation: APIError.Operation) throws -> Data {
+    func encode(_ value: some Encodable, operation: APIError.Operation) throws -> Data {
         do {
             return try WireCoding.encoder().encode(value)
         } catch {

@@ -247,19 +247,19 @@ public final class AnalyzeClient: Sendable {
     /// bounds the retries further than the policy's own total deadline.
     func send(
         _ operation: APIError.Operation, method: String, path: String, body: Data? = nil,
-        extraHeaders: [HTTPHeader] = [], deadline: Duration? = nil
+        extraHeaders: [HTTPHeader] = [], accept: String = "application/json", deadline: Duration? = nil
     ) async throws -> TransportResponse {
         try await sendAuthenticated(
             operation, method: method, path: path, content: body.map(RequestBody.data),
-            contentType: body == nil ? nil : "application/json", extraHeaders: extraHeaders, deadline: deadline)
+            contentType: body == nil ? nil : "application/json", extraHeaders: extraHeaders, accept: accept, deadline: deadline)
     }
 
     /// Sends one logical API request with the key and any body (streamed ones are re-made per attempt).
     func sendAuthenticated(
         _ operation: APIError.Operation, method: String, path: String, content: RequestBody?, contentType: String?,
-        extraHeaders: [HTTPHeader] = [], deadline: Duration? = nil
+        extraHeaders: [HTTPHeader] = [], accept: String = "application/json", deadline: Duration? = nil
     ) async throws -> TransportResponse {
-        var headers = [HTTPHeader("x-api-key", configuration.apiKey), HTTPHeader("Accept", "application/json")]
+        var headers = [HTTPHeader("x-api-key", configuration.apiKey), HTTPHeader("Accept", accept)]
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
         headers += extraHeaders
         let request = TransportRequest(method: method, url: base + path, headers: headers, content: content)

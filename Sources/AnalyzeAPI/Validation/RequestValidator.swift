@@ -32,21 +32,27 @@ public struct RequestValidator: Sendable {
             }
         }
 
+        let modelName = request.modelName ?? policy.rules.defaultModel
+        let mode = request.analysisMode ?? policy.rules.defaultMode
+        let model = policy.rules.models[modelName]
+        let segments = model?.modes[mode]?.segmentDefinitions ?? policy.rules.findsSegments(mode)
+
         if let prompt = request.prompt, !prompt.allSatisfy(\.isWhitespace) {
-            let tokens = PromptTokenEstimate.tokens(in: prompt)
-            if tokens > policy.maxPromptTokens {
-                let message = "The prompt is about \(tokens) tokens (estimated as \(PromptTokenEstimate.basis(of: prompt))); the limit is \(policy.maxPromptTokens)."
-                if policy.enforcesPromptLimit {
-                    error("prompt", "prompt_too_long", message)
-                } else {
-                    issues.append(ValidationIssue(severity: .warning, field: "prompt", code: "prompt_too_long", message: message + " Sent anyway: the limit is not enforced."))
-                }
-            } else if Double(tokens) >= Double(policy.maxPromptTokens) * policy.promptWarningFraction {
-                issues.append(ValidationIssue(
-                    severity: .warning, field: "prompt", code: "prompt_near_limit",
-                    message: "The prompt is about \(tokens) tokens (conservative estimate), close to the \(policy.maxPromptTokens)-token limit."))
+            issues += promptLength(prompt, field: "prompt")
+            if request.promptV2 != nil {
+                error("prompt_v2", "prompt_conflict", "Give prompt or prompt_v2, not both.")
             }
-        } else {
+        } else if let promptV2 = request.promptV2 {
+            if promptV2.inputText.allSatisfy(\.isWhitespace) {
+                error("prompt_v2.input_text", "prompt_missing", "prompt_v2.input_text is empty.")
+            } else {
+                issues += promptLength(promptV2.inputText, field: "prompt_v2.input_text")
+            }
+            if let model, !model.promptV2 {
+                error("prompt_v2", "prompt_v2_not_supported", "\(modelName) takes no prompt_v2 (reference images); use prompt.")
+            }
+            issues += mediaSourceIssues(promptV2.mediaSources ?? [], field: "prompt_v2.media_sources")
+        } else if !segments {
             error("prompt", "prompt_missing", "A prompt is required.")
         }
 
@@ -56,9 +62,7 @@ public struct RequestValidator: Sendable {
         }
 
         // max_tokens, the analysis mode and the window are the model's (PlatformRules).
-        let modelName = request.modelName ?? policy.rules.defaultModel
-        let mode = request.analysisMode ?? policy.rules.defaultMode
-        if let model = policy.rules.models[modelName] {
+        if let model {
             if let modeRules = model.modes[mode] {
                 switch request.maxTokens {
                 case .count(let count) where !modeRules.maxTokens.contains(count):
@@ -104,14 +108,149 @@ public struct RequestValidator: Sendable {
             }
         }
 
-        if let format = request.responseFormat {
-            if format.type != "json_schema" {
-                error("response_format.type", "response_format_type_unknown",
-                      "response_format.type must be \"json_schema\".")
+        for (field, value) in [("min_segment_duration", request.minSegmentDuration), ("max_segment_duration", request.maxSegmentDuration)] {
+            guard let value else { continue }
+            if !segments {
+                error(field, "segment_duration_not_allowed", "\(field) applies only to an analysis_mode that finds segments (time_based_metadata).")
+            } else if !(value >= policy.rules.request.minSegmentSeconds) {
+                error(field, "segment_duration_invalid", "\(field) must be at least \(Int(policy.rules.request.minSegmentSeconds)) s.")
             }
-            issues += SchemaLint.issues(in: format.jsonSchema, field: "response_format.json_schema")
+        }
+        if let low = request.minSegmentDuration, let high = request.maxSegmentDuration, high < low {
+            error("max_segment_duration", "segment_duration_invalid", "max_segment_duration must be at least min_segment_duration.")
+        }
+
+        switch request.responseFormat {
+        case let format? where format.type == ResponseFormat.jsonSchemaType:
+            if segments {
+                error("response_format.type", "response_format_mode_mismatch",
+                      "analysis_mode time_based_metadata takes response_format segment_definitions, not json_schema.")
+            }
+            if let schema = format.jsonSchema {
+                issues += SchemaLint.issues(in: schema, field: "response_format.json_schema")
+            } else {
+                error("response_format.json_schema", "response_format_schema_missing", "response_format json_schema needs a json_schema.")
+            }
+        case let format? where format.type == ResponseFormat.segmentDefinitionsType:
+            if !segments {
+                error("response_format.type", "response_format_mode_mismatch",
+                      "response_format segment_definitions needs analysis_mode time_based_metadata.")
+            }
+            issues += segmentIssues(format, windowed: request.startTime != nil || request.endTime != nil)
+        case let format?:
+            error("response_format.type", "response_format_type_unknown",
+                  "response_format.type must be \"json_schema\" or \"segment_definitions\"; got \"\(format.type)\".")
+        case nil:
+            if segments {
+                error("response_format", "response_format_required",
+                      "analysis_mode time_based_metadata needs response_format segment_definitions.")
+            }
         }
         return issues.filter { $0.severity == .error } + issues.filter { $0.severity == .warning }
+    }
+
+    private func promptLength(_ prompt: String, field: String) -> [ValidationIssue] {
+        let tokens = PromptTokenEstimate.tokens(in: prompt)
+        if tokens > policy.maxPromptTokens {
+            let message = "The prompt is about \(tokens) tokens (estimated as \(PromptTokenEstimate.basis(of: prompt))); the limit is \(policy.maxPromptTokens)."
+            if policy.enforcesPromptLimit {
+                return [ValidationIssue(severity: .error, field: field, code: "prompt_too_long", message: message)]
+            }
+            return [ValidationIssue(severity: .warning, field: field, code: "prompt_too_long", message: message + " Sent anyway: the limit is not enforced.")]
+        }
+        if Double(tokens) >= Double(policy.maxPromptTokens) * policy.promptWarningFraction {
+            return [ValidationIssue(
+                severity: .warning, field: field, code: "prompt_near_limit",
+                message: "The prompt is about \(tokens) tokens (conservative estimate), close to the \(policy.maxPromptTokens)-token limit.")]
+        }
+        return []
+    }
+
+    /// At most ``RequestLimits/maxMediaSources`` images, each with a unique non-empty name and a non-empty source.
+    func mediaSourceIssues(_ sources: [MediaSource], field: String) -> [ValidationIssue] {
+        var issues: [ValidationIssue] = []
+        let limit = policy.rules.request.maxMediaSources
+        if sources.count > limit {
+            issues.append(ValidationIssue(severity: .error, field: field, code: "media_sources_too_many",
+                                          message: "At most \(limit) media sources; got \(sources.count)."))
+        }
+        var names: Set<String> = []
+        for (index, source) in sources.enumerated() {
+            let at = "\(field)[\(index)]"
+            if source.name.isEmpty {
+                issues.append(ValidationIssue(severity: .error, field: at + ".name", code: "media_source_name_missing", message: "A media source needs a name."))
+            } else if !names.insert(source.name).inserted {
+                issues.append(ValidationIssue(severity: .error, field: at + ".name", code: "media_source_name_duplicate",
+                                              message: "The media source name \(source.name) is used twice."))
+            }
+            if source.mediaType != "image" {
+                issues.append(ValidationIssue(severity: .error, field: at + ".media_type", code: "media_type_unknown",
+                                              message: "media_type must be image; got \(source.mediaType)."))
+            }
+            let text: String
+            switch source.source {
+            case .url(let value), .assetID(let value), .base64String(let value): text = value
+            }
+            if text.isEmpty {
+                issues.append(ValidationIssue(severity: .error, field: at, code: "media_source_empty", message: "The media source \(source.name) is empty."))
+            }
+        }
+        return issues
+    }
+
+    private func segmentIssues(_ format: ResponseFormat, windowed: Bool) -> [ValidationIssue] {
+        var issues: [ValidationIssue] = []
+        func error(_ field: String, _ code: String, _ message: String) {
+            issues.append(ValidationIssue(severity: .error, field: field, code: code, message: message))
+        }
+        let rules = policy.rules.request
+        let definitions = format.segmentDefinitions ?? []
+        if !rules.segmentDefinitions.contains(definitions.count) {
+            error("response_format.segment_definitions", "segment_definitions_count",
+                  "segment_definitions must hold \(rules.segmentDefinitions.lowerBound)–\(rules.segmentDefinitions.upperBound) definitions; got \(definitions.count).")
+        }
+        if let timeFormat = format.segmentTimeFormat, !rules.segmentTimeFormats.contains(timeFormat) {
+            error("response_format.segment_time_format", "segment_time_format_unknown",
+                  "segment_time_format must be one of \(rules.segmentTimeFormats.sorted().joined(separator: ", ")); got \(timeFormat).")
+        }
+        var ids: Set<String> = []
+        for (index, definition) in definitions.enumerated() {
+            let at = "response_format.segment_definitions[\(index)]"
+            if definition.id.isEmpty {
+                error(at + ".id", "segment_definition_id_missing", "A segment definition needs an id.")
+            } else if !ids.insert(definition.id).inserted {
+                error(at + ".id", "segment_definition_id_duplicate", "The segment definition id \(definition.id) is used twice.")
+            }
+            if definition.description.allSatisfy(\.isWhitespace) {
+                error(at + ".description", "segment_definition_description_missing", "The segment definition \(definition.id) needs a description.")
+            }
+            for (number, field) in definition.fields.enumerated() {
+                let fieldAt = at + ".fields[\(number)]"
+                if field.name.isEmpty { error(fieldAt + ".name", "segment_field_name_missing", "A segment field needs a name.") }
+                if !rules.segmentFieldTypes.contains(field.type) {
+                    error(fieldAt + ".type", "segment_field_type_unknown",
+                          "type must be one of \(rules.segmentFieldTypes.sorted().joined(separator: ", ")); got \(field.type).")
+                }
+                if let format = field.format, field.type != "timestamp" || !rules.segmentTimeFormats.contains(format) {
+                    error(fieldAt + ".format", "segment_field_format_invalid",
+                          "format is for timestamp fields, one of \(rules.segmentTimeFormats.sorted().joined(separator: ", ")).")
+                }
+                if field.type == "array", !rules.segmentItemTypes.contains(field.itemType ?? "") {
+                    error(fieldAt + ".items.type", "segment_field_items_invalid",
+                          "An array field needs items.type, one of \(rules.segmentItemTypes.sorted().joined(separator: ", ")).")
+                }
+            }
+            issues += mediaSourceIssues(definition.mediaSources ?? [], field: at + ".media_sources")
+            for (number, range) in (definition.timeRanges ?? []).enumerated() {
+                let rangeAt = at + ".time_ranges[\(number)]"
+                if windowed {
+                    error(rangeAt, "time_ranges_with_window", "time_ranges cannot be combined with start_time/end_time.")
+                } else if !(range.startTime >= 0 && range.endTime > range.startTime) {
+                    error(rangeAt, "time_range_invalid", "A time range needs 0 ≤ start_time < end_time.")
+                }
+            }
+        }
+        return issues
     }
 
     /// `true` for 1–64 (``RequestLimits/customIDLength``) characters of `[A-Za-z0-9_-]`.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One problem found in a request before sending it.
 public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
     /// Errors block the request; warnings do not.
@@ -23,6 +25,23 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
         self.code = code
         self.message = message
         self.pointer = pointer
+    }
+
+    /// The JSON Pointer (RFC 6901) of the offending value in the request body: the field in pointer
+    /// form, then ``pointer`` for schema issues (`requests[2].max_tokens` → `/requests/2/max_tokens`).
+    public var jsonPointer: String {
+        var result = ""
+        for part in field.split(separator: ".", omittingEmptySubsequences: true) {
+            var name = Substring(part)
+            var indexes: [Substring] = []
+            while name.hasSuffix("]"), let open = name.lastIndex(of: "[") {
+                indexes.insert(name[name.index(after: open)..<name.index(before: name.endIndex)], at: 0)
+                name = name[..<open]
+            }
+            result += "/" + name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+            for index in indexes { result += "/" + index }
+        }
+        return result + (pointer ?? "")
     }
 
     /// `temperature_out_of_range (temperature): …`; the severity is left to the caller's prefix

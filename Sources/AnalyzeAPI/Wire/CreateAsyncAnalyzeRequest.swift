@@ -4,8 +4,10 @@
 public struct CreateAsyncAnalyzeRequest: Sendable, Hashable, Codable {
     /// The video to analyse.
     public var video: VideoContext
-    /// What to ask about the video; required for general analysis, at most 2,000 tokens.
+    /// What to ask about the video; required for general analysis (or ``promptV2``), at most 2,000 tokens.
     public var prompt: String?
+    /// A prompt with reference images (models whose `ModelRules.promptV2` is true); exclusive with ``prompt``.
+    public var promptV2: PromptV2?
     /// Sampling temperature, 0–1 (platform default 0.2).
     public var temperature: Double?
     /// The most tokens to generate.
@@ -22,6 +24,10 @@ public struct CreateAsyncAnalyzeRequest: Sendable, Hashable, Codable {
     public var startTime: Double?
     /// End of the analysed window, in seconds.
     public var endTime: Double?
+    /// Shortest segment, in seconds (`time_based_metadata` only; at least 2).
+    public var minSegmentDuration: Double?
+    /// Longest segment, in seconds (`time_based_metadata` only; at least ``minSegmentDuration``).
+    public var maxSegmentDuration: Double?
 
     /// Creates a value from its fields.
     public init(
@@ -34,7 +40,10 @@ public struct CreateAsyncAnalyzeRequest: Sendable, Hashable, Codable {
         customID: String? = nil,
         analysisMode: String? = nil,
         startTime: Double? = nil,
-        endTime: Double? = nil
+        endTime: Double? = nil,
+        promptV2: PromptV2? = nil,
+        minSegmentDuration: Double? = nil,
+        maxSegmentDuration: Double? = nil
     ) {
         self.video = video
         self.prompt = prompt
@@ -46,6 +55,9 @@ public struct CreateAsyncAnalyzeRequest: Sendable, Hashable, Codable {
         self.analysisMode = analysisMode
         self.startTime = startTime
         self.endTime = endTime
+        self.promptV2 = promptV2
+        self.minSegmentDuration = minSegmentDuration
+        self.maxSegmentDuration = maxSegmentDuration
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -57,6 +69,9 @@ public struct CreateAsyncAnalyzeRequest: Sendable, Hashable, Codable {
         case analysisMode = "analysis_mode"
         case startTime = "start_time"
         case endTime = "end_time"
+        case promptV2 = "prompt_v2"
+        case minSegmentDuration = "min_segment_duration"
+        case maxSegmentDuration = "max_segment_duration"
     }
 
     /// The wire names of every field this type knows.
