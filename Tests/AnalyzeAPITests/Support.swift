@@ -94,3 +94,10 @@ func expectAPIError(
     }
     return nil
 }
+
+/// The path of a file in the repository's `TestMedia` folder.
+func testMediaPath(_ name: String) -> String {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.appendingPathComponent("TestMedia").appendingPathComponent(name).path
+}

@@ -35,7 +35,8 @@ public struct RequestValidator: Sendable {
         let modelName = request.modelName ?? policy.rules.defaultModel
         let mode = request.analysisMode ?? policy.rules.defaultMode
         let model = policy.rules.models[modelName]
-        let segments = model?.modes[mode]?.segmentDefinitions ?? policy.rules.findsSegments(mode)
+        // A mode the model lacks is reported once (analysis_mode_not_supported), not again through its consequences.
+        let segments = model.map { $0.modes[mode]?.segmentDefinitions ?? false } ?? policy.rules.findsSegments(mode)
 
         if let prompt = request.prompt, !prompt.allSatisfy(\.isWhitespace) {
             issues += promptLength(prompt, field: "prompt")
