@@ -118,6 +118,9 @@ public struct VideoLimits: Sendable, Hashable {
     public var minDurationMicroseconds: Int64 = 4_000_000
     /// Longest duration, in microseconds (2 h).
     public var maxDurationMicroseconds: Int64 = 7_200_000_000
+    /// Longest file when an analysis window (`start_time`/`end_time`) clips it, in microseconds (4 h, SDK 1.3.5+);
+    /// the window itself is then what must last 4 s–2 h.
+    public var maxClippedFileMicroseconds: Int64 = 14_400_000_000
     /// Shortest allowed side, in stored pixels.
     public var minSide = 360
     /// Longest allowed long side.

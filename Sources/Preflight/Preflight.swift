@@ -1,13 +1,22 @@
 public import MediaProbe
+import PlatformRules
 
 /// Checks probed files against a ``Policy`` and says exactly what fails.
 public enum Preflight {
     /// Every violation and warning for `info` under `policy`, plus the source plan when it passes.
-    public static func check(_ info: MediaInfo, policy: Policy = .platformDefault) -> Report {
+    ///
+    /// With a `clip` (the request's `start_time`/`end_time`), the window is judged instead of the whole
+    /// file: it must lie inside the file's own timeline, [start, start + duration] (a file whose container
+    /// starts at 3600 s is clipped at 3600 + x), and last as long as the policy's duration limits say; the
+    /// file itself may then be up to `PlatformRules` `maxClippedFileMicroseconds` (4 h). The report's
+    /// `billable_seconds` is the clip's length, or the whole duration.
+    public static func check(_ info: MediaInfo, policy: Policy = .platformDefault, clip: ClipWindow? = nil) -> Report {
         var violations: [Violation] = []
         var warnings: [Warning] = []
 
-        if let micros = info.durationMicroseconds {
+        if let clip {
+            checkClip(clip, info: info, policy: policy, into: &violations)
+        } else if let micros = info.durationMicroseconds {
             let seconds = Double(micros) / 1_000_000
             if micros < policy.minDurationMicroseconds {
                 let limit = Double(policy.minDurationMicroseconds) / 1_000_000
@@ -53,8 +62,55 @@ public enum Preflight {
             warnings.append(Warning(code: WarningCode.nonzeroStartTime,
                                     message: "The first frame is at \(fixed(start)) s, not 0; timestamps in results count from the file's start."))
         }
-        return Report(path: info.path, violations: violations, warnings: warnings, media: MediaSummary(info),
-                      source: violations.isEmpty ? Planner.plan(sizeBytes: info.sizeBytes, policy: policy) : nil)
+        var report = Report(path: info.path, violations: violations, warnings: warnings, media: MediaSummary(info), clip: clip)
+        report.source = violations.isEmpty ? Planner.plan(sizeBytes: info.sizeBytes, policy: policy, inline: report.allowsInline(policy: policy)) : nil
+        if let clip {
+            let start = info.startTimeSeconds ?? 0
+            report.billableSeconds = info.durationSeconds.map { duration in
+                max(0, min(clip.end ?? start + duration, start + duration) - max(clip.start, start))
+            }
+        } else {
+            report.billableSeconds = info.durationSeconds
+        }
+        return report
+    }
+
+    private static func checkClip(_ clip: ClipWindow, info: MediaInfo, policy: Policy, into violations: inout [Violation]) {
+        let start = info.startTimeSeconds ?? 0
+        guard let micros = info.durationMicroseconds else {
+            violations.append(Violation(code: ViolationCode.durationUnknown,
+                                        message: "The duration could not be determined, so the clip \(clip) cannot be placed in the video."))
+            return
+        }
+        let duration = Double(micros) / 1_000_000
+        let fileEnd = start + duration
+        let end = clip.end ?? fileEnd
+        let longestFile = PlatformRules.current.video.maxClippedFileMicroseconds
+        if micros > longestFile {
+            let limit = Double(longestFile) / 1_000_000
+            violations.append(Violation(code: ViolationCode.durationTooLong,
+                                        message: "Duration \(fixed(duration)) s is above the \(short(limit)) s maximum of a clipped video.",
+                                        actual: .number(duration), limit: .number(limit)))
+        }
+        // A millisecond of slack: container durations are rounded.
+        if clip.start < start - 0.001 || end > fileEnd + 0.001 {
+            violations.append(Violation(code: ViolationCode.clipOutsideVideo,
+                                        message: "The clip \(clip) is not inside the video, which runs from \(fixed(start)) s to \(fixed(fileEnd)) s (the window is absolute, in the video's own timeline).",
+                                        actual: .text("\(short(clip.start))-\(short(end))"), limit: .text("\(short(start))-\(short(fileEnd))")))
+            return
+        }
+        let length = end - clip.start
+        let shortest = Double(policy.minDurationMicroseconds) / 1_000_000
+        let longest = Double(policy.maxDurationMicroseconds) / 1_000_000
+        if length < shortest {
+            violations.append(Violation(code: ViolationCode.clipTooShort,
+                                        message: "The clip \(clip) lasts \(fixed(length)) s, below the \(short(shortest)) s minimum.",
+                                        actual: .number(length), limit: .number(shortest)))
+        } else if length > longest {
+            violations.append(Violation(code: ViolationCode.clipTooLong,
+                                        message: "The clip \(clip) lasts \(fixed(length)) s, above the \(short(longest)) s maximum.",
+                                        actual: .number(length), limit: .number(longest)))
+        }
     }
 
     /// The failing report for a file that could not be probed: its error code is the violation.
@@ -94,14 +150,14 @@ public enum Preflight {
     /// libraries cannot be loaded (no file can be checked then).
     public static func evaluate(path: String, policy: Policy = .platformDefault, options: ProbeOptions = ProbeOptions(),
                                 deep: Bool = false, decodeOptions: ProbeOptions? = nil,
-                                decode: DecodeOptions = DecodeOptions()) async throws -> Report {
+                                decode: DecodeOptions = DecodeOptions(), clip: ClipWindow? = nil) async throws -> Report {
         let info: MediaInfo
         do {
             info = try await MediaProbe.probe(path: path, options: options)
         } catch let error as ProbeError where error.code != .ffmpegUnavailable {
             return report(for: error)
         }
-        var report = check(info, policy: policy)
+        var report = check(info, policy: policy, clip: clip)
         guard deep, let video = info.video, video.decodable || decode.mode == .packets else { return report }
         do {
             let decoded = try await MediaProbe.decodeCheck(path: path, options: decodeOptions ?? options, decode: decode)
@@ -208,6 +264,62 @@ public enum ViolationCode {
     public static let decodeFailed = "decode_failed"
     public static let invalidPackets = "invalid_packets"
     public static let decodeTimeout = "decode_timeout"
+    public static let clipOutsideVideo = "clip_outside_video"
+    public static let clipTooShort = "clip_too_short"
+    public static let clipTooLong = "clip_too_long"
+}
+
+/// An analysis window, `start_time`…`end_time`, in seconds of the video's own timeline.
+public struct ClipWindow: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Where it starts.
+    public var start: Double
+    /// Where it ends; `nil` is the end of the video.
+    public var end: Double?
+
+    /// A window from `start` to `end`.
+    public init(start: Double, end: Double?) {
+        self.start = start
+        self.end = end
+    }
+
+    /// `START-END` (or `START-`), each in seconds or `[hh:]mm:ss[.fff]`: `3600-3720`, `1:00:00-1:02:00`.
+    /// `nil` when it does not parse, or the end is not after the start.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let start = Self.seconds(parts[0]) else { return nil }
+        let end = parts[1].isEmpty ? nil : Self.seconds(parts[1])
+        if !parts[1].isEmpty && end == nil { return nil }
+        if let end, end <= start { return nil }
+        self.init(start: start, end: end)
+    }
+
+    /// Seconds from `90`, `90.5`, `1:30` or `0:01:30.5`.
+    static func seconds(_ text: Substring) -> Double? {
+        let fields = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...3).contains(fields.count) else { return nil }
+        var total = 0.0
+        for (index, field) in fields.enumerated() {
+            guard let value = Double(field), value >= 0, value.isFinite, !field.hasPrefix("+") else { return nil }
+            if index > 0, value >= 60 { return nil }
+            total = total * 60 + value
+        }
+        return total
+    }
+
+    public var description: String {
+        "\(Preflight.short(start))–\(end.map(Preflight.short) ?? "end") s"
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case start = "start_time"
+        case end = "end_time"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(start, forKey: .start)
+        try c.encode(end, forKey: .end)
+    }
 }
 
 /// The stable warning codes.

@@ -19,16 +19,28 @@ public struct Report: Sendable, Hashable, Codable {
     public var source: SourcePlan?
     /// The deep check's findings, when it ran.
     public var decode: DecodeReport?
+    /// The analysis window judged, when one was given.
+    public var clip: ClipWindow?
+    /// What the platform bills: the clip's length, or the whole duration; `nil` when the duration is unknown.
+    public var billableSeconds: Double?
 
     /// Creates a report.
     public init(path: String, violations: [Violation], warnings: [Warning] = [], media: MediaSummary? = nil,
-                source: SourcePlan? = nil, decode: DecodeReport? = nil) {
+                source: SourcePlan? = nil, decode: DecodeReport? = nil, clip: ClipWindow? = nil) {
+        self.clip = clip
         self.path = path
         self.violations = violations
         self.warnings = warnings
         self.media = media
         self.source = source
         self.decode = decode
+    }
+
+    /// Whether the video may be sent inline (base64): not a clipped video longer than the policy's
+    /// maximum duration, which only an upload may carry.
+    public func allowsInline(policy: Policy) -> Bool {
+        guard clip != nil, let seconds = media?.durationSeconds else { return true }
+        return seconds * 1_000_000 <= Double(policy.maxDurationMicroseconds)
     }
 
     /// Whether the file passes: no violations and, when `strict`, no warnings either.
@@ -45,7 +57,10 @@ public struct Report: Sendable, Hashable, Codable {
         return judged
     }
 
-    enum CodingKeys: String, CodingKey { case path, ok, violations, warnings, media, source, decode }
+    enum CodingKeys: String, CodingKey {
+        case path, ok, violations, warnings, media, source, decode, clip
+        case billableSeconds = "billable_seconds"
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -55,6 +70,8 @@ public struct Report: Sendable, Hashable, Codable {
         media = try c.decodeIfPresent(MediaSummary.self, forKey: .media)
         source = try c.decodeIfPresent(SourcePlan.self, forKey: .source)
         decode = try c.decodeIfPresent(DecodeReport.self, forKey: .decode)
+        clip = try c.decodeIfPresent(ClipWindow.self, forKey: .clip)
+        billableSeconds = try c.decodeIfPresent(Double.self, forKey: .billableSeconds)
     }
 
     /// Encodes every key, with `null` for absent values, so consumers see a fixed shape.
@@ -67,6 +84,8 @@ public struct Report: Sendable, Hashable, Codable {
         try c.encode(media, forKey: .media)
         try c.encode(source, forKey: .source)
         if let decode { try c.encode(decode, forKey: .decode) }
+        try c.encode(clip, forKey: .clip)
+        try c.encode(billableSeconds.map { ($0 * 1000).rounded() / 1000 }, forKey: .billableSeconds)
     }
 }
 

@@ -36,11 +36,20 @@ public enum Planner {
 
     /// Base64 when the encoded text fits the inline limit; a direct upload up to the direct
     /// limit; multipart above that up to the file-size limit; `nil` beyond it.
-    public static func plan(sizeBytes: Int64, policy: Policy = .platformDefault) -> SourcePlan? {
+    ///
+    /// - Parameter inline: `false` when the video may not go inline whatever its size (a clipped video over
+    ///   2 h: base64 takes at most 2 h); the plan is then an upload.
+    public static func plan(sizeBytes: Int64, policy: Policy = .platformDefault, inline: Bool = true) -> SourcePlan? {
         let encoded = base64Length(of: sizeBytes)
-        if encoded <= policy.maxInlineEncodedBytes {
+        if inline, encoded <= policy.maxInlineEncodedBytes {
             return SourcePlan(kind: .base64,
                               reason: "encoded size \(grouped(encoded)) bytes is within the \(grouped(policy.maxInlineEncodedBytes))-byte inline limit",
+                              encodedBytes: encoded)
+        }
+        if !inline, sizeBytes <= policy.maxDirectUploadBytes {
+            return SourcePlan(kind: .direct,
+                              reason: "a video over \(policy.maxDurationMicroseconds / 1_000_000) s cannot be sent inline, even clipped; "
+                                + "\(grouped(sizeBytes)) bytes is within the \(grouped(policy.maxDirectUploadBytes))-byte direct upload limit",
                               encodedBytes: encoded)
         }
         if sizeBytes <= policy.maxDirectUploadBytes {

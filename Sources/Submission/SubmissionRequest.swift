@@ -14,6 +14,18 @@ public struct SubmissionRequest: Sendable, Hashable {
     public var customID: String?
     /// The model, e.g. `pegasus1.2`.
     public var modelName: String?
+    /// `general` or `time_based_metadata`; `nil` is the platform's default.
+    public var analysisMode: String?
+    /// Reference images; when there are any, each prompt is sent as `prompt_v2` with them.
+    public var mediaSources: [MediaSource] = []
+    /// The analysis window's start, in seconds of the video's own timeline (preflight judges it against the file).
+    public var startTime: Double?
+    /// The analysis window's end.
+    public var endTime: Double?
+    /// Shortest segment, in seconds (`time_based_metadata`).
+    public var minSegmentDuration: Double?
+    /// Longest segment, in seconds (`time_based_metadata`).
+    public var maxSegmentDuration: Double?
 
     /// Creates a value from its fields.
     public init(prompts: [String], temperature: Double? = nil, maxTokens: MaxTokens? = nil,
@@ -38,10 +50,14 @@ public struct SubmissionRequest: Sendable, Hashable {
     public func createRequests(video: VideoContext) -> [CreateAsyncAnalyzeRequest] {
         let prompts: [String?] = self.prompts.isEmpty ? [nil] : self.prompts
         return prompts.enumerated().map { index, prompt in
-            CreateAsyncAnalyzeRequest(
-                video: video, prompt: prompt, temperature: temperature, maxTokens: maxTokens,
+            let withImages = !mediaSources.isEmpty && prompt != nil
+            return CreateAsyncAnalyzeRequest(
+                video: video, prompt: withImages ? nil : prompt, temperature: temperature, maxTokens: maxTokens,
                 responseFormat: responseFormat, modelName: modelName,
-                customID: customID.map { prompts.count > 1 ? "\($0)-\(index + 1)" : $0 })
+                customID: customID.map { prompts.count > 1 ? "\($0)-\(index + 1)" : $0 },
+                analysisMode: analysisMode, startTime: startTime, endTime: endTime,
+                promptV2: withImages ? PromptV2(inputText: prompt!, mediaSources: mediaSources) : nil,
+                minSegmentDuration: minSegmentDuration, maxSegmentDuration: maxSegmentDuration)
         }
     }
 }

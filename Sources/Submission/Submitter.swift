@@ -182,11 +182,13 @@ public struct Submitter: Sendable {
     }
 
     /// Preflight of a local file; a missing FFmpeg becomes ``SubmissionError/Code/probeUnavailable``.
-    private static func evaluate(_ path: String, options: SubmitOptions) async throws -> Report {
+    /// With an analysis window in `request`, the window is what is judged (inside the file, long enough).
+    private static func evaluate(_ path: String, request: SubmissionRequest, options: SubmitOptions) async throws -> Report {
+        let clip = request.startTime != nil || request.endTime != nil ? ClipWindow(start: request.startTime ?? 0, end: request.endTime) : nil
         do {
             return try await Preflight.evaluate(
                 path: path, policy: options.policy, options: options.probeOptions, deep: options.decode != nil,
-                decodeOptions: options.decodeProbeOptions, decode: options.decode ?? DecodeOptions()
+                decodeOptions: options.decodeProbeOptions, decode: options.decode ?? DecodeOptions(), clip: clip
             ).judged(strict: options.strict)
         } catch let error as ProbeError {
             throw SubmissionError(.probeUnavailable, "\(path) could not be checked: \(error.message) Nothing was sent.",
@@ -238,7 +240,7 @@ public struct Submitter: Sendable {
             }
             if case .url = source, let copy = options.localCopy {
                 // Asked to check: probe the local copy, never the URL.
-                let checked = try await evaluate(copy, options: options)
+                let checked = try await evaluate(copy, request: request, options: options)
                 if !checked.ok && !options.force {
                     let codes = Self.failing(checked)
                     throw SubmissionError(.preflightFailed, "the local copy \(copy) fails preflight (\(codes)); nothing was sent", path: copy, report: checked)
@@ -251,14 +253,15 @@ public struct Submitter: Sendable {
                                   preflightOverridden: report.map { !$0.ok } ?? false, fileSize: nil,
                                   requests: requests, validationWarnings: warnings)
         case .file(let path):
-            let report = try await evaluate(path, options: options)
+            let report = try await evaluate(path, request: request, options: options)
             if !report.ok && !options.force {
                 let codes = Self.failing(report)
                 throw SubmissionError(.preflightFailed, "\(path) fails preflight (\(codes)); nothing was sent", path: path, report: report)
             }
             let size = try FileIdentity(file: path, baseURL: "").size
             guard size > 0 else { throw SubmissionError(.fileUnreadable, "\(path) is empty; there is nothing to send", path: path, report: report) }
-            var decision = try decide(size: size, prompts: requests.count, options: options, requestPolicy: requestPolicy)
+            var decision = try decide(size: size, prompts: requests.count, options: options, requestPolicy: requestPolicy,
+                                      inline: report.allowsInline(policy: options.policy))
             if !report.ok {
                 decision.reason += "; sent despite failing preflight (\(Self.failing(report))) because force was set"
             }
@@ -273,13 +276,13 @@ public struct Submitter: Sendable {
             + report.violations.map(\.code).joined(separator: ", ")
     }
 
-    static func decide(size: Int64, prompts: Int, options: SubmitOptions, requestPolicy: RequestPolicy) throws -> SourceDecision {
+    static func decide(size: Int64, prompts: Int, options: SubmitOptions, requestPolicy: RequestPolicy, inline: Bool = true) throws -> SourceDecision {
         let policy = options.policy
         let encoded = Planner.base64Length(of: size)
         let inlineLimit = min(policy.maxInlineEncodedBytes, Int64(requestPolicy.maxBase64Bytes))
         switch options.source {
         case .auto:
-            guard let planned = Planner.plan(sizeBytes: size, policy: policy) else {
+            guard let planned = Planner.plan(sizeBytes: size, policy: policy, inline: inline) else {
                 throw SubmissionError(.sourceNotPossible,
                     "\(Planner.grouped(size)) bytes exceeds the \(Planner.grouped(policy.maxFileBytes))-byte multipart limit")
             }
@@ -295,6 +298,9 @@ public struct Submitter: Sendable {
             }
             return SourceDecision(kind: kind, reason: reason)
         case .base64:
+            guard inline else {
+                throw SubmissionError(.sourceNotPossible, "base64 was requested, but a clipped video longer than \(policy.maxDurationMicroseconds / 1_000_000) s must be uploaded as an asset")
+            }
             guard encoded <= inlineLimit else {
                 throw SubmissionError(.sourceNotPossible,
                     "base64 was requested, but the encoded size \(Planner.grouped(encoded)) bytes exceeds the \(Planner.grouped(inlineLimit))-byte inline limit")

@@ -49,6 +49,11 @@ struct PreflightCommand: AsyncParsableCommand {
             completion: .file())
     var policy: String?
 
+    @Option(help: ArgumentHelp(
+        "Judge the analysis window START-END (seconds or [hh:]mm:ss[.fff] of each video's own timeline; START- runs to the end) instead of the whole file, as a request with start_time/end_time would be.",
+        valueName: "START-END"))
+    var clip: String?
+
     @Option(help: "Time budget per file for the probe, in seconds.")
     var timeout: Double = 10
 
@@ -69,6 +74,9 @@ struct PreflightCommand: AsyncParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("Give at least one PATH to check.") }
+        if let clip, ClipWindow(parsing: clip) == nil {
+            throw ValidationError("--clip must be START-END (or START-) in seconds or [hh:]mm:ss[.fff], with END after START, got '\(clip)'.")
+        }
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256.") }
         if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be more than 0 and at most 86400 seconds.") }
         if let decodeTimeout {
@@ -128,6 +136,7 @@ struct PreflightCommand: AsyncParsableCommand {
         let gap = gapThreshold ?? DecodeOptions().gapThreshold
         try await withThrowingTaskGroup(of: (Int, Report).self) { group in
             var started = 0
+            let window = clip.flatMap(ClipWindow.init(parsing:))
             func startNext() {
                 guard started < files.count else { return }
                 let index = started, path = files[index]
@@ -136,7 +145,8 @@ struct PreflightCommand: AsyncParsableCommand {
                     let decode = DecodeOptions(mode: deepMode ?? .full, threads: threads, gapThreshold: gap,
                                                progress: progress.reporter(for: path))
                     let report = try await Preflight.evaluate(path: path, policy: policy, options: options,
-                                                              deep: deepMode != nil, decodeOptions: decodeOptions, decode: decode)
+                                                              deep: deepMode != nil, decodeOptions: decodeOptions, decode: decode,
+                                                              clip: window)
                     progress.finish(path)
                     return (index, Self.displayed(report.judged(strict: strict)))
                 }

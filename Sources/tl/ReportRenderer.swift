@@ -3,7 +3,7 @@ import Preflight
 
 /// Renders reports as the CLI contract says: a table for people, JSON or JSON Lines for tools.
 struct ReportRenderer {
-    static let schemaVersion = 2
+    static let schemaVersion = 3
 
     var format: PreflightCommand.Format
     var style: Style
@@ -77,6 +77,9 @@ struct ReportRenderer {
         let source = report.source?.kind.rawValue ?? "-"
         let cells = [duration, resolution, media?.videoCodec ?? "-", source, report.path]
         var text = status + "  " + Self.columns(cells, firstColumn: 1) + "\n"
+        if let clip = report.clip {
+            text += "        clip \(clip): \(report.billableSeconds.map(Self.duration) ?? "-") billable\n"
+        }
         for violation in report.violations {
             text += "        " + style.red(violation.code) + ": " + violation.message + "\n"
         }

@@ -9,7 +9,7 @@ struct TL: AsyncParsableCommand {
         commandName: "tl",
         abstract: "Check videos against TwelveLabs' async-analysis limits, and work with analysis tasks.",
         version: "0.1.0",
-        subcommands: [PreflightCommand.self, SubmitCommand.self, TasksCommand.self, AssetsCommand.self,
+        subcommands: [PreflightCommand.self, SubmitCommand.self, TasksCommand.self, BatchesCommand.self, AssetsCommand.self,
                       UploadsCommand.self, WebhooksCommand.self, SandboxCommand.self, CompletionCommand.self]
     )
 

@@ -3,7 +3,7 @@ import MediaProbe
 import Testing
 @testable import Preflight
 
-private let testMedia: URL = URL(fileURLWithPath: #filePath)
+let testMedia: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("TestMedia")
 
@@ -144,7 +144,7 @@ struct ReportJSONTests {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(report), as: UTF8.self)
-        let expected = #"{"media":{"aspect_ratio":1.7778,"audio_streams":1,"bit_rate":null,"color_transfer":"bt709","container":"mov,mp4,m4a,3gp,3g2,mj2","decodable":true,"display_height":360,"display_width":640,"duration_seconds":3.2,"duration_source":"container","field_order":"progressive","frame_rate":25,"height":360,"nominal_frame_rate":25,"pixel_format":null,"rotation_degrees":0,"sample_aspect_ratio":"1:1","size_bytes":325000,"start_time_seconds":0,"video_codec":"h264","width":640},"ok":false,"path":"clip.mp4","source":null,"violations":[{"actual":3.2,"code":"duration_too_short","limit":4,"message":"Duration 3.20 s is below the 4 s minimum."}],"warnings":[]}"#
+        let expected = #"{"billable_seconds":3.2,"clip":null,"media":{"aspect_ratio":1.7778,"audio_streams":1,"bit_rate":null,"color_transfer":"bt709","container":"mov,mp4,m4a,3gp,3g2,mj2","decodable":true,"display_height":360,"display_width":640,"duration_seconds":3.2,"duration_source":"container","field_order":"progressive","frame_rate":25,"height":360,"nominal_frame_rate":25,"pixel_format":null,"rotation_degrees":0,"sample_aspect_ratio":"1:1","size_bytes":325000,"start_time_seconds":0,"video_codec":"h264","width":640},"ok":false,"path":"clip.mp4","source":null,"violations":[{"actual":3.2,"code":"duration_too_short","limit":4,"message":"Duration 3.20 s is below the 4 s minimum."}],"warnings":[]}"#
         #expect(json == expected)
     }
 

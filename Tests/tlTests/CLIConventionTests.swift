@@ -468,7 +468,7 @@ import Testing
         #expect(result.status == 0, "\(result.err)")
         #expect(result.out.isEmpty)
         let written = try String(contentsOfFile: report, encoding: .utf8)
-        #expect(written.contains("\"schema_version\" : 2"))
+        #expect(written.contains("\"schema_version\" : 3"))
         var info = stat()
         #expect(stat(report, &info) == 0 && info.st_mode & 0o777 == 0o600, "files tl creates are private")
 

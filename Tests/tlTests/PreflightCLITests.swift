@@ -80,7 +80,7 @@ struct PreflightCLITests {
         let result = try await TLProcess.run(["preflight", "--format", "json", "--jobs", "3"] + files, currentDirectory: root)
         #expect(result.status == 0, "\(result.err)")
         let document = try json(result)
-        #expect(document["schema_version"] as? Int == 2)
+        #expect(document["schema_version"] as? Int == 3)
         let summary = try #require(document["summary"] as? [String: Int])
         #expect(summary == ["files": 5, "passed": 5, "failed": 0])
         #expect(reports(document).compactMap { $0["path"] as? String } == files)
@@ -98,7 +98,7 @@ struct PreflightCLITests {
         var paths: Set<String> = []
         for line in lines {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            #expect(object["schema_version"] as? Int == 2)
+            #expect(object["schema_version"] as? Int == 3)
             #expect(object["ok"] is Bool)
             paths.insert(try #require(object["path"] as? String))
         }
@@ -369,7 +369,7 @@ struct PreflightCLITests {
     @Test("without --format, output off a terminal is JSON")
     func defaultFormat() async throws {
         let result = try await TLProcess.run(["preflight", media("ok.mkv")], currentDirectory: root)
-        #expect(try json(result)["schema_version"] as? Int == 2)
+        #expect(try json(result)["schema_version"] as? Int == 3)
     }
 
     @Test("--verbose routes FFmpeg's messages to stderr; without it stderr is silent")

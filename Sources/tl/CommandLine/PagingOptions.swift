@@ -48,7 +48,9 @@ struct PagingOptions: ParsableArguments {
     /// exit status: 1 when `--page` is past the last page.
     func print<Item: Encodable>(_ list: Page<Item>, noun: String, format: OutputFormat, render: ([Item]) -> String) throws -> Int32 {
         let info = list.pageInfo
-        if format == .json {
+        if format == .jsonl {
+            for item in list.data { CLI.printJSON(item, format: .jsonl) }
+        } else if format.isJSON {
             CLI.printJSON(JSONValue.object(["data": try SubmitOutput.json(list.data), "page_info": try SubmitOutput.json(info)]))
         } else if !list.data.isEmpty {
             CLI.out(render(list.data))

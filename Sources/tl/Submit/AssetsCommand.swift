@@ -140,10 +140,10 @@ struct AssetsCommand: AsyncParsableCommand {
                             throw SubmissionError(.assetTimedOut, "asset \(asset.id) was still \(lastSeen?.status.rawValue ?? "unknown") after \(Int(timeout)) s", path: path)
                         }
                     }
-                    if api.format == .json {
+                    if api.format.isJSON {
                         var object: [String: JSONValue] = ["method": .string(chosen.rawValue), "asset": try SubmitOutput.json(asset)]
                         if let multipart { object["multipart"] = SubmitOutput.multipartJSON(multipart) }
-                        CLI.printJSON(JSONValue.object(object))
+                        CLI.printJSON(JSONValue.object(object), format: api.format)
                     } else {
                         CLI.out("asset:  \(asset.id) (\(asset.status))")
                         CLI.out("method: \(chosen.rawValue)")
@@ -176,8 +176,8 @@ struct AssetsCommand: AsyncParsableCommand {
         func run() async throws {
             try await api.withClient { client in
                 let asset = try await client.retrieveAsset(id)
-                if api.format == .json {
-                    CLI.printJSON(asset)
+                if api.format.isJSON {
+                    CLI.printJSON(asset, format: api.format)
                 } else {
                     var lines = ["asset id:   \(asset.id)", "status:     \(asset.status)"]
                     if let method = asset.method { lines.append("method:     \(method)") }

@@ -42,31 +42,13 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .customLong("asset-id"), help: "An uploaded asset (it must be ready).")
     var assetID: String?
 
-    @Option(name: .customLong("prompt"), help: "What to ask; repeat for several tasks on one upload.")
-    var prompts: [String] = []
-
-    @Option(name: .customLong("prompt-file"), help: ArgumentHelp("Read a prompt from a file (repeatable; '-' reads standard input).", valueName: "FILE"),
-            completion: .file())
-    var promptFiles: [String] = []
+    @OptionGroup(title: "What to ask") var analysis: AnalysisOptions
 
     @Flag(name: .customLong("no-prompt-limit"), help: "Send a prompt over the estimated token limit anyway (the estimate is conservative; the platform judges).")
     var noPromptLimit = false
 
-    @Option(help: "Sampling temperature, 0–1.")
-    var temperature: Double?
-
-    @Option(name: .customLong("max-tokens"), help: "The most tokens to generate: a number in the model's range, or 'unlimited' where the model allows it.")
-    var maxTokens: String?
-
-    @Option(name: .customLong("json-schema"), help: ArgumentHelp("A JSON Schema file the result must follow ('-' reads standard input).", valueName: "FILE"),
-            completion: .file())
-    var jsonSchema: String?
-
     @Option(name: .customLong("custom-id"), help: "Your id for the task (1–64 of A–Z a–z 0–9 _ -); with several prompts each gets -1, -2, …")
     var customID: String?
-
-    @Option(name: .customLong("model"), help: "The model name: \(PlatformRules.current.models.keys.sorted().joined(separator: ", ")) (default \(PlatformRules.current.defaultModel)).")
-    var model: String?
 
     @Option(help: "How to send a local file: auto, base64, direct or multipart.")
     var source: SourceOption = .auto
@@ -109,7 +91,9 @@ struct SubmitCommand: AsyncParsableCommand {
     func validate() throws {
         let given = [path != nil, url != nil, assetID != nil].filter { $0 }.count
         guard given == 1 else { throw ValidationError("Give exactly one of PATH, --url or --asset-id.") }
-        guard !prompts.isEmpty || !promptFiles.isEmpty else { throw ValidationError("Give at least one --prompt or --prompt-file.") }
+        guard !analysis.prompts.isEmpty || !analysis.promptFiles.isEmpty || analysis.segments != nil else {
+            throw ValidationError("Give at least one --prompt or --prompt-file (or --segments for time_based_metadata).")
+        }
         if let timeout {
             guard wait else { throw ValidationError("--timeout applies only with --wait.") }
             guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be more than 0 seconds.") }
@@ -129,9 +113,6 @@ struct SubmitCommand: AsyncParsableCommand {
             throw ValidationError("--decode and --strict check a local file: give a PATH, or --url with --local-copy.")
         }
         if bodyOut != nil, !dryRun { throw ValidationError("--body-out needs --dry-run.") }
-        if let maxTokens, maxTokens != "unlimited", Int(maxTokens) == nil {
-            throw ValidationError("--max-tokens must be a whole number or 'unlimited', got '\(maxTokens)'.")
-        }
         if localCopy != nil, url == nil { throw ValidationError("--local-copy goes with --url.") }
         if let url {
             guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
@@ -142,8 +123,7 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         try InputFile.checkOneStandardInput(
-            promptFiles.map { ("--prompt-file", $0) } + [("--json-schema", jsonSchema), ("--policy", policy),
-                                                        ("--api-key-file", api.apiKeyFile)])
+            analysis.files + [("--policy", policy), ("--api-key-file", api.apiKeyFile)])
         let request = try buildRequest()
         let subject: SubmissionSource = if let path { .file(path) } else if let url { .url(url) } else { .assetID(assetID ?? "") }
         var options = SubmitOptions()
@@ -256,25 +236,15 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     private func buildRequest() throws -> SubmissionRequest {
-        var all = prompts
-        for file in promptFiles {
-            let data = try InputFile.contents(of: file, option: "--prompt-file", what: "the prompt file")
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw UsageError("The prompt file \(file) (--prompt-file) is not UTF-8 text.")
-            }
-            all.append(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        var format: ResponseFormat?
-        if let jsonSchema {
-            let data = try InputFile.contents(of: jsonSchema, option: "--json-schema", what: "the JSON schema file")
-            do {
-                format = ResponseFormat(jsonSchema: try JSONDecoder().decode(JSONValue.self, from: data))
-            } catch {
-                throw UsageError("The JSON schema file \(jsonSchema == "-" ? "on standard input" : jsonSchema) (--json-schema) is not valid JSON.")
-            }
-        }
-        let tokens: MaxTokens? = maxTokens.map { $0 == "unlimited" ? .unlimited : .count(Int($0) ?? 0) }
-        return SubmissionRequest(prompts: all, temperature: temperature, maxTokens: tokens, responseFormat: format,
-                                 customID: customID, modelName: model)
+        var request = SubmissionRequest(
+            prompts: try analysis.allPrompts(), temperature: analysis.temperature, maxTokens: analysis.maxTokensValue,
+            responseFormat: try analysis.responseFormat(), customID: customID, modelName: analysis.model)
+        request.analysisMode = analysis.analysisMode?.rawValue ?? (analysis.segments != nil ? analysis.mode : nil)
+        request.mediaSources = try analysis.mediaSources()
+        request.startTime = analysis.window?.start
+        request.endTime = analysis.window?.end
+        request.minSegmentDuration = analysis.minSegmentDuration
+        request.maxSegmentDuration = analysis.maxSegmentDuration
+        return request
     }
 }

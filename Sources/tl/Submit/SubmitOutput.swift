@@ -19,7 +19,7 @@ enum SubmitOutput {
             for violation in report.violations { CLI.err("  \(violation.code): \(violation.message)") }
         }
         CLI.err("error: \(error.message)")
-        if format == .json {
+        if format.isJSON {
             var object: [String: JSONValue] = ["code": .string(error.code.rawValue), "message": .string(error.message)]
             if let report = error.report, let value = try? json(report) { object["report"] = value }
             if !error.validationIssues.isEmpty {
@@ -28,14 +28,14 @@ enum SubmitOutput {
                              "severity": .string(issue.severity.rawValue)])
                 })
             }
-            CLI.printJSON(JSONValue.object(["error": .object(object)]))
+            CLI.printJSON(JSONValue.object(["error": .object(object)]), format: format)
         }
         return ExitCode(status)
     }
 
     static func printDryRun(_ plan: SubmissionPlan, format: OutputFormat) throws {
         let requests = try plan.requests.map { try displayRequest($0, plan: plan) }
-        if format == .json {
+        if format.isJSON {
             var object: [String: JSONValue] = [
                 "dry_run": .bool(true),
                 "source": .object(["kind": .string(plan.decision.kind.rawValue), "reason": .string(plan.decision.reason)]),
@@ -43,7 +43,7 @@ enum SubmitOutput {
                 "requests": .array(requests),
             ]
             if let report = plan.report { object["report"] = try json(report) }
-            CLI.printJSON(JSONValue.object(object))
+            CLI.printJSON(JSONValue.object(object), format: format)
             return
         }
         CLI.out("source: \(plan.decision.kind.rawValue) (\(plan.decision.reason))")
@@ -79,7 +79,7 @@ enum SubmitOutput {
         for task in result.tasks {
             if let outcome = task.outcome, outcome.name != "ready" { status = 1 }
         }
-        if format == .json {
+        if format.isJSON {
             var object: [String: JSONValue] = [
                 "source": .object(["kind": .string(result.plan.decision.kind.rawValue), "reason": .string(result.plan.decision.reason)]),
                 "preflight_overridden": .bool(result.plan.preflightOverridden),
@@ -88,7 +88,7 @@ enum SubmitOutput {
             if let assetID = result.assetID { object["asset_id"] = .string(assetID) }
             if let report = result.plan.report, let value = try? json(report) { object["report"] = value }
             if let multipart = result.multipart { object["multipart"] = multipartJSON(multipart) }
-            CLI.printJSON(JSONValue.object(object))
+            CLI.printJSON(JSONValue.object(object), format: format)
             return status
         }
         // The source, asset and task lines were printed as each became known (printPlan, SubmissionTrail);

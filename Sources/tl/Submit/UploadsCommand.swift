@@ -44,11 +44,15 @@ struct UploadsCommand: ParsableCommand {
                     let sessions = try await PagingOptions.fetchAll { page, limit in
                         try await client.listIncompleteUploads(page: page, pageLimit: limit)
                     }.data
-                    if format == .json {
-                        CLI.printJSON(JSONValue.object([
-                            "data": try SubmitOutput.json(sessions),
-                            "page_info": try SubmitOutput.json(PageInfo.single(count: sessions.count)),
-                        ]))
+                    if format.isJSON {
+                        if format == .jsonl {
+                            for session in sessions { CLI.printJSON(session, format: .jsonl) }
+                        } else {
+                            CLI.printJSON(JSONValue.object([
+                                "data": try SubmitOutput.json(sessions),
+                                "page_info": try SubmitOutput.json(PageInfo.single(count: sessions.count)),
+                            ]))
+                        }
                     } else if sessions.isEmpty {
                         CLI.out("no incomplete uploads on the server")
                     } else {
@@ -67,7 +71,7 @@ struct UploadsCommand: ParsableCommand {
         private func local() throws {
             let store = UploadStateStore.standard()
             let entries = store.entries()
-            if format == .json {
+            if format.isJSON {
                 CLI.printJSON(JSONValue.object([
                     "directory": .string(store.directory.path),
                     "data": .array(entries.map { entry in
@@ -82,7 +86,7 @@ struct UploadsCommand: ParsableCommand {
                             "condition": .string(entry.condition.rawValue),
                         ])
                     }),
-                ]))
+                ]), format: format)
                 return
             }
             guard !entries.isEmpty else {

@@ -3,9 +3,13 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// Output format of the API commands.
+/// Output format of the API commands: `text` for people; `json`, one pretty-printed document; `jsonl`,
+/// the same JSON compact, with lists and per-id results one item per line.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, jsonl
+
+    /// `json` or `jsonl`.
+    var isJSON: Bool { self != .text }
 }
 
 /// Options every command that talks to the API shares.
@@ -20,7 +24,7 @@ struct APIOptions: ParsableArguments {
         valueName: "FILE"), completion: .file())
     var apiKeyFile: String?
 
-    @Option(name: .shortAndLong, help: "Output format: text for people, json for scripts.")
+    @Option(name: .shortAndLong, help: "Output format: text for people, json for scripts, jsonl for one JSON object per line.")
     var format: OutputFormat = .text
 
     @Option(help: "Retries of a request that failed transiently (connection failure, 408, 429, 5xx).")

@@ -43,7 +43,7 @@ enum CLI {
     /// Prints an error on stderr, and in JSON mode also a JSON error object on stdout.
     static func printError(_ message: String, code: String, format: OutputFormat, error: APIError?) {
         err("error: \(message)")
-        guard format == .json else { return }
+        guard format.isJSON else { return }
         var object: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
         if let error {
             if let status = error.status { object["status"] = .integer(status) }
@@ -51,12 +51,27 @@ enum CLI {
             if let requestID = error.requestID { object["request_id"] = .string(requestID) }
             object["operation"] = .string(error.operation.rawValue)
         }
-        printJSON(JSONValue.object(["error": .object(object)]))
+        printJSON(JSONValue.object(["error": .object(object)]), format: format)
     }
 
-    static func printJSON(_ value: some Encodable) {
+    /// Prints `value` as JSON: pretty-printed, or for `jsonl` compact on one line.
+    static func printJSON(_ value: some Encodable, format: OutputFormat = .json) {
+        if format == .jsonl {
+            guard let data = try? WireCoding.encoder().encode(value) else { return }
+            out(String(decoding: data, as: UTF8.self))
+            return
+        }
         guard let text = prettyJSON(value) else { return }
         out(text)
+    }
+
+    /// Prints `items` as JSON: `{key: [...]}` for `json`, one item per line for `jsonl`.
+    static func printJSONList(_ items: [JSONValue], key: String, format: OutputFormat) {
+        if format == .jsonl {
+            for item in items { printJSON(item, format: .jsonl) }
+        } else {
+            printJSON(JSONValue.object([key: .array(items)]))
+        }
     }
 
     /// `value` in the wire format, pretty-printed and tidied; `nil` when it cannot be encoded.

@@ -47,7 +47,7 @@ struct TasksCommand: AsyncParsableCommand {
                 CLI.err("error: \(id): \(error)")
             }
         }
-        if format == .json { CLI.printJSON(JSONValue.object(["results": .array(results)])) }
+        if format.isJSON { CLI.printJSONList(results, key: "results", format: format) }
         return failed ? 1 : 0
     }
 

@@ -16,7 +16,7 @@ extension TasksCommand {
         func run() async throws {
             try await api.withClient { client in
                 let task = try await client.retrieveTask(id)
-                if api.format == .json { CLI.printJSON(task) } else { CLI.out(TasksCommand.describe(task)) }
+                if api.format.isJSON { CLI.printJSON(task, format: api.format) } else { CLI.out(TasksCommand.describe(task)) }
                 return 0
             }
         }

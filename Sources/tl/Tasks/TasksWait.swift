@@ -86,7 +86,7 @@ extension TasksCommand {
                         if api.format == .text { CLI.out("\(id)  error: \(error.description)") }
                     }
                 }
-                if api.format == .json { CLI.printJSON(JSONValue.object(["results": .array(json)])) }
+                if api.format.isJSON { CLI.printJSONList(json, key: "results", format: api.format) }
                 return allReady ? 0 : 1
             }
         }
