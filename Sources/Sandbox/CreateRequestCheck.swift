@@ -59,7 +59,10 @@ enum CreateRequestCheck {
             }
         }
         let prompt = object["prompt"]?.stringValue.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
-        if let promptV2 = object["prompt_v2"], promptV2 != .null {
+        let promptV2Given = object["prompt_v2"].map { $0 != .null } ?? false
+        if modeRules.segmentDefinitions {
+            if prompt != nil || promptV2Given { throw invalid("analysis_mode \(mode) does not take prompt or prompt_v2.") }
+        } else if let promptV2 = object["prompt_v2"], promptV2 != .null {
             if prompt != nil { throw invalid("prompt and prompt_v2 are mutually exclusive.") }
             guard model.promptV2 else { throw invalid("\(modelName) does not take prompt_v2.") }
             guard let text = promptV2["input_text"]?.stringValue, !text.allSatisfy(\.isWhitespace) else { throw missing("prompt_v2.input_text") }
@@ -67,7 +70,7 @@ enum CreateRequestCheck {
             try checkMediaSources(promptV2["media_sources"], field: "prompt_v2.media_sources", rules: rules)
         } else if let prompt {
             try checkLength(prompt)
-        } else if !modeRules.segmentDefinitions {
+        } else {
             throw missing("prompt")
         }
         for field in ["min_segment_duration", "max_segment_duration"] {

@@ -51,7 +51,7 @@ import Testing
         #expect(validator.issues(in: Self.request { $0.modelName = "pegasus1.5"; $0.maxTokens = 98_304 }).isEmpty)
         #expect(validator.issues(in: Self.request { $0.modelName = "pegasus1.5"; $0.maxTokens = 98_305 }).map(\.code) == ["max_tokens_out_of_range"])
         #expect(validator.issues(in: Self.request { $0.modelName = "pegasus1.5"; $0.maxTokens = 511 }).map(\.code) == ["max_tokens_out_of_range"])
-        #expect(validator.issues(in: Self.request { $0.modelName = "pegasus1.6"; $0.analysisMode = "time_based_metadata"; $0.maxTokens = .unlimited
+        #expect(validator.issues(in: Self.request { $0.modelName = "pegasus1.6"; $0.analysisMode = "time_based_metadata"; $0.maxTokens = .unlimited; $0.prompt = nil
             $0.responseFormat = ResponseFormat(segmentDefinitions: [SegmentDefinition(id: "scenes", description: "Each scene")]) }).isEmpty)
         #expect(validator.issues(in: Self.request { $0.analysisMode = "time_based_metadata" }).map(\.code) == ["analysis_mode_not_supported"])
         #expect(validator.issues(in: Self.request { $0.startTime = 0; $0.endTime = 10 }).map(\.code) == ["time_window_not_supported"])

@@ -27,7 +27,10 @@ import Testing
         for model in rules.models.values.sorted(by: { $0.name < $1.name }) {
             for (mode, limits) in model.modes.sorted(by: { $0.key < $1.key }) {
                 var base: [String: Any] = ["model_name": model.name, "analysis_mode": mode]
-                if limits.segmentDefinitions { base["response_format"] = segments }
+                if limits.segmentDefinitions {
+                    base["response_format"] = segments
+                    base["prompt"] = NSNull()
+                }
                 for tokens in [limits.maxTokens.lowerBound - 1, limits.maxTokens.lowerBound, limits.defaultMaxTokens,
                                limits.maxTokens.upperBound, limits.maxTokens.upperBound + 1] {
                     cases.append(("\(model.name) \(mode) max_tokens \(tokens)", body(base.merging(["max_tokens": tokens]) { $1 })))
@@ -57,6 +60,8 @@ import Testing
         cases.append(("a media source that is not an image", body(v2.merging(["prompt_v2": ["input_text": "x", "media_sources": [image.merging(["media_type": "video"]) { $1 }]]]) { $1 })))
         let tbm: [String: Any] = ["model_name": "pegasus1.5", "analysis_mode": "time_based_metadata", "prompt": NSNull()]
         cases.append(("time_based_metadata without a prompt", body(tbm.merging(["response_format": segments]) { $1 })))
+        cases.append(("time_based_metadata with a prompt", body(tbm.merging(["response_format": segments, "prompt": "x"]) { $1 })))
+        cases.append(("time_based_metadata with prompt_v2", body(tbm.merging(["response_format": segments, "prompt_v2": ["input_text": "x"]]) { $1 })))
         cases.append(("time_based_metadata without segments", body(tbm)))
         cases.append(("time_based_metadata with a json_schema", body(tbm.merging(["response_format": ["type": "json_schema", "json_schema": ["type": "object"]]]) { $1 })))
         cases.append(("segments in general mode", body(["model_name": "pegasus1.5", "response_format": segments])))

@@ -221,7 +221,7 @@ import Testing
     @Test func unlimitedOnlyWhereTheModelAndModeAllowIt() async throws {
         let prefix = #"{"video": {"type": "url", "url": "https://x/a.mp4"}, "prompt": "p", "max_tokens": "unlimited""#
         try await Self.withSandbox { _, send in
-            let allowed = try await send("POST", "/analyze/tasks", prefix + #", "model_name": "pegasus1.6", "analysis_mode": "time_based_metadata", "response_format": {"type": "segment_definitions", "segment_definitions": [{"id": "scenes", "description": "Each scene"}]}}"#, nil)
+            let allowed = try await send("POST", "/analyze/tasks", #"{"video": {"type": "url", "url": "https://x/a.mp4"}, "max_tokens": "unlimited""# + #", "model_name": "pegasus1.6", "analysis_mode": "time_based_metadata", "response_format": {"type": "segment_definitions", "segment_definitions": [{"id": "scenes", "description": "Each scene"}]}}"#, nil)
             #expect(allowed.status == 202, "\(allowed.text)")
             let general = try await send("POST", "/analyze/tasks", prefix + #", "model_name": "pegasus1.5"}"#, nil)
             #expect(general.status == 400 && general.json?["error"]?["code"] == .string("parameter_invalid"))

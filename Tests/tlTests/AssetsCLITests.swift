@@ -51,7 +51,7 @@ import Testing
     /// An upload killed with SIGKILL midway resumes from its state file: chunks the state lists are not sent
     /// again (one PUT each on the sandbox), the rest are, and the state file is removed at the end.
     @Test func aKilledUploadResumesAndSendsOnlyTheMissingChunks() async throws {
-        let sandbox = try await SandboxProcess(arguments: ["--chunk-size", "4096", "--chunk-delay", "0.15", "--asset-processing", "0.05"])
+        let sandbox = try await SandboxProcess(arguments: ["--chunk-size", "4096", "--chunk-delay", "0.4", "--asset-processing", "0.05"])
         defer { Task { await sandbox.stop() } }
         let cache = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: cache) }

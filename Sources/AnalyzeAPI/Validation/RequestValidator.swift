@@ -38,7 +38,13 @@ public struct RequestValidator: Sendable {
         // A mode the model lacks is reported once (analysis_mode_not_supported), not again through its consequences.
         let segments = model.map { $0.modes[mode]?.segmentDefinitions ?? false } ?? policy.rules.findsSegments(mode)
 
-        if let prompt = request.prompt, !prompt.allSatisfy(\.isWhitespace) {
+        let hasPrompt = request.prompt.map { !$0.allSatisfy(\.isWhitespace) } ?? false
+        if segments {
+            if hasPrompt || request.promptV2 != nil {
+                error(hasPrompt ? "prompt" : "prompt_v2", "prompt_not_allowed",
+                      "analysis_mode time_based_metadata takes no prompt: say what to find in the segment definitions (they take reference images too).")
+            }
+        } else if let prompt = request.prompt, hasPrompt {
             issues += promptLength(prompt, field: "prompt")
             if request.promptV2 != nil {
                 error("prompt_v2", "prompt_conflict", "Give prompt or prompt_v2, not both.")
@@ -53,7 +59,7 @@ public struct RequestValidator: Sendable {
                 error("prompt_v2", "prompt_v2_not_supported", "\(modelName) takes no prompt_v2 (reference images); use prompt.")
             }
             issues += mediaSourceIssues(promptV2.mediaSources ?? [], field: "prompt_v2.media_sources")
-        } else if !segments {
+        } else {
             error("prompt", "prompt_missing", "A prompt is required.")
         }
 
