@@ -15,7 +15,8 @@ import time
 import httpx
 from twelvelabs import TwelveLabs
 from twelvelabs.core.api_error import ApiError
-from twelvelabs.types import VideoContext_AssetId
+from twelvelabs.types import (BatchDefaults, BatchItemRequest, BatchPrompt, BatchVideoContext,
+                              VideoContext_AssetId)
 
 seen = {}
 step = "start"
@@ -74,6 +75,27 @@ try:
     listed = client.analyze_async.tasks.list()
     seen["listed"] = [t.task_id for t in listed.data]
     seen["listed_total"] = listed.page_info.total_results
+
+    step = "analyze_async.batches.create over the uploaded asset"
+    batch = client.analyze_async.batches.create(
+        model_name="pegasus1.5", analysis_mode="general",
+        defaults=BatchDefaults(prompt=BatchPrompt(input_text="Summarise.")),
+        requests=[BatchItemRequest(video=BatchVideoContext(type="asset_id", asset_id=uploaded.asset_id), custom_id=f"item-{n}")
+                  for n in range(3)])
+    seen["batch_items"] = [item.custom_id for item in batch.items]
+
+    step = "analyze_async.batches.retrieve until completed"
+    done = wait(lambda: client.analyze_async.batches.retrieve(batch.batch_id), lambda b: b.status in ("completed", "canceled", "expired"))
+    seen["batch_status"] = done.status
+    seen["batch_ready_items"] = done.ready_items
+
+    step = "analyze_async.batches.results (JSON Lines)"
+    seen["batch_results"] = [{"custom_id": r.custom_id, "status": r.status, "has_data": bool(r.data and r.data.data)}
+                             for r in client.analyze_async.batches.results(batch.batch_id)]
+
+    step = "analyze_async.batches.list and delete"
+    seen["batches_listed"] = [b.batch_id == batch.batch_id for b in client.analyze_async.batches.list(status="completed")]
+    client.analyze_async.batches.delete(batch.batch_id)
 
     step = "errors decode (nested for tasks, flat for assets)"
     for name, call in [("task", lambda: client.analyze_async.tasks.retrieve("6710f6f6ffffffffffffffff")),

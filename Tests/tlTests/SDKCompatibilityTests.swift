@@ -3,7 +3,7 @@ import Testing
 
 /// The platform's own Python SDK (twelvelabs 1.3.6, installed by `scripts/sdk-env.sh`, which
 /// `make test` runs) against `tl sandbox`: a multipart `upload_file`, chunk status a page at a time,
-/// a task created and followed, a list, and both error shapes. Run by `scripts/sdk_against_sandbox.py`.
+/// a task created and followed, a list, a batch created, followed, read and deleted, and both error shapes. Run by `scripts/sdk_against_sandbox.py`.
 @Suite(.timeLimit(.minutes(2))) struct SDKCompatibilityTests {
     static var python: URL {
         let environment = ProcessInfo.processInfo.environment
@@ -41,6 +41,12 @@ import Testing
         #expect(seen["task_status"] as? String == "ready")
         #expect((seen["task_result"] as? String)?.contains("What is shown?") == true)
         #expect(seen["listed_total"] as? Int == 1)
+        #expect(seen["batch_items"] as? [String] == ["item-0", "item-1", "item-2"], "\(seen)")
+        #expect(seen["batch_status"] as? String == "completed" && seen["batch_ready_items"] as? Int == 3)
+        let results = try #require(seen["batch_results"] as? [[String: Any]], "\(seen)")
+        #expect(results.map { $0["custom_id"] as? String } == ["item-0", "item-1", "item-2"])
+        #expect(results.allSatisfy { $0["status"] as? String == "ready" && $0["has_data"] as? Bool == true })
+        #expect(seen["batches_listed"] as? [Bool] == [true])
         let taskError = try #require(seen["task_error"] as? [String: Any])
         #expect(taskError["status"] as? Int == 404)
         #expect(((taskError["body"] as? [String: Any])?["error"] as? [String: Any])?["code"] as? String == "resource_not_exist")
