@@ -160,3 +160,50 @@ import Testing
         }
     }
 }
+
+/// A multipart upload begun elsewhere (here: by hand, two chunks stored and reported) and continued from the
+/// server's view alone, with no saved state: only the missing chunks are sent.
+@Suite(.timeLimit(.minutes(1))) struct ServerViewResumeTests {
+    @Test func anUploadWithoutLocalStateResumesFromTheServersChunks() async throws {
+        let file = fixture("ok_640x360_5s.mp4")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber).int64Value
+        var configuration = SandboxConfiguration(apiKey: SandboxEndToEndTests.key)
+        configuration.port = 0
+        configuration.uploads.chunkSize = 8192
+        configuration.uploads.assetProcessing = .milliseconds(20)
+        let states = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: states) }
+        try await Sandbox.withRunning(configuration) { sandbox in
+            try await AnalyzeClient.withClient(configuration: AnalyzeClient.Configuration(apiKey: SandboxEndToEndTests.key, baseURL: sandbox.baseURL)) { client in
+                // "Another machine": a session with chunks 1 and 2 stored and reported.
+                let session = try await client.createMultipartUpload(CreateMultipartUploadRequest(filename: "clip.mp4", totalSize: size))
+                var reported: [CompletedChunk] = []
+                for url in session.uploadURLs.filter({ $0.chunkIndex <= 2 }) {
+                    let range = FileRange(path: file, offset: Int64(url.chunkIndex - 1) * session.chunkSize, length: session.chunkSize, readSize: 1 << 16)
+                    let etag = try await client.putChunk(url: url.url, headers: session.uploadHeaders ?? [:], file: range)
+                    reported.append(CompletedChunk(chunkIndex: url.chunkIndex, proof: etag, chunkSize: session.chunkSize))
+                }
+                _ = try await client.reportCompletedChunks(uploadID: session.uploadID, reported)
+
+                var options = MultipartUploadOptions()
+                options.stateStore = UploadStateStore(directory: states)
+                options.waitOptions = WaitOptions(minimumInterval: .milliseconds(10), timeout: .seconds(20))
+                // Without the id, this machine knows nothing of it: a new session would be made.
+                options.resumeUploadID = session.uploadID
+                let result = try await MultipartUploader(client: client, options: options).upload(file: file)
+                #expect(result.resumed && result.uploadID == session.uploadID && result.assetID == session.assetID)
+                #expect(result.chunksResumed == 2 && Set(result.chunksSent) == Set(3...session.totalChunks))
+                #expect(result.asset?.status == .ready)
+                #expect(sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/assets/multipart-uploads" }.count == 1)
+
+                // Unknown, or another file's, upload: a clear failure, nothing sent.
+                options.resumeUploadID = "0000000000000000000000aa"
+                await #expect(throws: SubmissionError.self) { try await MultipartUploader(client: client, options: options).upload(file: file) }
+                let other = try await client.createMultipartUpload(CreateMultipartUploadRequest(filename: "other.mp4", totalSize: size + 1))
+                options.resumeUploadID = other.uploadID
+                let mismatch = await #expect(throws: SubmissionError.self) { try await MultipartUploader(client: client, options: options).upload(file: file) }
+                #expect(mismatch?.message.contains("is not this file's upload") == true, "\(String(describing: mismatch))")
+            }
+        }
+    }
+}

@@ -14,6 +14,10 @@ public struct MultipartUploadOptions: Sendable {
     public var urlRefreshMargin: Duration = .seconds(60)
     /// Where the resume state goes; `nil` disables resuming.
     public var stateStore: UploadStateStore? = .standard()
+    /// An incomplete upload session on the server to continue when there is no saved state for the file
+    /// (it was lost, or the upload began on another machine): the session's `uploaded_chunks` say which
+    /// chunks are stored, and only the others are sent. Its `total_size` must be the file's size.
+    public var resumeUploadID: String?
     /// Whether to wait for the asset to become `ready` after the upload completes.
     public var waitForReady: Bool = true
     /// How to poll the asset.
@@ -30,7 +34,8 @@ public struct MultipartUploadOptions: Sendable {
 public struct UploadStart: Sendable, Hashable {
     /// The upload session.
     public var uploadID: String
-    /// The asset the upload becomes.
+    /// The asset the upload becomes; empty for a session resumed from the server's view, whose asset id
+    /// is learned from the first completion report.
     public var assetID: String
     /// Chunks already stored by an earlier, interrupted run (0 for a new session).
     public var chunksResumed: Int
@@ -128,6 +133,14 @@ public struct MultipartUploader: Sendable {
             }
         }
 
+        if state == nil, let uploadID = options.resumeUploadID {
+            let (fromServer, stored) = try await serverState(uploadID: uploadID, identity: identity, file: file)
+            try store?.save(fromServer)
+            state = fromServer
+            serverHas = stored
+            resumed = true
+        }
+
         if state == nil {
             let name = filename ?? URL(fileURLWithPath: file).lastPathComponent
             let session = try await client.createMultipartUpload(CreateMultipartUploadRequest(filename: name, totalSize: identity.size))
@@ -154,6 +167,7 @@ public struct MultipartUploader: Sendable {
             refreshMargin: options.urlRefreshMargin, lookahead: 2 * max(1, options.parallelism), onProgress: onProgress)
         await coordinator.announce()
         var sent: [Int] = []
+        var assetID = start.assetID
         if !sessionCompleted {
             // Chunks stored in an earlier run that the server has not recorded yet are reported first.
             let unreported = start.finished.filter { !serverHas.contains($0.chunkIndex) }
@@ -162,7 +176,9 @@ public struct MultipartUploader: Sendable {
                 _ = try await client.reportCompletedChunks(uploadID: start.uploadID, slice.map(Self.completed))
             }
             do {
-                sent = try await sendPending(plan: plan, done: start.finishedIndexes, coordinator: coordinator, file: file)
+                let outcome = try await sendPending(plan: plan, done: start.finishedIndexes, coordinator: coordinator, file: file)
+                sent = outcome.sent
+                if assetID.isEmpty, let reported = outcome.assetID { assetID = reported }
             } catch {
                 await coordinator.stopBackgroundWork()
                 throw error
@@ -175,6 +191,9 @@ public struct MultipartUploader: Sendable {
                     path: file)
             }
         }
+        guard !assetID.isEmpty else {
+            throw SubmissionError(.uploadFailed, "upload \(start.uploadID) completed, but the server never said which asset it became", path: file)
+        }
         store?.remove(for: identity)
         let transferDuration = ContinuousClock.now - started
         let sentSet = Set(sent)
@@ -182,24 +201,27 @@ public struct MultipartUploader: Sendable {
 
         var asset: Asset?
         if options.waitForReady {
-            switch try await client.waitForAsset(start.assetID, options: options.waitOptions) {
+            switch try await client.waitForAsset(assetID, options: options.waitOptions) {
             case .ready(let ready):
                 asset = ready
             case .failed(let failed):
                 throw SubmissionError(.assetFailed, "asset \(failed.id) failed: \(failed.error?.message ?? "no reason given")", path: file)
             case .timedOut(let lastSeen, _):
                 throw SubmissionError(.assetTimedOut,
-                    "asset \(start.assetID) was still \(lastSeen?.status.rawValue ?? "unknown") after \(options.waitOptions.timeout.seconds) s", path: file)
+                    "asset \(assetID) was still \(lastSeen?.status.rawValue ?? "unknown") after \(options.waitOptions.timeout.seconds) s", path: file)
             }
         }
         return MultipartUploadResult(
-            assetID: start.assetID, uploadID: start.uploadID, asset: asset, chunksSent: sent,
+            assetID: assetID, uploadID: start.uploadID, asset: asset, chunksSent: sent,
             chunksResumed: start.finished.count, totalChunks: plan.count, resumed: resumed,
             bytesSent: bytesSent, transferDuration: transferDuration)
     }
 
     /// PUTs every chunk not in `done`, `parallelism` at a time, reporting finished ones in batches.
-    private func sendPending(plan: ChunkPlan, done: Set<Int>, coordinator: UploadCoordinator, file: String) async throws -> [Int] {
+    /// The asset id is the first a completion report names (a session resumed from the server's view knows no other).
+    private func sendPending(
+        plan: ChunkPlan, done: Set<Int>, coordinator: UploadCoordinator, file: String
+    ) async throws -> (sent: [Int], assetID: String?) {
         let pending = plan.chunks.filter { !done.contains($0.index) }
         let batchSize = max(1, options.reportBatchSize)
         let parallelism = max(1, options.parallelism)
@@ -208,7 +230,8 @@ public struct MultipartUploader: Sendable {
         var sent: [Int] = []
         var toReport: [CompletedChunk] = []
         /// A child task's outcome: a stored chunk, or a finished report.
-        enum Step: Sendable { case stored(CompletedChunk), reported }
+        enum Step: Sendable { case stored(CompletedChunk), reported(String?) }
+        var assetID: String?
         try await withThrowingTaskGroup(of: Step.self) { group in
             var next = pending.makeIterator()
             for _ in 0..<parallelism {
@@ -223,10 +246,7 @@ public struct MultipartUploader: Sendable {
                 let batch = Array(toReport.prefix(batchSize))
                 toReport.removeFirst(batch.count)
                 reporting = true
-                group.addTask {
-                    _ = try await client.reportCompletedChunks(uploadID: uploadID, batch)
-                    return .reported
-                }
+                group.addTask { .reported(try await client.reportCompletedChunks(uploadID: uploadID, batch).assetID) }
             }
             while let step = try await group.next() {
                 switch step {
@@ -236,16 +256,51 @@ public struct MultipartUploader: Sendable {
                     if let chunk = next.next() {
                         group.addTask { .stored(try await self.send(chunk, coordinator: coordinator, file: file)) }
                     }
-                case .reported:
+                case .reported(let reported):
                     reporting = false
+                    assetID = assetID ?? reported
                 }
                 reportIfDue()
             }
         }
         for start in stride(from: 0, to: toReport.count, by: batchSize) {
-            _ = try await client.reportCompletedChunks(uploadID: uploadID, Array(toReport[start..<min(start + batchSize, toReport.count)]))
+            let reported = try await client.reportCompletedChunks(uploadID: uploadID, Array(toReport[start..<min(start + batchSize, toReport.count)]))
+            assetID = assetID ?? reported.assetID
         }
-        return sent
+        return (sent, assetID)
+    }
+
+    /// The state of incomplete session `uploadID` as the server has it: its plan from the incomplete-uploads
+    /// list, its stored chunks from its status. The server keeps no proof (ETag) a client could report again,
+    /// so stored chunks are recorded without one; they are never reported again, since the server has them.
+    private func serverState(uploadID: String, identity: FileIdentity, file: String) async throws -> (UploadState, Set<Int>) {
+        var page = 1
+        var found: IncompleteUpload?
+        while found == nil {
+            let listed = try await client.listIncompleteUploads(page: page, pageLimit: 50)
+            found = listed.data.first { $0.uploadID == uploadID }
+            if listed.data.isEmpty || page >= listed.pageInfo.totalPage { break }
+            page += 1
+        }
+        guard let session = found else {
+            throw SubmissionError(.uploadFailed,
+                "the server has no incomplete upload \(uploadID) (it finished, expired or never existed); start a new upload", path: file)
+        }
+        guard session.totalSize == identity.size else {
+            throw SubmissionError(.uploadFailed,
+                "upload \(uploadID) is for \(session.totalSize) bytes, but \(file) has \(identity.size): it is not this file's upload", path: file)
+        }
+        guard let plan = ChunkPlan(totalSize: identity.size, chunkSize: session.chunkSize), plan.count == session.totalChunks else {
+            throw SubmissionError(.uploadFailed, "upload \(uploadID)'s plan (\(session.totalChunks) chunks of \(session.chunkSize) bytes) does not fit the file", path: file)
+        }
+        let status = try await client.multipartUploadStatus(uploadID: uploadID)
+        let stored = Set(status.uploadedChunks.filter(\.isCompleted).map(\.chunkIndex))
+        var state = UploadState(identity: identity, uploadID: uploadID, assetID: "", chunkSize: session.chunkSize,
+                                totalChunks: session.totalChunks, uploadHeaders: [:])
+        for chunk in plan.chunks where stored.contains(chunk.index) {
+            state.record(.init(chunkIndex: chunk.index, etag: "", size: chunk.length))
+        }
+        return (state, stored)
     }
 
     /// One chunk: a fresh single-use URL per attempt, the PUT, and after a transient failure (connection, 408,

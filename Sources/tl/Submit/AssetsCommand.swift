@@ -38,6 +38,11 @@ struct AssetsCommand: AsyncParsableCommand {
         @Option(help: "Multipart: chunk uploads in flight at once (default 4).")
         var parallel: Int?
 
+        @Option(name: .customLong("resume-upload"), help: ArgumentHelp(
+            "Continue this incomplete multipart upload (see tl uploads list --remote) when this machine has no saved state for the file: the server's record of stored chunks says what is left to send.",
+            valueName: "UPLOAD_ID"))
+        var resumeUpload: String?
+
         @Flag(help: "Upload the file even though it fails preflight.")
         var force = false
 
@@ -55,6 +60,10 @@ struct AssetsCommand: AsyncParsableCommand {
         var timeout: Double = 3600
 
         func validate() throws {
+            if let resumeUpload {
+                guard method != .direct else { throw ValidationError("--resume-upload continues a multipart upload, not --method direct.") }
+                try TasksCommand.checkIDs([resumeUpload], what: "upload")
+            }
             if let parallel {
                 guard method != .direct else { throw ValidationError("--parallel applies only to multipart uploads, not --method direct.") }
                 guard (1...32).contains(parallel) else { throw ValidationError("--parallel must be 1–32.") }
@@ -94,7 +103,8 @@ struct AssetsCommand: AsyncParsableCommand {
             } else if !Console.quiet {
                 for warning in report.warnings { CLI.err("warning: \(warning.code): \(warning.message)") }
             }
-            let chosen: Method = method != .auto ? method : (identity.size <= policy.maxDirectUploadBytes ? .direct : .multipart)
+            let chosen: Method = method != .auto ? method
+                : resumeUpload != nil || identity.size > policy.maxDirectUploadBytes ? .multipart : .direct
             if chosen == .direct, identity.size > policy.maxDirectUploadBytes {
                 throw SubmitOutput.fail(SubmissionError(.sourceNotPossible,
                     "\(Planner.grouped(identity.size)) bytes exceeds the \(Planner.grouped(policy.maxDirectUploadBytes))-byte direct upload limit; use --method multipart",
@@ -114,10 +124,12 @@ struct AssetsCommand: AsyncParsableCommand {
                         var options = MultipartUploadOptions()
                         options.parallelism = parallel ?? 4
                         options.waitForReady = false
+                        options.resumeUploadID = resumeUpload
                         options.onStart = { start in
                             if start.chunksResumed > 0 {
                                 CLI.endProgress()
-                                Console.note("resumed \(start.chunksResumed) of \(start.totalChunks) chunks of upload \(start.uploadID) (asset \(start.assetID))")
+                                let asset = start.assetID.isEmpty ? "" : " (asset \(start.assetID))"
+                                Console.note("resumed \(start.chunksResumed) of \(start.totalChunks) chunks of upload \(start.uploadID)\(asset)")
                             }
                         }
                         let interruption = SignalWatch(signals: [SIGINT, SIGTERM]) {
