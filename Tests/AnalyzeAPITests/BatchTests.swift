@@ -187,4 +187,54 @@ import Testing
             #expect(try await client.createBatch(one).status == .pending, "a canceled batch frees its place")
         }
     }
+
+    /// A server that answers garbage, an HTML error page, a 429 then success, or nothing: typed errors,
+    /// retries with the same Idempotency-Key, and never a second batch.
+    @Test func badServersGetTypedErrorsAndRetriesKeepTheIdempotencyKey() async throws {
+        let batch = CreateAnalyzeBatchRequest(defaults: BatchSettings(prompt: PromptV2(inputText: "x")), requests: [BatchItemRequest(assetID: "a")])
+        let created = #"{"batch_id": "b1", "status": "pending", "total_items": 1, "items": [{"task_id": "t1", "custom_id": null}]}"#
+        let flaky = RecordingTransport(sequence: [
+            .success(response(429, "", headers: ["Retry-After": "2"])), .success(response(503, "<html>busy</html>")), .success(response(201, created)),
+        ])
+        let made = try await makeClient(flaky).createBatch(batch)
+        #expect(made.id == "b1" && flaky.requests.count == 3)
+        let keys = flaky.requests.map { request in request.headers.first { $0.name.lowercased() == "idempotency-key" }?.value }
+        #expect(keys[0] != nil && Set(keys).count == 1, "one key for every attempt of one create")
+
+        let garbage = RecordingTransport { _, _ in response(200, "{\"task_id\": \"t\", \"status\": \"ready\"}\n<html>oops</html>") }
+        let results = await #expect(throws: APIError.self) { try await makeClient(garbage).batchResults("b1") }
+        #expect(results?.code == .invalidResponse && results?.operation == .batchResults)
+        let notABatch = RecordingTransport { _, _ in response(200, "[1, 2]") }
+        let retrieved = await #expect(throws: APIError.self) { try await makeClient(notABatch).retrieveBatch("b1") }
+        #expect(retrieved?.code == .invalidResponse)
+        let refused = RecordingTransport { _, _ in response(409, #"{"error": {"code": "batch_limit_exceeded", "message": "Too many active batches."}}"#) }
+        let conflict = await #expect(throws: APIError.self) { try await makeClient(refused).createBatch(batch) }
+        #expect(conflict?.code == .conflict && conflict?.platformCode == "batch_limit_exceeded" && refused.requests.count == 1, "409 is not retried")
+        let silent = RecordingTransport { _, _ in throw TransportError("connection refused") }
+        let down = await #expect(throws: APIError.self) {
+            try await makeClient(silent, configure: { $0.retryPolicy.maximumAttempts = 2 }).listBatches()
+        }
+        #expect(down?.code == .connectionFailed && silent.requests.count == 2)
+        // A bad id or paging never leaves the client.
+        let unused = RecordingTransport { _, _ in response(200, "{}") }
+        await #expect(throws: APIError.self) { try await makeClient(unused).listBatches(pageLimit: 51) }
+        #expect(unused.requests.isEmpty)
+    }
+
+    /// The results stream ends with a typed error when the batch outlasts the timeout.
+    @Test func finishedItemsStopAtTheTimeout() async throws {
+        let running = RecordingTransport { _, _ in
+            response(200, #"{"task_id": "t1", "custom_id": "a", "status": "ready", "data": {"generation_id": "g", "data": "done"}}"# + "\n"
+                     + #"{"task_id": "t2", "custom_id": "b", "status": "processing"}"#)
+        }
+        var seen: [String] = []
+        let stopped = await #expect(throws: APIError.self) {
+            for try await item in makeClient(running).finishedBatchItems("b1", options: WaitOptions(minimumInterval: .seconds(1), timeout: .seconds(10))) {
+                seen.append(item.taskID)
+            }
+        }
+        #expect(seen == ["t1"], "a finished item is yielded once, however many polls see it")
+        #expect(stopped?.detail?.contains("1 items finished before the 10") == true, "\(String(describing: stopped))")
+        #expect(running.requests.count > 3)
+    }
 }

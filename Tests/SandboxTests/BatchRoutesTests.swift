@@ -199,4 +199,26 @@ import Testing
             #expect(try await client.send("GET", "/analyze/batches?status=done").status == 400)
         }
     }
+
+    /// Hostile bodies: too large, too many requests, nested without end, not JSON, not UTF-8.
+    @Test func hostileBodiesAreRefusedNotCrashedOn() async throws {
+        let clock = ManualClock(mode: .manual)
+        try await Self.with(clock) { client in
+            let asset = try await Self.readyAssets(client, clock, ["a"])
+            let huge = try await client.send("POST", "/analyze/batches", body: Data(repeating: 0x20, count: 17 << 20),
+                                             headers: ["x-api-key": AssetClient.key, "Content-Type": "application/json"])
+            #expect(huge.status == 413 && huge.json?["error"]?["code"] == .string("request_too_large"), "\(huge.status)")
+            let many = Self.batchBody(Array(repeating: asset[0], count: 1001)).replacingOccurrences(of: #", "custom_id": "item-\d+""#, with: "", options: .regularExpression)
+            let tooMany = try await client.post("/analyze/batches", json: many)
+            #expect(tooMany.status == 400 && tooMany.text.contains("1–1000"), "\(tooMany.text)")
+            for body in [String(repeating: "[", count: 100_000), "not json", "{\"requests\": 5}", "\u{FEFF}{"] {
+                let reply = try await client.post("/analyze/batches", json: body)
+                #expect(reply.status == 400 && reply.json?["error"]?["code"] != nil, "\(body.prefix(20)): \(reply.status) \(reply.text)")
+            }
+            let binary = try await client.send("POST", "/analyze/batches", body: Data([0xFF, 0xFE, 0x00, 0x7B]),
+                                               headers: ["x-api-key": AssetClient.key, "Content-Type": "application/json"])
+            #expect(binary.status == 400)
+            #expect(client.state.createdTaskCount == 0)
+        }
+    }
 }

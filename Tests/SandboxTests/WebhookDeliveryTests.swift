@@ -52,8 +52,9 @@ import Testing
         }
     }
 
-    @Test func aReceiverThatFailsTwiceGetsTheEventOnTheThirdAttempt() async throws {
-        let receiver = Receiver(failFirst: 2)
+    /// Runs `body` with a receiver on a free loopback port that answers 500 to its first `failFirst` attempts.
+    static func withReceiver(failFirst: Int, _ body: (_ hook: String, Receiver) async throws -> Void) async throws {
+        let receiver = Receiver(failFirst: failFirst)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             responder: Responder(receiver: receiver),
@@ -64,7 +65,19 @@ import Testing
             tasks.addTask { try await group.run() }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
-            let hook = "http://127.0.0.1:\(port)/hook"
+            do {
+                try await body("http://127.0.0.1:\(port)/hook", receiver)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func aReceiverThatFailsTwiceGetsTheEventOnTheThirdAttempt() async throws {
+        try await Self.withReceiver(failFirst: 2) { hook, receiver in
             try await SandboxTests.withSandbox({
                 $0.lifecycle = TaskLifecycle(queued: .milliseconds(20), pending: .milliseconds(20), processing: .milliseconds(800))
                 $0.webhooks.urls = [hook]
@@ -102,8 +115,36 @@ import Testing
                 }
                 #expect(canceled)
             }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        }
+    }
+
+    /// A finished batch is announced once, signed, retried after failures; its items send no events of their own.
+    @Test func aFinishedBatchIsAnnouncedWithASignedEvent() async throws {
+        try await Self.withReceiver(failFirst: 1) { hook, receiver in
+            // Signed at the sandbox clock's time, which the receiver checks against its own: start it now.
+            let clock = ManualClock(mode: .manual, origin: Date())
+            try await BatchRoutesTests.with(clock, {
+                $0.webhooks.urls = [hook]
+                $0.webhooks.secret = Self.secret
+                $0.webhooks.backoff = .milliseconds(50)
+            }) { client in
+                let assets = try await BatchRoutesTests.readyAssets(client, clock, ["a", "b"])
+                let created = try await client.post("/analyze/batches", json: BatchRoutesTests.batchBody(assets))
+                let id = try #require(created.json?["batch_id"]?.stringValue)
+                clock.advance(by: .seconds(13))
+                var batch: JSONValue?
+                for _ in 0..<600 {
+                    batch = try await client.send("GET", "/analyze/batches/\(id)").json
+                    if batch?["webhooks"]?.arrayValue?.first?["delivered"] == .bool(true) { break }
+                    clock.advance(by: .milliseconds(50))
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(batch?["status"] == .string("completed"))
+                #expect(batch?["webhooks"]?.arrayValue?.first?["attempts"] == .integer(2), "\(String(describing: batch))")
+                let seen = receiver.attempts.withLock { $0 }
+                #expect(seen.count == 2 && seen.allSatisfy { $0.verified && $0.type == "analyze.batch.completed" && $0.id == "evt_\(id)_completed" },
+                        "\(seen)")
+            }
         }
     }
 }
