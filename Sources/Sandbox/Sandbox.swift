@@ -77,7 +77,7 @@ public final class Sandbox: Sendable {
         let host = configuration.host
         let state = state
         return Application(
-            responder: SandboxResponder(state: state),
+            router: SandboxResponder(state: state).makeRouter(),
             server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "tl-sandbox"),
             onServerRunning: { channel in

@@ -10,17 +10,18 @@ import Synchronization
 /// the platform's limits. Each item is a task (with its `batch_id`) that waits for one of
 /// ``SandboxConfiguration/batchItemsAtOnce`` processing slots, then follows the task lifecycle.
 extension SandboxResponder {
-    func batchRoute(_ request: Request, parts: [String], apiKey: String) async -> Outcome {
-        let method = request.method
-        switch (method, parts.count) {
-        case (.post, 2): return await createBatch(request, apiKey: apiKey)
-        case (.get, 2): return listBatches(request)
-        case (.get, 3): return batchSnapshot(parts[2]).map { json(200, $0) } ?? noBatch(parts[2])
-        case (.get, 4) where parts[3] == "results": return batchResults(parts[2])
-        case (.post, 4) where parts[3] == "cancel": return cancelBatch(parts[2])
-        case (.delete, 3): return deleteBatch(parts[2])
-        default: return error(404, "resource_not_exist", "No route for \(method.rawValue) /\(parts.joined(separator: "/")).")
+    func addBatchRoutes(to api: RouterGroup<SandboxContext>) {
+        api.post("analyze/batches") { request, context in
+            try await deliver(await createBatch(request, apiKey: request.headers[HTTPField.Name("x-api-key")!] ?? ""), context)
         }
+        api.get("analyze/batches") { request, context in try await deliver(listBatches(request), context) }
+        api.get("analyze/batches/:id") { _, context in
+            let id = try context.parameters.require("id")
+            return try await deliver(batchSnapshot(id).map { json(200, $0) } ?? noBatch(id), context)
+        }
+        api.get("analyze/batches/:id/results") { _, context in try await deliver(batchResults(try context.parameters.require("id")), context) }
+        api.post("analyze/batches/:id/cancel") { _, context in try await deliver(cancelBatch(try context.parameters.require("id")), context) }
+        api.delete("analyze/batches/:id") { _, context in try await deliver(deleteBatch(try context.parameters.require("id")), context) }
     }
 
     private func noBatch(_ id: String) -> Outcome {

@@ -30,6 +30,13 @@ enum StorageRoute {
 }
 
 extension SandboxResponder {
+    /// Every method under `/storage/uploads/`: the handler answers anything but a PUT to a chunk in S3's terms.
+    func addStorageRoutes(to storage: RouterGroup<SandboxContext>) {
+        for method: HTTPRequest.Method in [.put, .get, .post, .delete, .patch, .head] {
+            storage.on("**", method: method) { request, context in try await deliver(await storagePut(request), context) }
+        }
+    }
+
     /// Stores one chunk sent to a presigned URL.
     func storagePut(_ request: Request) async -> Outcome {
         let settings = configuration.uploads

@@ -17,11 +17,12 @@ enum SandboxControl {
 }
 
 extension SandboxResponder {
-    func control(_ request: Request) async -> Outcome {
-        switch (request.method, request.uri.path) {
-        case (.get, "/_sandbox/stats"):
-            return json(200, stats())
-        case (.post, "/_sandbox/chunk-faults"):
+    func addControlRoutes(to control: RouterGroup<SandboxContext>) {
+        control.get("stats") { _, context in try await deliver(json(200, stats()), context) }
+        control.post("chunk-faults") { request, context in try await deliver(await chunkFaults(request), context) }
+    }
+
+    private func chunkFaults(_ request: Request) async -> Outcome {
             let object: [String: JSONValue]
             do {
                 object = try await Self.jsonObject(request, known: ["chunk_index", "times", "fault", "upload_id"])
@@ -53,9 +54,6 @@ extension SandboxResponder {
             }
             state.failChunk(index, times: times, with: fault, uploadID: object["upload_id"]?.stringValue)
             return Outcome(status: 204, body: nil)
-        default:
-            return error(404, "resource_not_exist", "No route for \(request.method.rawValue) \(request.uri.path).")
-        }
     }
 
     private func stats() -> JSONValue {
