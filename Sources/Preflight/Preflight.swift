@@ -60,7 +60,7 @@ public enum Preflight {
         }
         if let start = info.startTimeSeconds, abs(start) > 0.1 {
             warnings.append(Warning(code: WarningCode.nonzeroStartTime,
-                                    message: "The first frame is at \(fixed(start)) s, not 0; timestamps in results count from the file's start."))
+                                    message: "The first frame is at \(fixed(start)) s, not 0; timestamps in results, and a clip window's start_time/end_time, are in the file's own timeline."))
         }
         var report = Report(path: info.path, violations: violations, warnings: warnings, media: MediaSummary(info), clip: clip)
         report.source = violations.isEmpty ? Planner.plan(sizeBytes: info.sizeBytes, policy: policy, inline: report.allowsInline(policy: policy)) : nil

@@ -21,8 +21,7 @@ extension SandboxResponder {
     /// Starts following task `id` until it ends, then delivers its event (in the background).
     func announceWhenFinished(_ id: String) {
         announce(.task(id)) { responder, now in
-            guard let record = responder.state.storage.withLock({ $0.tasks[id] }) else { return .gone }
-            let task = responder.task(from: record, now: now)
+            guard let task = responder.state.task(id, now: now) else { return .gone }
             guard task.status.isTerminal else { return .running }
             var data: [String: Any] = ["id": task.id, "status": task.status.rawValue]
             if let customID = task.customID { data["custom_id"] = customID }

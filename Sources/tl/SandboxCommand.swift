@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import Logging
 import MediaProbe
+import PlatformRules
 import Preflight
 import Sandbox
 
@@ -117,8 +118,12 @@ struct SandboxCommand: AsyncParsableCommand {
 
     /// Judges an uploaded video as the platform does: probed by MediaProbe, checked against the
     /// platform's policy; a video that breaks a limit makes its task end `failed` with the reasons.
+    /// Judges a video as preflight does, except that it may last up to 4 h (a clipped file's limit): a
+    /// request's window, or an inline video's 2 h, is judged when the task is created.
     static let preflightInspector: VideoInspector = { url in
-        guard let report = try? await Preflight.evaluate(path: url.path) else { return "The video could not be checked." }
+        var policy = Policy.platformDefault
+        policy.maxDurationMicroseconds = PlatformRules.current.video.maxClippedFileMicroseconds
+        guard let report = try? await Preflight.evaluate(path: url.path, policy: policy) else { return "The video could not be checked." }
         guard !report.ok else { return nil }
         return report.violations.map { "\($0.code): \($0.message.replacingOccurrences(of: url.path, with: "the video"))" }
             .joined(separator: " ")

@@ -18,7 +18,7 @@ public struct BatchValidator: Sendable {
     /// Every error and warning of `batch`, errors first.
     ///
     /// - Parameter contentSeconds: The duration of each request's asset, in seconds, in request order, when
-    ///   known (`tl` and ingest know them from the probe). With them the content-hour limit is checked, and
+    ///   known (a caller that probed the files, as ingest does). With them the content-hour limit is checked, and
     ///   an item whose analysed span is over 2 hours is warned about: the platform fails it alone.
     public func issues(in batch: CreateAnalyzeBatchRequest, contentSeconds: [Double]? = nil) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
@@ -38,7 +38,7 @@ public struct BatchValidator: Sendable {
             guard let id = item.customID else { continue }
             if let first = seen[id] {
                 error("requests[\(index)].custom_id", "custom_id_duplicate",
-                      "custom_id \(id) is already used by requests[\(first)]; it must be unique within the batch.")
+                      "custom_id \(id) is already used by /requests/\(first); it must be unique within the batch.")
             } else {
                 seen[id] = index
             }

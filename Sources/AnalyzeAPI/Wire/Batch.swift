@@ -204,6 +204,13 @@ public struct CreatedBatchItem: Sendable, Hashable, Codable {
         case taskID = "task_id"
         case customID = "custom_id"
     }
+
+    /// `custom_id` is always written, `null` when there is none: the contract requires the key.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(taskID, forKey: .taskID)
+        try container.encode(customID, forKey: .customID)
+    }
 }
 
 /// The answer to `POST /analyze/batches` (201).
@@ -377,6 +384,17 @@ public struct BatchResultItem: Sendable, Hashable, Codable {
         case taskID = "task_id"
         case customID = "custom_id"
         case status, data, error
+    }
+
+    /// `custom_id` is always written, `null` when there is none (the contract requires the key); `data` and
+    /// `error` only when present.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(taskID, forKey: .taskID)
+        try container.encode(customID, forKey: .customID)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(data, forKey: .data)
+        try container.encodeIfPresent(error, forKey: .error)
     }
 
     /// Every item of a results body: JSON Lines as published (blank lines skipped), or, tolerantly, a JSON

@@ -50,7 +50,7 @@ extension SandboxResponder {
         let now = configuration.clock.now()
         let inUse = state.storage.withLock { storage in
             storage.tasks.values.filter { $0.video == .assetID(id) }
-        }.contains { !task(from: $0, now: now).status.isTerminal }
+        }.contains { !state.view(of: $0, now: now).status.isTerminal }
         let removed: AssetStore.AssetRecord? = state.storage.withLock { storage in
             guard storage.assets.assets[id] != nil, force || !inUse else { return nil }
             return storage.assets.assets.removeValue(forKey: id)
@@ -175,6 +175,20 @@ extension SandboxResponder {
             asset.error = TaskError(message: message, code: "video_not_supported")
         }
         return asset
+    }
+
+    /// The asset's duration, measured once with ``SandboxConfiguration/durationProbe``.
+    func assetDuration(_ id: String) async -> Double? {
+        guard let probe = configuration.durationProbe,
+              let record = state.storage.withLock({ $0.assets.assets[id] }) else { return nil }
+        if record.durationMeasured { return record.durationSeconds }
+        var seconds: Double?
+        if let file = record.file { seconds = await probe(file) }
+        state.storage.withLock { storage in
+            storage.assets.assets[id]?.durationSeconds = seconds
+            storage.assets.assets[id]?.durationMeasured = true
+        }
+        return seconds
     }
 
     /// Why a task cannot use asset `id` as its video, or `nil` when the asset is ready.

@@ -71,50 +71,18 @@ extension SandboxResponder {
         let longest = Double(rules.video.maxDurationMicroseconds) / 1_000_000
 
         let clock = configuration.clock
-        let now = clock.now()
-        let date = clock.currentDate()
-        let lifecycle = configuration.lifecycle
-        let atOnce = max(1, configuration.batchItemsAtOnce)
-        let endpoints = configuration.webhooks.urls
-        let outcome = state.storage.withLock { storage -> Result<String, Refusal> in
-            if let scopedKey, let existing = storage.batchIdempotency[scopedKey] { return .success(existing.batchID) }
-            let active = storage.batches.values.filter { !batchStatus(of: $0, tasks: storage.tasks, now: now).isTerminal }.count
-            if active >= rules.batches.maxActive {
-                return .failure(Refusal(error(409, "batch_limit_exceeded",
-                    "The account already has \(active) active batches; at most \(rules.batches.maxActive) may be pending, processing or canceling.")))
-            }
-            storage.nextSequence += 1
-            let batchID = Self.batchID(storage.nextSequence)
-            var taskIDs: [String] = []
-            for (index, item) in items.enumerated() {
-                storage.nextSequence += 1
-                storage.createdCount += 1
-                let id = Self.taskID(storage.nextSequence)
-                taskIDs.append(id)
-                var record = SandboxState.TaskRecord(
-                    id: id, sequence: storage.nextSequence, customID: item.customID, video: item.video,
-                    analysisMode: batch.analysisMode, createdAt: now, createdDate: date, canceledAt: nil, failure: nil,
-                    result: ResultGenerator.result(for: item))
-                record.batchID = batchID
-                record.delay = lifecycle.processing * (index / atOnce)
-                record.expiresAt = now + configuration.batchLifetime
-                if let span = spans[index], span > longest {
-                    record.failure = "The analysed span (\(Int(span)) s) exceeds the maximum of \(Int(longest)) s."
-                    record.failureCode = "video_duration_too_long"
-                }
-                storage.tasks[id] = record
-            }
-            storage.batches[batchID] = SandboxState.BatchRecord(
-                id: batchID, sequence: storage.nextSequence, modelName: batch.modelName, analysisMode: batch.analysisMode,
-                createdAt: now, createdDate: date, taskIDs: taskIDs,
-                deliveries: endpoints.map { WebhookDelivery(url: $0, delivered: false, attempts: 0) })
-            if let scopedKey { storage.batchIdempotency[scopedKey] = (batchID, fingerprint) }
-            return .success(batchID)
+        let failures = spans.map { span in
+            span.flatMap { $0 > longest ? "The analysed span (\(Int($0)) s) exceeds the maximum of \(Int(longest)) s." : nil }
         }
-        switch outcome {
-        case .failure(let refusal): return refusal.outcome
-        case .success(let id):
+        switch state.insertBatch(batch, items: items, failures: failures, idempotency: scopedKey.map { ($0, fingerprint) },
+                                 now: clock.now(), date: clock.currentDate()) {
+        case .limitReached(let active):
+            return error(409, "batch_limit_exceeded",
+                "The account already has \(active) active batches; at most \(rules.batches.maxActive) may be pending, processing or canceling.")
+        case .created(let id):
             announceBatchWhenFinished(id)
+            return created(id)
+        case .existing(let id):
             return created(id)
         }
     }
@@ -131,80 +99,20 @@ extension SandboxResponder {
             items: tasks.map { CreatedBatchItem(taskID: $0.id, customID: $0.customID) }))
     }
 
-    /// The asset's duration, measured once with ``SandboxConfiguration/durationProbe``.
-    private func assetDuration(_ id: String) async -> Double? {
-        guard let probe = configuration.durationProbe,
-              let record = state.storage.withLock({ $0.assets.assets[id] }) else { return nil }
-        if record.durationMeasured { return record.durationSeconds }
-        var seconds: Double?
-        if let file = record.file { seconds = await probe(file) }
-        state.storage.withLock { storage in
-            storage.assets.assets[id]?.durationSeconds = seconds
-            storage.assets.assets[id]?.durationMeasured = true
-        }
-        return seconds
-    }
-
     // MARK: Read
 
     /// The batch as the platform would show it now.
     func batchSnapshot(_ id: String) -> AnalyzeBatch? {
-        let now = configuration.clock.now()
-        return state.storage.withLock { storage in
-            storage.batches[id].map { batch(from: $0, tasks: storage.tasks, now: now) }
-        }
-    }
-
-    /// A batch's status and counts from its items' states at `now`.
-    func batch(from record: SandboxState.BatchRecord, tasks: [String: SandboxState.TaskRecord], now: Duration) -> AnalyzeBatch {
-        let items = record.taskIDs.compactMap { tasks[$0] }.map { task(from: $0, now: now) }
-        var batch = AnalyzeBatch(
-            id: record.id, analysisMode: record.analysisMode, modelName: record.modelName,
-            status: batchStatus(of: record, items: items, now: now), totalItems: record.taskIDs.count,
-            createdAt: record.createdDate, expiresAt: record.createdDate.addingTimeInterval(configuration.batchLifetime.seconds))
-        for item in items {
-            switch item.status {
-            case .ready: batch.readyItems += 1
-            case .failed: batch.failedItems += 1
-            case .canceled: batch.canceledItems += 1
-            case .processing: batch.processingItems += 1
-            default: batch.queuedItems += 1
-            }
-        }
-        let last = items.compactMap(\.completedAt).max()
-        switch batch.status {
-        case .completed: batch.completedAt = last
-        case .canceled: batch.canceledAt = last
-        case .expired: batch.expiredAt = batch.expiresAt
-        default: break
-        }
-        if !record.deliveries.isEmpty { batch.webhooks = record.deliveries }
-        return batch
-    }
-
-    private func batchStatus(of record: SandboxState.BatchRecord, tasks: [String: SandboxState.TaskRecord], now: Duration) -> BatchStatus {
-        batchStatus(of: record, items: record.taskIDs.compactMap { tasks[$0] }.map { task(from: $0, now: now) }, now: now)
-    }
-
-    private func batchStatus(of record: SandboxState.BatchRecord, items: [AnalyzeTask], now: Duration) -> BatchStatus {
-        if items.allSatisfy(\.status.isTerminal) {
-            if items.contains(where: { $0.error?.code == "batch_expired" }) { return .expired }
-            return record.cancelRequestedAt == nil ? .completed : .canceled
-        }
-        if record.cancelRequestedAt != nil { return .canceling }
-        return items.contains { $0.status != .queued } ? .processing : .pending
+        state.batch(id, now: configuration.clock.now())
     }
 
     /// `GET /analyze/batches/{id}/results`: one JSON line per item, in request order.
     private func batchResults(_ id: String) -> Outcome {
         let now = configuration.clock.now()
-        guard let items = state.storage.withLock({ storage in
-            storage.batches[id].map { $0.taskIDs.compactMap { storage.tasks[$0] } }
-        }) else { return noBatch(id) }
+        guard let items = state.batchItems(id, now: now) else { return noBatch(id) }
         let encoder = WireCoding.encoder()
         var body = Data()
-        for record in items {
-            let task = task(from: record, now: now)
+        for task in items {
             let line = BatchResultItem(
                 taskID: task.id, customID: task.customID, status: task.status, data: task.status == .ready ? task.result : nil,
                 error: task.status == .ready ? nil : task.error)
@@ -229,9 +137,7 @@ extension SandboxResponder {
             return error(400, "parameter_invalid", "analysis_mode \(bad) is not one of \(configuration.rules.analysisModes.sorted().joined(separator: ", ")).")
         }
         let now = configuration.clock.now()
-        let all = state.storage.withLock { storage in
-            storage.batches.values.sorted { $0.sequence > $1.sequence }.map { batch(from: $0, tasks: storage.tasks, now: now) }
-        }
+        let all = state.batches(now: now)
         let matching = all.filter { (statuses.isEmpty || statuses.contains($0.status)) && (modes.isEmpty || modes.contains($0.analysisMode)) }
         let (slice, info) = paging.slice(matching)
         return json(200, BatchPage(data: slice, pageInfo: info))
@@ -241,47 +147,21 @@ extension SandboxResponder {
 
     /// Cancels the queued items now; processing ones finish. 202 with the batch as it is.
     private func cancelBatch(_ id: String) -> Outcome {
-        let now = configuration.clock.now()
-        let lifecycle = configuration.lifecycle
-        let refused = state.storage.withLock { storage -> Outcome? in
-            guard var record = storage.batches[id] else { return noBatch(id) }
-            let status = batchStatus(of: record, tasks: storage.tasks, now: now)
-            if status.isTerminal { return error(409, "batch_already_finished", "The batch is already \(status).") }
-            guard record.cancelRequestedAt == nil else { return nil }
-            record.cancelRequestedAt = now
-            storage.batches[id] = record
-            for taskID in record.taskIDs {
-                guard var task = storage.tasks[taskID] else { continue }
-                let processingFrom = task.createdAt + task.delay + lifecycle.queued + lifecycle.pending
-                if now < processingFrom, task.canceledAt == nil {
-                    task.canceledAt = now
-                    task.cancelCode = "batch_canceled"
-                    storage.tasks[taskID] = task
-                }
-            }
-            return nil
+        switch state.cancelBatch(id, now: configuration.clock.now()) {
+        case .notFound: noBatch(id)
+        case .conflict: error(409, "batch_already_finished", "The batch is already \(batchSnapshot(id)?.status.rawValue ?? "finished").")
+        case .done: batchSnapshot(id).map { json(202, $0) } ?? noBatch(id)
         }
-        if let refused { return refused }
-        return batchSnapshot(id).map { json(202, $0) } ?? noBatch(id)
     }
 
     /// Deletes a finished batch and its tasks.
     private func deleteBatch(_ id: String) -> Outcome {
-        let now = configuration.clock.now()
-        return state.storage.withLock { storage -> Outcome in
-            guard let record = storage.batches[id] else { return noBatch(id) }
-            let status = batchStatus(of: record, tasks: storage.tasks, now: now)
-            guard status.isTerminal else {
-                return error(409, "batch_not_finished", "The batch is \(status); cancel it or wait until it is completed, canceled or expired.")
-            }
-            for taskID in record.taskIDs { storage.tasks[taskID] = nil }
-            storage.batches[id] = nil
-            return Outcome(status: 200, body: nil)
+        switch state.deleteBatch(id, now: configuration.clock.now()) {
+        case .notFound: noBatch(id)
+        case .conflict:
+            error(409, "batch_not_finished",
+                  "The batch is \(batchSnapshot(id)?.status.rawValue ?? "unfinished"); cancel it or wait until it is completed, canceled or expired.")
+        case .done: Outcome(status: 200, body: nil)
         }
-    }
-
-    static func batchID(_ sequence: Int) -> String {
-        let hex = String(sequence, radix: 16)
-        return "6720ba7c" + String(repeating: "0", count: max(0, 16 - hex.count)) + hex
     }
 }

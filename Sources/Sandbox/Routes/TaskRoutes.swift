@@ -42,55 +42,59 @@ extension SandboxResponder {
         } catch {
             return self.error(error.status, error.code, error.message)
         }
-        if case .assetID(let assetID) = request.video, let rejection = await assetRejection(assetID) {
-            return error(rejection.status, rejection.code, rejection.message)
-        }
-        var failure: String?
-        if case .base64String(let text) = request.video {
+        // A video the platform takes but cannot analyse fails the task, not the request: a file the inspector
+        // refuses, or an analysed span over 2 h (a whole inline video, or an asset's window or whole length).
+        let longest = Double(configuration.rules.video.maxDurationMicroseconds) / 1_000_000
+        var failure: (message: String, code: String)?
+        switch request.video {
+        case .assetID(let assetID):
+            if let rejection = await assetRejection(assetID) { return error(rejection.status, rejection.code, rejection.message) }
+            if let duration = await assetDuration(assetID) {
+                let span = BatchValidator.analysedSeconds(duration: duration, start: request.startTime, end: request.endTime)
+                if span > longest {
+                    failure = ("The analysed span (\(Int(span)) s) exceeds the maximum of \(Int(longest)) s.", "video_duration_too_long")
+                }
+            }
+        case .base64String(let text):
             guard let bytes = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
                 return error(400, "parameter_invalid", "video.base64_string is not valid base64.")
             }
-            failure = await inspect(bytes)
+            let (refusal, duration) = await inspect(bytes)
+            if let refusal {
+                failure = (refusal, "video_not_supported")
+            } else if let duration, duration > longest {
+                failure = ("An inline video may last at most \(Int(longest)) s, even clipped; this one lasts \(Int(duration)) s.", "video_duration_too_long")
+            }
+        case .url:
+            break
         }
         let result = ResultGenerator.result(for: request)
         let clock = configuration.clock
         let now = clock.now()
         let date = clock.currentDate()
-        let endpoints = configuration.webhooks.urls
-        let (reference, created) = state.storage.withLock { storage -> (TaskReference, Bool) in
-            // A concurrent retry of the same create may have won the race: answer with its task.
-            if let scopedKey, let existing = storage.idempotency[scopedKey] {
-                return (TaskReference(id: existing.taskID, status: .queued), false)
-            }
-            storage.nextSequence += 1
-            storage.createdCount += 1
-            let id = Self.taskID(storage.nextSequence)
-            storage.tasks[id] = SandboxState.TaskRecord(
-                id: id, sequence: storage.nextSequence, customID: request.customID, video: request.video,
-                analysisMode: request.analysisMode ?? configuration.rules.defaultMode, createdAt: now, createdDate: date, canceledAt: nil, failure: failure, result: result,
-                deliveries: endpoints.map { WebhookDelivery(url: $0, delivered: false, attempts: 0) })
-            if let scopedKey, let fingerprint { storage.idempotency[scopedKey] = (id, fingerprint) }
-            return (TaskReference(id: id, status: .queued), true)
-        }
-        if created { announceWhenFinished(reference.id) }
-        return json(202, reference)
+        let (id, created) = state.insertTask(
+            request, failure: failure, result: result, idempotency: scopedKey.flatMap { key in fingerprint.map { (key, $0) } },
+            now: now, date: date)
+        if created { announceWhenFinished(id) }
+        return json(202, TaskReference(id: id, status: .queued))
     }
 
-    private func inspect(_ bytes: Data) async -> String? {
+    /// The inspector's verdict on a decoded inline video, and its duration when a ``SandboxConfiguration/durationProbe`` is set.
+    private func inspect(_ bytes: Data) async -> (refusal: String?, seconds: Double?) {
         let inspector = configuration.inspector ?? SandboxConfiguration.defaultInspector
         let file = FileManager.default.temporaryDirectory
             .appendingPathComponent("tl-sandbox-\(UUID().uuidString).video")
         do {
             try bytes.write(to: file)
         } catch {
-            return "The sandbox could not store the video: \(error.localizedDescription)"
+            return ("The sandbox could not store the video: \(error.localizedDescription)", nil)
         }
         defer { try? FileManager.default.removeItem(at: file) }
-        return await inspector(file)
+        return (await inspector(file), await configuration.durationProbe?(file))
     }
 
     private func retrieve(_ id: String) -> Outcome {
-        guard let task = snapshot(id) else { return error(404, "resource_not_exist", "No task with id \(id).") }
+        guard let task = state.task(id, now: configuration.clock.now()) else { return error(404, "resource_not_exist", "No task with id \(id).") }
         return json(200, task)
     }
 
@@ -108,7 +112,7 @@ extension SandboxResponder {
         let all = state.storage.withLock { storage in
             storage.tasks.values.sorted { $0.sequence > $1.sequence }
         }
-        let matching = all.map { task(from: $0, now: now) }.enumerated().filter { index, task in
+        let matching = all.map { state.view(of: $0, now: now) }.enumerated().filter { index, task in
             let record = all[index]
             if let status, task.status != status { return false }
             if let videoURL, record.video != .url(videoURL) { return false }
@@ -121,96 +125,20 @@ extension SandboxResponder {
     }
 
     private func delete(_ id: String) -> Outcome {
-        let now = configuration.clock.now()
-        let result = state.storage.withLock { storage -> Int in
-            guard let record = storage.tasks[id] else { return 404 }
-            if !task(from: record, now: now).status.isTerminal { return 409 }
-            storage.tasks[id] = nil
-            return 204
-        }
-        switch result {
-        case 404: return error(404, "resource_not_exist", "No task with id \(id).")
-        case 409: return error(409, "task_not_finished", "The task is still being processed; cancel it or wait.")
-        default: return Outcome(status: 204, body: nil)
+        switch state.deleteTask(id, now: configuration.clock.now()) {
+        case .notFound: error(404, "resource_not_exist", "No task with id \(id).")
+        case .conflict: error(409, "task_not_finished", "The task is still being processed; cancel it or wait.")
+        case .done: Outcome(status: 204, body: nil)
         }
     }
 
     private func cancel(_ id: String) -> Outcome {
-        let now = configuration.clock.now()
-        let result = state.storage.withLock { storage -> Int in
-            guard var record = storage.tasks[id] else { return 404 }
-            if task(from: record, now: now).status.isTerminal { return 409 }
-            record.canceledAt = now
-            storage.tasks[id] = record
-            return 200
-        }
-        switch result {
-        case 404: return error(404, "resource_not_exist", "No task with id \(id).")
-        case 409: return error(409, "task_already_finished", "The task has already finished.")
-        default: return json(200, TaskReference(id: id, status: .canceled))
+        switch state.cancelTask(id, now: configuration.clock.now()) {
+        case .notFound: error(404, "resource_not_exist", "No task with id \(id).")
+        case .conflict: error(409, "task_already_finished", "The task has already finished.")
+        case .done: json(200, TaskReference(id: id, status: .canceled))
         }
     }
 
-    private func snapshot(_ id: String) -> AnalyzeTask? {
-        let now = configuration.clock.now()
-        return state.storage.withLock { $0.tasks[id] }.map { task(from: $0, now: now) }
-    }
-
-    /// The task as the platform would show it at `now`.
-    func task(from record: SandboxState.TaskRecord, now: Duration) -> AnalyzeTask {
-        let lifecycle = configuration.lifecycle
-        var task = AnalyzeTask(id: record.id, customID: record.customID, status: .queued, createdAt: record.createdDate)
-        if !record.deliveries.isEmpty { task.webhooks = record.deliveries }
-        task.batchID = record.batchID
-        switch record.video {
-        case .url(let url): task.videoSource = TaskVideoSource(type: "url", url: url)
-        case .assetID(let id): task.videoSource = TaskVideoSource(type: "asset_id", assetID: id)
-        case .base64String: task.videoSource = TaskVideoSource(type: "base64_string")
-        }
-        func date(at instant: Duration) -> Date {
-            record.createdDate.addingTimeInterval((instant - record.createdAt).seconds)
-        }
-        let start = record.createdAt + record.delay
-        let finish = start + lifecycle.total
-        if let canceledAt = record.canceledAt {
-            task.status = .canceled
-            task.completedAt = date(at: canceledAt)
-            let message = record.cancelCode == "batch_canceled" ? "The task was canceled with its batch." : "The task was canceled by the user."
-            task.error = TaskError(message: message, code: record.cancelCode)
-            return task
-        }
-        if let expiresAt = record.expiresAt, expiresAt < finish, now >= expiresAt {
-            task.status = .canceled
-            task.completedAt = date(at: expiresAt)
-            task.error = TaskError(message: "The task was canceled because its batch expired.", code: "batch_expired")
-            return task
-        }
-        let elapsed = now - start
-        if elapsed < lifecycle.queued {
-            task.status = .queued
-        } else if elapsed < lifecycle.queued + lifecycle.pending {
-            // Batch items have no pending status: they are queued until they are processed.
-            task.status = record.batchID == nil ? .pending : .queued
-        } else if elapsed < lifecycle.total {
-            task.status = .processing
-        } else if let failure = record.failure {
-            task.status = .failed
-            task.completedAt = date(at: finish)
-            task.error = TaskError(message: failure, code: record.failureCode)
-        } else {
-            task.status = .ready
-            task.completedAt = date(at: finish)
-            task.result = TaskResult(
-                generationID: "gen_\(record.id)", data: record.result.data,
-                finishReason: record.result.finishReason, usage: record.result.usage)
-            task.error = record.result.warning
-        }
-        return task
-    }
-
-    static func taskID(_ sequence: Int) -> String {
-        let hex = String(sequence, radix: 16)
-        return "6710f6f6" + String(repeating: "0", count: max(0, 16 - hex.count)) + hex
-    }
 
 }

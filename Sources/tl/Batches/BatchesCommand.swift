@@ -40,7 +40,10 @@ struct BatchesCommand: AsyncParsableCommand {
             CLI.printJSONList(try items.map { try SubmitOutput.json($0) }, key: "data", format: format)
         } else {
             CLI.out(CLI.table(["TASK ID", "CUSTOM ID", "STATUS", "RESULT OR ERROR"], items.map { item in
-                let detail = item.data.map { String($0.data.prefix(60)).replacingOccurrences(of: "\n", with: " ") }
+                let detail = item.data.map { result in
+                    let line = result.data.replacingOccurrences(of: "\n", with: " ")
+                    return line.count > 60 ? line.prefix(59) + "…" : line
+                }
                     ?? item.error.map { "\($0.code ?? "error"): \($0.message)" } ?? "-"
                 return [item.taskID, item.customID ?? "-", item.status.rawValue, detail]
             }))
@@ -75,10 +78,14 @@ struct BatchesCommand: AsyncParsableCommand {
         @Option(help: "With --wait, give up after this many seconds.")
         var timeout: Double = 24 * 3600
 
+        @Option(name: .customLong("poll-interval"), help: "With --wait, the shortest pause between polls, in seconds.")
+        var pollInterval: Double = 5
+
         func validate() throws {
             guard assetIDs.isEmpty != (from == nil) else { throw ValidationError("Give either --asset-id (one or more) or --from FILE.jsonl.") }
             try TasksCommand.checkIDs(assetIDs.isEmpty ? ["x"] : assetIDs, what: "asset")
             guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be more than 0 seconds.") }
+            guard pollInterval > 0, pollInterval.isFinite else { throw ValidationError("--poll-interval must be more than 0 seconds.") }
         }
 
         func run() async throws {
@@ -109,7 +116,7 @@ struct BatchesCommand: AsyncParsableCommand {
                     }
                     return 0
                 }
-                return try await Wait.follow(created.id, client: client, timeout: timeout, pollInterval: 5, format: api.format)
+                return try await Wait.follow(created.id, client: client, timeout: timeout, pollInterval: pollInterval, format: api.format)
             }
         }
 

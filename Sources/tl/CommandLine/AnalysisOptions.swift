@@ -17,7 +17,7 @@ struct AnalysisOptions: ParsableArguments {
     var promptFiles: [String] = []
 
     @Option(name: .customLong("image"), help: ArgumentHelp(
-        "A reference image the prompt names as <@NAME>: a local JPEG/PNG/WebP/GIF/BMP file (checked, then sent inline), an https URL, or asset:ID (repeatable, at most \(PlatformRules.current.request.maxMediaSources)).",
+        "A reference image the prompt names as <@NAME>: a local JPEG/PNG/WebP/GIF/BMP file (checked, then sent inline), an http(s) URL, or asset:ID (repeatable, at most \(PlatformRules.current.request.maxMediaSources)).",
         valueName: "NAME=FILE|URL|asset:ID"))
     var images: [String] = []
 

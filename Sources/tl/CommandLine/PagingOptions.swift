@@ -55,7 +55,8 @@ struct PagingOptions: ParsableArguments {
         } else if !list.data.isEmpty {
             CLI.out(render(list.data))
         }
-        let count = "\(info.totalResults) \(noun)\(info.totalResults == 1 ? "" : "s")"
+        let plural = noun.hasSuffix("ch") || noun.hasSuffix("s") ? noun + "es" : noun + "s"
+        let count = "\(info.totalResults) \(info.totalResults == 1 ? noun : plural)"
         if !all, page > 1, page > info.totalPage {
             CLI.err("error: page \(page) is past the last page (\(info.totalPage), \(count) at \(pageLimit) a page)")
             return 1
