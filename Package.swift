@@ -87,7 +87,7 @@ let package = Package(
         ),
         .target(
             name: "Submission",
-            dependencies: ["Preflight", "MediaProbe", "AnalyzeAPI", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Preflight", "MediaProbe", "AnalyzeAPI", "PlatformRules", .product(name: "Logging", package: "swift-log")]
         ),
         // Webhook signatures (TL-Signature): HMAC-SHA256 through swift-crypto, compared in constant time.
         // and a bounded Hummingbird receiver for users' own servers and `tl webhooks listen`.

@@ -44,6 +44,22 @@ public enum RawPath {
         path.unicodeScalars.contains { $0.value > base + 0x7F }
     }
 
+    /// Whether `path` (a ``RawPath`` string) names a directory; with `followLinks` false a symlink to one is not.
+    ///
+    /// Here rather than in `tl`: which clang module owns `struct stat` in a compiler batch depends on the order
+    /// of other files' imports, and `stat()` in `tl` has broken the build that way.
+    public static func isDirectory(_ path: String, followLinks: Bool) -> Bool {
+        var info = stat()
+        let result = withCString(path) { followLinks ? stat($0, &info) : lstat($0, &info) }
+        return result == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Whether the open file `descriptor` is a directory.
+    public static func isDirectory(descriptor: Int32) -> Bool {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
     /// Calls `body` with the original bytes of `path`, NUL-terminated.
     public static func withCString<T, E: Error>(_ path: String, _ body: (UnsafePointer<CChar>) throws(E) -> T) throws(E) -> T {
         guard hasEscapes(path) else {

@@ -142,6 +142,8 @@ public struct SizeLimits: Sendable, Hashable {
     public var directUploadBytes: Int64 = 200_000_000
     /// The largest multipart upload.
     public var multipartBytes: Int64 = 10_000_000_000
+    /// The longest video sent inline (base64), clipped or not (SDK 1.3.5+: base64 and HLS at most 2 h).
+    public var inlineMaxDurationMicroseconds: Int64 = 7_200_000_000
 }
 
 /// Limits of a create request's fields other than `max_tokens`.
@@ -150,7 +152,8 @@ public struct RequestLimits: Sendable, Hashable {
     public var maxPromptTokens = 2000
     /// Allowed `temperature`.
     public var temperature: ClosedRange<Double> = 0...1
-    /// Allowed length of the analysis window `start_time`…`end_time`, in seconds.
+    /// Allowed length of the analysis window `start_time`…`end_time`, in seconds (SDK 1.3.6: at least 1 s,
+    /// at most 2 h; API.md's "clip ≥ 4 s" is older). Preflight judges a clip by it too.
     public var window: ClosedRange<Double> = 1...7200
     /// Allowed length of a `custom_id` (of `[A-Za-z0-9_-]`).
     public var customIDLength: ClosedRange<Int> = 1...64
@@ -168,6 +171,8 @@ public struct RequestLimits: Sendable, Hashable {
     public var segmentItemTypes: Set<String> = ["string", "number", "boolean", "integer"]
     /// `segment_time_format` and a `timestamp` field's `format` (`seconds` is the default).
     public var segmentTimeFormats: Set<String> = ["seconds", "hh:mm:ss", "hh:mm:ss.fff"]
+    /// Names a segment field may not have: the result's own keys.
+    public var reservedSegmentFieldNames: Set<String> = ["start_time", "end_time", "metadata"]
 }
 
 /// What a reference image must be (API.md: the image limits of `pegasus1.6`, applied to every image).

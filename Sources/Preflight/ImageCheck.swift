@@ -49,9 +49,11 @@ public enum ImageCheck {
         guard width > 0, height > 0 else {
             throw Failure(code: "image_format_unsupported", message: "\(path) declares a \(width)x\(height) picture.")
         }
-        guard Int64(width) * Int64(height) <= limits.maxPixels else {
+        // Headers declare up to 2^32 - 1 a side: the product is taken with overflow reported, never trapped.
+        let (pixels, overflow) = Int64(width).multipliedReportingOverflow(by: Int64(height))
+        guard !overflow, pixels <= limits.maxPixels else {
             throw Failure(code: "image_too_many_pixels",
-                          message: "\(path) is \(width)x\(height) = \(Int64(width) * Int64(height)) pixels; the limit is \(limits.maxPixels).")
+                          message: "\(path) is \(width)x\(height)\(overflow ? "" : " = \(pixels)") pixels; the limit is \(limits.maxPixels).")
         }
         return Image(format: format, width: width, height: height, data: data)
     }

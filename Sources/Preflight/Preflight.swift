@@ -63,11 +63,11 @@ public enum Preflight {
                                     message: "The first frame is at \(fixed(start)) s, not 0; timestamps in results, and a clip window's start_time/end_time, are in the file's own timeline."))
         }
         var report = Report(path: info.path, violations: violations, warnings: warnings, media: MediaSummary(info), clip: clip)
-        report.source = violations.isEmpty ? Planner.plan(sizeBytes: info.sizeBytes, policy: policy, inline: report.allowsInline(policy: policy)) : nil
+        report.source = violations.isEmpty ? Planner.plan(sizeBytes: info.sizeBytes, policy: policy, inline: report.allowsInline()) : nil
         if let clip {
             let start = info.startTimeSeconds ?? 0
             report.billableSeconds = info.durationSeconds.map { duration in
-                max(0, min(clip.end ?? start + duration, start + duration) - max(clip.start, start))
+                max(0, min(clip.end ?? start + duration, start + duration) - max(clip.start ?? start, start))
             }
         } else {
             report.billableSeconds = info.durationSeconds
@@ -85,6 +85,8 @@ public enum Preflight {
         let duration = Double(micros) / 1_000_000
         let fileEnd = start + duration
         let end = clip.end ?? fileEnd
+        // An omitted start is the video's own start, as the platform takes it.
+        let clipStart = clip.start ?? start
         let longestFile = PlatformRules.current.video.maxClippedFileMicroseconds
         if micros > longestFile {
             let limit = Double(longestFile) / 1_000_000
@@ -93,15 +95,15 @@ public enum Preflight {
                                         actual: .number(duration), limit: .number(limit)))
         }
         // A millisecond of slack: container durations are rounded.
-        if clip.start < start - 0.001 || end > fileEnd + 0.001 {
+        if clipStart < start - 0.001 || end > fileEnd + 0.001 || !clipStart.isFinite || !end.isFinite {
             violations.append(Violation(code: ViolationCode.clipOutsideVideo,
                                         message: "The clip \(clip) is not inside the video, which runs from \(fixed(start)) s to \(fixed(fileEnd)) s (the window is absolute, in the video's own timeline).",
-                                        actual: .text("\(short(clip.start))-\(short(end))"), limit: .text("\(short(start))-\(short(fileEnd))")))
+                                        actual: .text("\(short(clipStart))-\(short(end))"), limit: .text("\(short(start))-\(short(fileEnd))")))
             return
         }
-        let length = end - clip.start
-        let shortest = Double(policy.minDurationMicroseconds) / 1_000_000
-        let longest = Double(policy.maxDurationMicroseconds) / 1_000_000
+        let length = end - clipStart
+        let window = PlatformRules.current.request.window
+        let shortest = window.lowerBound, longest = window.upperBound
         if length < shortest {
             violations.append(Violation(code: ViolationCode.clipTooShort,
                                         message: "The clip \(clip) lasts \(fixed(length)) s, below the \(short(shortest)) s minimum.",
@@ -271,13 +273,13 @@ public enum ViolationCode {
 
 /// An analysis window, `start_time`…`end_time`, in seconds of the video's own timeline.
 public struct ClipWindow: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// Where it starts.
-    public var start: Double
+    /// Where it starts; `nil` is the start of the video (its container's start time, not 0).
+    public var start: Double?
     /// Where it ends; `nil` is the end of the video.
     public var end: Double?
 
     /// A window from `start` to `end`.
-    public init(start: Double, end: Double?) {
+    public init(start: Double?, end: Double?) {
         self.start = start
         self.end = end
     }
@@ -290,6 +292,7 @@ public struct ClipWindow: Sendable, Hashable, Codable, CustomStringConvertible {
         let end = parts[1].isEmpty ? nil : Self.seconds(parts[1])
         if !parts[1].isEmpty && end == nil { return nil }
         if let end, end <= start { return nil }
+        guard start.isFinite, end?.isFinite ?? true else { return nil }
         self.init(start: start, end: end)
     }
 
@@ -306,8 +309,9 @@ public struct ClipWindow: Sendable, Hashable, Codable, CustomStringConvertible {
         return total
     }
 
+    /// `10–15 s`, `start–15 s`, `10–end s`.
     public var description: String {
-        "\(Preflight.short(start))–\(end.map(Preflight.short) ?? "end") s"
+        "\(start.map(Preflight.short) ?? "start")–\(end.map(Preflight.short) ?? "end") s"
     }
 
     enum CodingKeys: String, CodingKey {

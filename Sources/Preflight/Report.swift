@@ -1,4 +1,5 @@
 public import MediaProbe
+public import PlatformRules
 
 /// The verdict on one file: every violation, advisory warnings, the facts, and how to send it.
 public struct Report: Sendable, Hashable, Codable {
@@ -36,11 +37,11 @@ public struct Report: Sendable, Hashable, Codable {
         self.decode = decode
     }
 
-    /// Whether the video may be sent inline (base64): not a clipped video longer than the policy's
-    /// maximum duration, which only an upload may carry.
-    public func allowsInline(policy: Policy) -> Bool {
+    /// Whether the video may be sent inline (base64): not a clipped video longer than inline videos may
+    /// be (`PlatformRules` `sizes.inlineMaxDurationMicroseconds`, 2 h), which only an upload may carry.
+    public func allowsInline(rules: PlatformRules = .current) -> Bool {
         guard clip != nil, let seconds = media?.durationSeconds else { return true }
-        return seconds * 1_000_000 <= Double(policy.maxDurationMicroseconds)
+        return seconds * 1_000_000 <= Double(rules.sizes.inlineMaxDurationMicroseconds)
     }
 
     /// Whether the file passes: no violations and, when `strict`, no warnings either.

@@ -1,3 +1,4 @@
+import PlatformRules
 /// How a file that passes would be sent to the platform, and the rule that chose it.
 public struct SourcePlan: Sendable, Hashable, Codable {
     /// The ways a video reaches the platform.
@@ -48,7 +49,7 @@ public enum Planner {
         }
         if !inline, sizeBytes <= policy.maxDirectUploadBytes {
             return SourcePlan(kind: .direct,
-                              reason: "a video over \(policy.maxDurationMicroseconds / 1_000_000) s cannot be sent inline, even clipped; "
+                              reason: "a video over \(PlatformRules.current.sizes.inlineMaxDurationMicroseconds / 1_000_000) s cannot be sent inline, even clipped; "
                                 + "\(grouped(sizeBytes)) bytes is within the \(grouped(policy.maxDirectUploadBytes))-byte direct upload limit",
                               encodedBytes: encoded)
         }

@@ -109,8 +109,7 @@ enum CreateRequestCheck {
         if object["start_time"] != nil || object["end_time"] != nil, !model.clipWindow {
             throw invalid("\(modelName) does not take start_time or end_time.")
         }
-        if let end = object["end_time"]?.numberValue {
-            let start = object["start_time"]?.numberValue ?? 0
+        if let end = object["end_time"]?.numberValue, let start = object["start_time"]?.numberValue {
             guard rules.request.window.contains(end - start) else {
                 throw invalid("end_time - start_time must be between \(Int(rules.request.window.lowerBound)) s and \(Int(rules.request.window.upperBound)) s.")
             }
@@ -120,7 +119,8 @@ enum CreateRequestCheck {
             guard let format, format["type"]?.stringValue == "segment_definitions" else {
                 throw invalid("analysis_mode \(mode) needs response_format of type segment_definitions.")
             }
-            try checkSegments(format, windowed: object["start_time"] != nil || object["end_time"] != nil, rules: rules)
+            try checkSegments(format, windowed: object["start_time"] != nil || object["end_time"] != nil,
+                              segmentDurations: object["min_segment_duration"] != nil || object["max_segment_duration"] != nil, rules: rules)
         } else if let format {
             guard format["type"]?.stringValue == "json_schema" else { throw invalid("response_format.type must be json_schema for analysis_mode \(mode).") }
             guard let schema = format["json_schema"], schema.objectValue != nil else {
@@ -157,7 +157,7 @@ enum CreateRequestCheck {
         }
     }
 
-    private static func checkSegments(_ format: JSONValue, windowed: Bool, rules: PlatformRules) throws(PlatformRejection) {
+    private static func checkSegments(_ format: JSONValue, windowed: Bool, segmentDurations: Bool, rules: PlatformRules) throws(PlatformRejection) {
         let limits = rules.request
         if let timeFormat = format["segment_time_format"], !limits.segmentTimeFormats.contains(timeFormat.stringValue ?? "") {
             throw invalid("segment_time_format must be one of \(limits.segmentTimeFormats.sorted().joined(separator: ", ")).")
@@ -175,7 +175,12 @@ enum CreateRequestCheck {
             if case .array(let fields)? = definition["fields"] {
                 for (number, field) in fields.enumerated() {
                     guard let name = field["name"]?.stringValue, !name.isEmpty else { throw invalid("\(at).fields[\(number)].name is required.") }
+                    if limits.reservedSegmentFieldNames.contains(name) { throw invalid("\(at).fields[\(number)].name \(name) is reserved.") }
+                    guard let text = field["description"]?.stringValue, !text.allSatisfy(\.isWhitespace) else {
+                        throw PlatformRejection(status: 400, code: "parameter_not_provided", message: "\(at).fields[\(number)].description is required.")
+                    }
                     let type = field["type"]?.stringValue ?? ""
+                    if type == "timestamp", field["format"] == nil { throw invalid("\(at).fields[\(number)] is a timestamp and needs a format.") }
                     guard limits.segmentFieldTypes.contains(type) else { throw invalid("\(at).fields[\(number)].type \(type) is not supported.") }
                     if let fieldFormat = field["format"], type != "timestamp" || !limits.segmentTimeFormats.contains(fieldFormat.stringValue ?? "") {
                         throw invalid("\(at).fields[\(number)].format is only for timestamp fields.")
@@ -188,10 +193,17 @@ enum CreateRequestCheck {
             try checkMediaSources(definition["media_sources"], field: "\(at).media_sources", rules: rules)
             if case .array(let ranges)? = definition["time_ranges"] {
                 if windowed, !ranges.isEmpty { throw invalid("\(at).time_ranges and start_time/end_time are mutually exclusive.") }
+                var seen: [(Double, Double)] = []
                 for range in ranges {
-                    guard let start = range["start_time"]?.numberValue, let end = range["end_time"]?.numberValue, start >= 0, end > start else {
-                        throw invalid("\(at).time_ranges need 0 ≤ start_time < end_time.")
+                    guard let start = range["start_time"]?.numberValue, let end = range["end_time"]?.numberValue, start >= 0,
+                          end - start >= limits.minSegmentSeconds else {
+                        throw invalid("\(at).time_ranges need 0 ≤ start_time and at least \(Int(limits.minSegmentSeconds)) s each.")
                     }
+                    if seen.contains(where: { $0.0 < end && start < $0.1 }) { throw invalid("\(at).time_ranges overlap.") }
+                    seen.append((start, end))
+                }
+                if !ranges.isEmpty, segmentDurations {
+                    throw invalid("\(at).time_ranges and min_segment_duration/max_segment_duration are mutually exclusive.")
                 }
             }
         }

@@ -2,6 +2,7 @@ public import AnalyzeAPI
 import Foundation
 public import MediaProbe
 public import Preflight
+import PlatformRules
 
 /// Where a submission's video comes from.
 public enum SubmissionSource: Sendable, Hashable {
@@ -184,7 +185,7 @@ public struct Submitter: Sendable {
     /// Preflight of a local file; a missing FFmpeg becomes ``SubmissionError/Code/probeUnavailable``.
     /// With an analysis window in `request`, the window is what is judged (inside the file, long enough).
     private static func evaluate(_ path: String, request: SubmissionRequest, options: SubmitOptions) async throws -> Report {
-        let clip = request.startTime != nil || request.endTime != nil ? ClipWindow(start: request.startTime ?? 0, end: request.endTime) : nil
+        let clip = request.startTime != nil || request.endTime != nil ? ClipWindow(start: request.startTime, end: request.endTime) : nil
         do {
             return try await Preflight.evaluate(
                 path: path, policy: options.policy, options: options.probeOptions, deep: options.decode != nil,
@@ -261,7 +262,7 @@ public struct Submitter: Sendable {
             let size = try FileIdentity(file: path, baseURL: "").size
             guard size > 0 else { throw SubmissionError(.fileUnreadable, "\(path) is empty; there is nothing to send", path: path, report: report) }
             var decision = try decide(size: size, prompts: requests.count, options: options, requestPolicy: requestPolicy,
-                                      inline: report.allowsInline(policy: options.policy))
+                                      inline: report.allowsInline())
             if !report.ok {
                 decision.reason += "; sent despite failing preflight (\(Self.failing(report))) because force was set"
             }
@@ -299,7 +300,7 @@ public struct Submitter: Sendable {
             return SourceDecision(kind: kind, reason: reason)
         case .base64:
             guard inline else {
-                throw SubmissionError(.sourceNotPossible, "base64 was requested, but a clipped video longer than \(policy.maxDurationMicroseconds / 1_000_000) s must be uploaded as an asset")
+                throw SubmissionError(.sourceNotPossible, "base64 was requested, but a clipped video longer than \(PlatformRules.current.sizes.inlineMaxDurationMicroseconds / 1_000_000) s must be uploaded as an asset")
             }
             guard encoded <= inlineLimit else {
                 throw SubmissionError(.sourceNotPossible,

@@ -21,7 +21,7 @@ struct PathExpansion {
     func expand(_ arguments: [String]) -> [String] {
         var files: [String] = []
         for argument in arguments {
-            if isDirectory(argument, followLinks: true) {
+            if RawPath.isDirectory(argument, followLinks: true) {
                 walk(argument, into: &files)
             } else {
                 files.append(argument)
@@ -35,7 +35,7 @@ struct PathExpansion {
         var subdirectories: [String] = []
         for name in Self.names(in: directory) where !name.hasPrefix(".") {
             let path = base + name
-            if isDirectory(path, followLinks: false) {
+            if RawPath.isDirectory(path, followLinks: false) {
                 subdirectories.append(path)
             } else if allFiles || Self.mediaExtensions.contains((name as NSString).pathExtension.lowercased()) {
                 files.append(path)
@@ -59,11 +59,5 @@ struct PathExpansion {
             if name != ".", name != ".." { names.append(name) }
         }
         return names.sorted()
-    }
-
-    private func isDirectory(_ path: String, followLinks: Bool) -> Bool {
-        var info = stat()
-        let result = RawPath.withCString(path) { followLinks ? stat($0, &info) : lstat($0, &info) }
-        return result == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 }

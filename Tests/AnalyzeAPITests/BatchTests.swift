@@ -37,22 +37,28 @@ import Testing
                                                 minSegmentDuration: 2, maxSegmentDuration: 30)
         request.responseFormat = ResponseFormat(segmentDefinitions: [
             SegmentDefinition(id: "goals", description: "Each goal scored", fields: [
-                SegmentField(name: "team", type: "string", enumValues: ["home", "away"]),
-                SegmentField(name: "scorers", type: "array", itemType: "string"),
-                SegmentField(name: "at", type: "timestamp", format: "hh:mm:ss"),
-            ], timeRanges: [TimeRange(startTime: 0, endTime: 2700)]),
+                SegmentField(name: "team", type: "string", description: "Who scored", enumValues: ["home", "away"]),
+                SegmentField(name: "scorers", type: "array", description: "Their names", itemType: "string"),
+                SegmentField(name: "at", type: "timestamp", description: "When", format: "hh:mm:ss"),
+            ]),
+            SegmentDefinition(id: "corners", description: "Each corner kick", timeRanges: [TimeRange(startTime: 0, endTime: 2700)]),
         ], timeFormat: "hh:mm:ss.fff")
         let golden = """
             {"video": {"type": "asset_id", "asset_id": "a1"}, "model_name": "pegasus1.5", "analysis_mode": "time_based_metadata",
              "min_segment_duration": 2, "max_segment_duration": 30,
              "response_format": {"type": "segment_definitions", "segment_time_format": "hh:mm:ss.fff", "segment_definitions": [
-               {"id": "goals", "description": "Each goal scored", "time_ranges": [{"start_time": 0, "end_time": 2700}], "fields": [
-                 {"name": "team", "type": "string", "enum": ["home", "away"]},
-                 {"name": "scorers", "type": "array", "items": {"type": "string"}},
-                 {"name": "at", "type": "timestamp", "format": "hh:mm:ss"}]}]}}
+               {"id": "goals", "description": "Each goal scored", "fields": [
+                 {"name": "team", "type": "string", "description": "Who scored", "enum": ["home", "away"]},
+                 {"name": "scorers", "type": "array", "description": "Their names", "items": {"type": "string"}},
+                 {"name": "at", "type": "timestamp", "description": "When", "format": "hh:mm:ss"}]},
+               {"id": "corners", "description": "Each corner kick", "fields": [], "time_ranges": [{"start_time": 0, "end_time": 2700}]}]}}
             """
         #expect(try jsonValue(encoding: request) == jsonValue(golden))
         #expect(try WireCoding.decoder().decode(CreateAsyncAnalyzeRequest.self, from: Data(golden.utf8)) == request)
+        #expect(RequestValidator().issues(in: request).map(\.code) == ["time_ranges_with_segment_durations"],
+                "time_ranges exclude min/max_segment_duration")
+        request.minSegmentDuration = nil
+        request.maxSegmentDuration = nil
         #expect(RequestValidator().issues(in: request).isEmpty)
     }
 

@@ -18,8 +18,11 @@ import Testing
         }
         let toTheEnd = try await Preflight.evaluate(path: path("start_offset.mp4"), clip: ClipWindow(start: 20, end: nil))
         #expect(toTheEnd.ok && toTheEnd.billableSeconds == 5)
-        let short = try await Preflight.evaluate(path: path("start_offset.mp4"), clip: ClipWindow(start: 22, end: 25))
-        #expect(short.violations.map(\.code) == ["clip_too_short"] && short.billableSeconds == 3)
+        let short = try await Preflight.evaluate(path: path("start_offset.mp4"), clip: ClipWindow(start: 24.5, end: 25))
+        #expect(short.violations.map(\.code) == ["clip_too_short"] && short.billableSeconds == 0.5, "a window lasts 1 s at least")
+        // An omitted start is the video's start (10 s here), not 0.
+        let fromTheStart = try await Preflight.evaluate(path: path("start_offset.mp4"), clip: ClipWindow(start: nil, end: 20))
+        #expect(fromTheStart.ok && fromTheStart.billableSeconds == 10)
         let whole = try await Preflight.evaluate(path: path("start_offset.mp4"))
         #expect(whole.billableSeconds == 15 && whole.clip == nil)
     }
@@ -98,6 +101,11 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: file) }
             #expect(failure(file) == "image_too_many_pixels", "\(format)")
         }
+        // A PNG declaring 0xFFFFFFFF × 0xFFFFFFFF: refused, not an overflow trap.
+        let hostile = try write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
+                                + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 8, 2, 0, 0, 0])
+        defer { try? FileManager.default.removeItem(atPath: hostile) }
+        #expect(failure(hostile) == "image_too_many_pixels")
         let square = try write(Self.headers(width: 4096, height: 4096)[0].1)
         defer { try? FileManager.default.removeItem(atPath: square) }
         #expect(failure(square) == nil, "4096 × 4096 is exactly the limit")

@@ -44,6 +44,7 @@ import Testing
                 cases.append(("\(model.name) window \(start)…\(end)", body(["model_name": model.name, "start_time": start, "end_time": end])))
             }
             cases.append(("\(model.name) start only", body(["model_name": model.name, "start_time": 3])))
+            cases.append(("\(model.name) end only", body(["model_name": model.name, "end_time": 9000])))
         }
         // prompt_v2 and reference images; segment definitions and durations.
         let v2: [String: Any] = ["model_name": "pegasus1.5", "prompt": NSNull()]
@@ -82,17 +83,26 @@ import Testing
         let fields: [(String, [String: Any])] = [
             ("a string field", ["name": "who", "type": "string", "enum": ["a", "b"]]),
             ("a timestamp field", ["name": "at", "type": "timestamp", "format": "hh:mm:ss"]),
+            ("a timestamp field without a format", ["name": "at", "type": "timestamp"]),
             ("a format on a string field", ["name": "who", "type": "string", "format": "seconds"]),
             ("an array field", ["name": "tags", "type": "array", "items": ["type": "string"]]),
             ("an array field without items", ["name": "tags", "type": "array"]),
             ("an unknown field type", ["name": "x", "type": "object"]),
             ("a field without a name", ["name": "", "type": "string"]),
+            ("a field with a reserved name", ["name": "metadata", "type": "string"]),
         ]
         for (name, field) in fields {
-            cases.append((name, body(definitions([scene.merging(["fields": [field]]) { $1 }]))))
+            let described = field.merging(["description": "What it is"]) { $1 }
+            cases.append((name, body(definitions([scene.merging(["fields": [described]]) { $1 }]))))
         }
+        cases.append(("a field without a description", body(definitions([scene.merging(["fields": [["name": "who", "type": "string"]]]) { $1 }]))))
         cases.append(("time ranges", body(definitions([scene.merging(["time_ranges": [["start_time": 0, "end_time": 30]]]) { $1 }]))))
         cases.append(("an empty time range", body(definitions([scene.merging(["time_ranges": [["start_time": 30, "end_time": 30]]]) { $1 }]))))
+        cases.append(("a time range of 1 s", body(definitions([scene.merging(["time_ranges": [["start_time": 30, "end_time": 31]]]) { $1 }]))))
+        cases.append(("overlapping time ranges", body(definitions([scene.merging(["time_ranges": [["start_time": 0, "end_time": 30], ["start_time": 20, "end_time": 40]]]) { $1 }]))))
+        cases.append(("adjacent time ranges", body(definitions([scene.merging(["time_ranges": [["start_time": 0, "end_time": 30], ["start_time": 30, "end_time": 40]]]) { $1 }]))))
+        cases.append(("time ranges and segment durations",
+                      body(definitions([scene.merging(["time_ranges": [["start_time": 0, "end_time": 30]]]) { $1 }]).merging(["min_segment_duration": 5]) { $1 })))
         cases.append(("time ranges and a window", body(definitions([scene.merging(["time_ranges": [["start_time": 0, "end_time": 30]]]) { $1 }]).merging(["start_time": 0, "end_time": 60]) { $1 })))
         let least = rules.request.minSegmentSeconds
         for (low, high) in [(least, least), (least - 0.5, 10), (5, 4), (least, 60)] {

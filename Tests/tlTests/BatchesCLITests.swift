@@ -124,7 +124,7 @@ import Testing
         #expect(unsupported.status == 64 && unsupported.err.contains("time_window_not_supported"), "\(unsupported.err)")
 
         let segments = dir.appendingPathComponent("segments.json")
-        try #"[{"id": "scenes", "description": "Each scene", "fields": [{"name": "mood", "type": "string", "enum": ["calm", "tense"]}]}]"#
+        try #"[{"id": "scenes", "description": "Each scene", "fields": [{"name": "mood", "type": "string", "description": "The scene's mood", "enum": ["calm", "tense"]}]}]"#
             .write(to: segments, atomically: true, encoding: .utf8)
         let segmented = try await TLProcess.run(
             ["submit", Self.ok, "--model", "pegasus1.5", "--segments", segments.path, "--segment-time-format", "hh:mm:ss", "--wait", "-f", "json"],
@@ -159,11 +159,11 @@ import Testing
     }
 
     @Test func preflightJudgesAClipAndReportsTheBillableDuration() async throws {
-        let result = try await TLProcess.run(["preflight", "-f", "json", "--clip", "11-14", Self.offset])
-        #expect(result.status == 1, "a 3 s clip is below the 4 s minimum")
+        let result = try await TLProcess.run(["preflight", "-f", "json", "--clip", "11-11.5", Self.offset])
+        #expect(result.status == 1, "a 0.5 s clip is below the 1 s minimum")
         let report = try #require((try Self.json(result.out)["reports"] as? [[String: Any]])?.first)
         #expect((report["violations"] as? [[String: Any]])?.map { $0["code"] as? String } == ["clip_too_short"])
-        #expect(report["billable_seconds"] as? Double == 3)
+        #expect(report["billable_seconds"] as? Double == 0.5)
         let ok = try await TLProcess.run(["preflight", "-f", "text", "--clip", "10-", Self.offset])
         #expect(ok.status == 0 && ok.out.contains("clip 10–end s: 15.00 s billable"), "\(ok.out)")
         let bad = try await TLProcess.run(["preflight", "--clip", "5-5", Self.offset])

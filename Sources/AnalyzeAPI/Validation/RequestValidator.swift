@@ -35,8 +35,9 @@ public struct RequestValidator: Sendable {
         let modelName = request.modelName ?? policy.rules.defaultModel
         let mode = request.analysisMode ?? policy.rules.defaultMode
         let model = policy.rules.models[modelName]
-        // A mode the model lacks is reported once (analysis_mode_not_supported), not again through its consequences.
-        let segments = model.map { $0.modes[mode]?.segmentDefinitions ?? false } ?? policy.rules.findsSegments(mode)
+        // A mode the model lacks is reported once (analysis_mode_not_supported); the rest is judged by what the
+        // mode is wherever it exists, so that its consequences are not reported as further mistakes.
+        let segments = model?.modes[mode]?.segmentDefinitions ?? policy.rules.findsSegments(mode)
 
         let hasPrompt = request.prompt.map { !$0.allSatisfy(\.isWhitespace) } ?? false
         if segments {
@@ -56,7 +57,8 @@ public struct RequestValidator: Sendable {
                 issues += promptLength(promptV2.inputText, field: "prompt_v2.input_text")
             }
             if let model, !model.promptV2 {
-                error("prompt_v2", "prompt_v2_not_supported", "\(modelName) takes no prompt_v2 (reference images); use prompt.")
+                error("prompt_v2", "prompt_v2_not_supported",
+                      "\(modelName) takes no prompt_v2 (reference images); \(models { $0.promptV2 }) do.")
             }
             issues += mediaSourceIssues(promptV2.mediaSources ?? [], field: "prompt_v2.media_sources")
         } else {
@@ -86,10 +88,11 @@ public struct RequestValidator: Sendable {
                 }
             } else {
                 error("analysis_mode", "analysis_mode_not_supported",
-                      "\(modelName) has no analysis mode \(mode); it has \(model.modes.keys.sorted().joined(separator: ", ")).")
+                      "\(modelName) has no analysis mode \(mode); it has \(model.modes.keys.sorted().joined(separator: ", ")), and \(models { $0.modes[mode] != nil }) have \(mode).")
             }
             if !model.clipWindow, request.startTime != nil || request.endTime != nil {
-                error("start_time", "time_window_not_supported", "\(modelName) takes no analysis window (start_time, end_time).")
+                error("start_time", "time_window_not_supported",
+                      "\(modelName) takes no analysis window (start_time, end_time); \(models { $0.clipWindow }) do.")
             }
         } else {
             issues.append(ValidationIssue(
@@ -106,7 +109,8 @@ public struct RequestValidator: Sendable {
             let start = request.startTime ?? 0
             if start < 0 || start.isNaN {
                 error("start_time", "start_time_invalid", "start_time must be zero or more seconds.")
-            } else if let end = request.endTime {
+            } else if let end = request.endTime, request.startTime != nil {
+                // An omitted start_time is the video's own start, unknown here: only a window with both ends has a known length.
                 let window = end - start
                 if !(window >= policy.windowRange.lowerBound && window <= policy.windowRange.upperBound) {
                     error("end_time", "time_window_invalid",
@@ -143,7 +147,8 @@ public struct RequestValidator: Sendable {
                 error("response_format.type", "response_format_mode_mismatch",
                       "response_format segment_definitions needs analysis_mode time_based_metadata.")
             }
-            issues += segmentIssues(format, windowed: request.startTime != nil || request.endTime != nil)
+            issues += segmentIssues(format, windowed: request.startTime != nil || request.endTime != nil,
+                                    segmentDurations: request.minSegmentDuration != nil || request.maxSegmentDuration != nil)
         case let format?:
             error("response_format.type", "response_format_type_unknown",
                   "response_format.type must be \"json_schema\" or \"segment_definitions\"; got \"\(format.type)\".")
@@ -153,7 +158,18 @@ public struct RequestValidator: Sendable {
                       "analysis_mode time_based_metadata needs response_format segment_definitions.")
             }
         }
+        if let model, model.modes[mode] == nil {
+            // The mode is the mistake; what it would require of the prompt and the format is not reported too.
+            let consequences: Set<String> = ["prompt_missing", "prompt_not_allowed", "response_format_required",
+                                             "response_format_mode_mismatch", "segment_duration_not_allowed"]
+            issues.removeAll { consequences.contains($0.code) }
+        }
         return issues.filter { $0.severity == .error } + issues.filter { $0.severity == .warning }
+    }
+
+    /// The names of the models that `have` something, for messages: "pegasus1.5, pegasus1.6".
+    private func models(_ have: (ModelRules) -> Bool) -> String {
+        policy.rules.models.values.filter(have).map(\.name).sorted().joined(separator: ", ")
     }
 
     private func promptLength(_ prompt: String, field: String) -> [ValidationIssue] {
@@ -205,7 +221,7 @@ public struct RequestValidator: Sendable {
         return issues
     }
 
-    private func segmentIssues(_ format: ResponseFormat, windowed: Bool) -> [ValidationIssue] {
+    private func segmentIssues(_ format: ResponseFormat, windowed: Bool, segmentDurations: Bool) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         func error(_ field: String, _ code: String, _ message: String) {
             issues.append(ValidationIssue(severity: .error, field: field, code: code, message: message))
@@ -234,6 +250,15 @@ public struct RequestValidator: Sendable {
             for (number, field) in definition.fields.enumerated() {
                 let fieldAt = at + ".fields[\(number)]"
                 if field.name.isEmpty { error(fieldAt + ".name", "segment_field_name_missing", "A segment field needs a name.") }
+                if rules.reservedSegmentFieldNames.contains(field.name) {
+                    error(fieldAt + ".name", "segment_field_name_reserved", "\(field.name) is a name the result uses itself (\(rules.reservedSegmentFieldNames.sorted().joined(separator: ", "))).")
+                }
+                if (field.description ?? "").allSatisfy(\.isWhitespace) {
+                    error(fieldAt + ".description", "segment_field_description_missing", "The segment field \(field.name) needs a description.")
+                }
+                if field.type == "timestamp", field.format == nil {
+                    error(fieldAt + ".format", "segment_field_format_missing", "A timestamp field needs a format: \(rules.segmentTimeFormats.sorted().joined(separator: ", ")).")
+                }
                 if !rules.segmentFieldTypes.contains(field.type) {
                     error(fieldAt + ".type", "segment_field_type_unknown",
                           "type must be one of \(rules.segmentFieldTypes.sorted().joined(separator: ", ")); got \(field.type).")
@@ -248,13 +273,20 @@ public struct RequestValidator: Sendable {
                 }
             }
             issues += mediaSourceIssues(definition.mediaSources ?? [], field: at + ".media_sources")
-            for (number, range) in (definition.timeRanges ?? []).enumerated() {
+            let ranges = definition.timeRanges ?? []
+            for (number, range) in ranges.enumerated() {
                 let rangeAt = at + ".time_ranges[\(number)]"
                 if windowed {
                     error(rangeAt, "time_ranges_with_window", "time_ranges cannot be combined with start_time/end_time.")
-                } else if !(range.startTime >= 0 && range.endTime > range.startTime) {
-                    error(rangeAt, "time_range_invalid", "A time range needs 0 ≤ start_time < end_time.")
+                } else if !(range.startTime >= 0 && range.endTime - range.startTime >= rules.minSegmentSeconds) {
+                    error(rangeAt, "time_range_invalid", "A time range needs 0 ≤ start_time and a length of at least \(Int(rules.minSegmentSeconds)) s.")
+                } else if ranges[..<number].contains(where: { $0.startTime < range.endTime && range.startTime < $0.endTime }) {
+                    error(rangeAt, "time_ranges_overlap", "The time ranges of one definition must not overlap.")
                 }
+            }
+            if !ranges.isEmpty, segmentDurations {
+                error(at + ".time_ranges", "time_ranges_with_segment_durations",
+                      "time_ranges cannot be combined with min_segment_duration/max_segment_duration.")
             }
         }
         return issues

@@ -62,8 +62,8 @@ extension SandboxResponder {
             let (refusal, duration) = await inspect(bytes)
             if let refusal {
                 failure = (refusal, "video_not_supported")
-            } else if let duration, duration > longest {
-                failure = ("An inline video may last at most \(Int(longest)) s, even clipped; this one lasts \(Int(duration)) s.", "video_duration_too_long")
+            } else if let duration, duration * 1_000_000 > Double(configuration.rules.sizes.inlineMaxDurationMicroseconds) {
+                failure = ("An inline video may last at most \(configuration.rules.sizes.inlineMaxDurationMicroseconds / 1_000_000) s, even clipped; this one lasts \(Int(duration)) s.", "video_duration_too_long")
             }
         case .url:
             break

@@ -1,5 +1,6 @@
 public import AnalyzeAPI
 import Foundation
+import PlatformRules
 
 /// How a ``MultipartUploader`` behaves.
 public struct MultipartUploadOptions: Sendable {
@@ -113,7 +114,7 @@ public struct MultipartUploader: Sendable {
         var sessionCompleted = false
         var freshURLs: [PresignedURL] = []
 
-        if let saved = store?.load(for: identity) {
+        if let saved = store?.load(for: identity), options.resumeUploadID == nil || options.resumeUploadID == saved.uploadID {
             do {
                 let status = try await client.multipartUploadStatus(uploadID: saved.uploadID)
                 switch status.status {
@@ -169,14 +170,19 @@ public struct MultipartUploader: Sendable {
         var sent: [Int] = []
         var assetID = start.assetID
         if !sessionCompleted {
-            // Chunks stored in an earlier run that the server has not recorded yet are reported first.
-            let unreported = start.finished.filter { !serverHas.contains($0.chunkIndex) }
+            // Chunks stored in an earlier run that the server has not recorded yet are reported first. One
+            // without a proof (taken from the server's view) cannot be: it was sent again above, as missing.
+            let unreported = start.finished.filter { !serverHas.contains($0.chunkIndex) && !$0.etag.isEmpty }
             for batch in stride(from: 0, to: unreported.count, by: max(1, options.reportBatchSize)) {
                 let slice = unreported[batch..<min(batch + max(1, options.reportBatchSize), unreported.count)]
                 _ = try await client.reportCompletedChunks(uploadID: start.uploadID, slice.map(Self.completed))
             }
             do {
-                let outcome = try await sendPending(plan: plan, done: start.finishedIndexes, coordinator: coordinator, file: file)
+                // A chunk recorded without a proof that the server does not hold (any more) is sent again.
+                let done = start.finishedIndexes.filter { index in
+                    serverHas.contains(index) || start.finished.contains { $0.chunkIndex == index && !$0.etag.isEmpty }
+                }
+                let outcome = try await sendPending(plan: plan, done: Set(done), coordinator: coordinator, file: file)
                 sent = outcome.sent
                 if assetID.isEmpty, let reported = outcome.assetID { assetID = reported }
             } catch {
@@ -192,7 +198,11 @@ public struct MultipartUploader: Sendable {
             }
         }
         guard !assetID.isEmpty else {
-            throw SubmissionError(.uploadFailed, "upload \(start.uploadID) completed, but the server never said which asset it became", path: file)
+            // Nothing more can be learned by running again: forget the state, say where to look.
+            store?.remove(for: identity)
+            throw SubmissionError(.uploadFailed,
+                "upload \(start.uploadID) completed, but the server never said which asset it became; find it with tl assets list --filename",
+                path: file)
         }
         store?.remove(for: identity)
         let transferDuration = ContinuousClock.now - started
@@ -258,14 +268,20 @@ public struct MultipartUploader: Sendable {
                     }
                 case .reported(let reported):
                     reporting = false
-                    assetID = assetID ?? reported
+                    if assetID == nil, let reported {
+                        assetID = reported
+                        await coordinator.learnAssetID(reported)
+                    }
                 }
                 reportIfDue()
             }
         }
         for start in stride(from: 0, to: toReport.count, by: batchSize) {
             let reported = try await client.reportCompletedChunks(uploadID: uploadID, Array(toReport[start..<min(start + batchSize, toReport.count)]))
-            assetID = assetID ?? reported.assetID
+            if assetID == nil, let id = reported.assetID {
+                assetID = id
+                await coordinator.learnAssetID(id)
+            }
         }
         return (sent, assetID)
     }
@@ -277,12 +293,12 @@ public struct MultipartUploader: Sendable {
         var page = 1
         var found: IncompleteUpload?
         while found == nil {
-            let listed = try await client.listIncompleteUploads(page: page, pageLimit: 50)
+            let listed = try await client.listIncompleteUploads(page: page, pageLimit: client.configuration.requestPolicy.rules.pageLimit.upperBound)
             found = listed.data.first { $0.uploadID == uploadID }
             if listed.data.isEmpty || page >= listed.pageInfo.totalPage { break }
             page += 1
         }
-        guard let session = found else {
+        guard let session = found, session.status == "active" else {
             throw SubmissionError(.uploadFailed,
                 "the server has no incomplete upload \(uploadID) (it finished, expired or never existed); start a new upload", path: file)
         }
@@ -472,6 +488,14 @@ actor UploadCoordinator {
     private func add(_ batch: PresignedURLBatch) {
         for url in batch.uploadURLs { urls[url.chunkIndex] = url }
         if let headers = batch.uploadHeaders { state.uploadHeaders = headers }
+    }
+
+    /// Keeps the asset id a completion report named (a session resumed from the server's view starts
+    /// without one), in the saved state too, so that a later run knows it.
+    func learnAssetID(_ id: String) {
+        guard state.assetID.isEmpty else { return }
+        state.assetID = id
+        try? store?.save(state)
     }
 
     /// Records a stored chunk and returns once a saved state includes it.

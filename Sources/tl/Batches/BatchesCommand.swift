@@ -1,5 +1,3 @@
-// Foundation first: in a compiler batch that starts with this file, importing AnalyzeAPI (and so NIO) first
-// makes CNIOLinux own `struct stat`, and stat() elsewhere in tl then fails MemberImportVisibility.
 import Foundation
 import AnalyzeAPI
 import ArgumentParser

@@ -1,4 +1,5 @@
 import Foundation
+import MediaProbe
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -39,8 +40,7 @@ enum InputFile {
             guard fd >= 0 else { throw UsageError("Cannot read \(what) \(path) (\(option)): \(reason(errno)).") }
         }
         defer { if fd != STDIN_FILENO { close(fd) } }
-        var info = stat()
-        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+        if RawPath.isDirectory(descriptor: fd) {
             throw UsageError("Cannot read \(what) \(path) (\(option)): it is a directory.")
         }
         var data = Data()
