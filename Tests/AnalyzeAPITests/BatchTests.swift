@@ -120,7 +120,12 @@ import Testing
         var windowed = good
         #expect(validator.issues(in: windowed, contentSeconds: [3 * 3600]).map(\.code) == ["item_duration_too_long"])
         windowed.requests[0].overrides = BatchSettings(startTime: 0, endTime: 3600)
-        #expect(validator.issues(in: windowed, contentSeconds: [3 * 3600]).isEmpty)
+        #expect(validator.issues(in: windowed, contentSeconds: [3600]).isEmpty, "the analysed seconds: the window's")
+        // A fault of two settings, one from the defaults and one from the item, is the item's.
+        var mixed = good
+        mixed.defaults?.endTime = 100
+        mixed.requests = [BatchItemRequest(assetID: "a"), BatchItemRequest(assetID: "b", overrides: BatchSettings(startTime: 99.5))]
+        #expect(validator.issues(in: mixed).map(\.jsonPointer) == ["/requests/1/end_time"])
     }
 
     /// Uploads `count` real videos to the sandbox and waits until they are ready.
@@ -229,9 +234,11 @@ import Testing
 
     /// The results stream ends with a typed error when the batch outlasts the timeout.
     @Test func finishedItemsStopAtTheTimeout() async throws {
-        let running = RecordingTransport { _, _ in
-            response(200, #"{"task_id": "t1", "custom_id": "a", "status": "ready", "data": {"generation_id": "g", "data": "done"}}"# + "\n"
-                     + #"{"task_id": "t2", "custom_id": "b", "status": "processing"}"#)
+        let running = RecordingTransport { request, _ in
+            request.url.hasSuffix("/results")
+                ? response(200, #"{"task_id": "t1", "custom_id": "a", "status": "ready", "data": {"generation_id": "g", "data": "done"}}"# + "\n"
+                           + #"{"task_id": "t2", "custom_id": "b", "status": "processing"}"#)
+                : response(200, #"{"batch_id": "b1", "status": "processing", "total_items": 2, "ready_items": 1, "processing_items": 1}"#)
         }
         var seen: [String] = []
         let stopped = await #expect(throws: APIError.self) {
@@ -240,7 +247,8 @@ import Testing
             }
         }
         #expect(seen == ["t1"], "a finished item is yielded once, however many polls see it")
-        #expect(stopped?.detail?.contains("1 items finished before the 10") == true, "\(String(describing: stopped))")
-        #expect(running.requests.count > 3)
+        #expect(stopped?.code == .requestTimeout && stopped?.detail?.contains("1 items finished before the 10") == true, "\(String(describing: stopped))")
+        let results = running.requests.filter { $0.url.hasSuffix("/results") }.count
+        #expect(results == 1 && running.requests.count > 3, "results are read again only when more items have finished")
     }
 }

@@ -79,6 +79,13 @@ import Testing
         let duplicate = try await TLProcess.run(["batches", "create", "--from", requests.path, "--prompt", "x"], environment: sandbox.environment)
         #expect(duplicate.status == 64, "\(duplicate.err)")
         #expect(duplicate.err.contains("/requests/1/custom_id: custom_id_duplicate"), "\(duplicate.err)")
+        let inJSON = try await TLProcess.run(["batches", "create", "--from", requests.path, "--prompt", "x", "-f", "json"], environment: sandbox.environment)
+        let issues = try #require((try Self.json(inJSON.out)["error"] as? [String: Any])?["issues"] as? [[String: Any]], "\(inJSON.out)")
+        #expect(issues.map { $0["pointer"] as? String } == ["/requests/1/custom_id"] && inJSON.status == 64)
+
+        try (#"{"video": {"type": "asset_id", "asset_id": "\#(ids[0])"}, "max_token": 5}"# + "\n").write(to: requests, atomically: true, encoding: .utf8)
+        let typo = try await TLProcess.run(["batches", "create", "--from", requests.path, "--prompt", "x"], environment: sandbox.environment)
+        #expect(typo.status == 64 && typo.err.contains("unknown key 'max_token' (did you mean 'max_tokens'?)"), "\(typo.err)")
 
         try (line + "\n{\"video\": {\"type\": \"url\", \"url\": \"https://a/v.mp4\"}}\n").write(to: requests, atomically: true, encoding: .utf8)
         let urlSource = try await TLProcess.run(["batches", "create", "--from", requests.path, "--prompt", "x"], environment: sandbox.environment)
@@ -154,6 +161,15 @@ import Testing
         let notImage = try await TLProcess.run(["submit", Self.ok, "--model", "pegasus1.5", "--prompt", "x", "--image", "a=\(segments.path)", "--dry-run"],
                                                environment: sandbox.environment)
         #expect(notImage.status == 64 && notImage.err.contains("is not a"), "\(notImage.err)")
+        for (arguments, says) in [
+            (["--segments", segments.path, "--image", "logo=\(png.path)"], "media_sources"),
+            (["--image", "logo=\(png.path)", "--segments", segments.path, "--analysis-mode", "general"], "media_sources"),
+            (["--prompt", "x", "--image", "logo=http://cdn.example.com/l.png"], "https"),
+            (["--prompt", "x", "--segment-time-format", "seconds"], "go with --segments"),
+        ] {
+            let refused = try await TLProcess.run(["submit", Self.ok, "--model", "pegasus1.5", "--dry-run"] + arguments, environment: sandbox.environment)
+            #expect(refused.status == 64 && refused.err.contains(says), "\(arguments): \(refused.err)")
+        }
         let old = try await TLProcess.run(["submit", Self.ok, "--prompt", "x", "--image", "logo=\(png.path)", "--dry-run"], environment: sandbox.environment)
         #expect(old.status == 64 && old.err.contains("prompt_v2_not_supported"), "\(old.err)")
     }

@@ -16,13 +16,8 @@ extension AnalyzeClient {
     public func createBatch(
         _ batch: CreateAnalyzeBatchRequest, contentSeconds: [Double]? = nil, idempotencyKey: String? = nil
     ) async throws -> CreatedBatch {
-        let issues = BatchValidator(policy: configuration.requestPolicy).issues(in: batch, contentSeconds: contentSeconds)
-        for warning in issues where warning.severity == .warning {
-            configuration.logger.warning("create batch: \(warning)")
-        }
-        if issues.contains(where: { $0.severity == .error }) {
-            throw APIError(code: .validationFailed, operation: .createBatch, validationIssues: issues)
-        }
+        try checkBeforeSending(BatchValidator(policy: configuration.requestPolicy).issues(in: batch, contentSeconds: contentSeconds),
+                               what: "create batch", operation: .createBatch)
         let body = try encode(batch, operation: .createBatch)
         let response = try await send(
             .createBatch, method: "POST", path: "/analyze/batches", body: body,
@@ -57,29 +52,38 @@ extension AnalyzeClient {
         try await batchResults(id, deadline: nil)
     }
 
-    /// Each item of a batch once, as it finishes (`ready`, `failed` or `canceled`), polling the results with
-    /// `options`' pauses until every item has finished or `options.timeout` passes.
+    /// Each item of a batch once, as it finishes (`ready`, `failed` or `canceled`): the batch is polled with
+    /// `options`' pauses, and its results are read only when more items have finished, until the batch is
+    /// `completed`, `canceled` or `expired` and every finished item has been yielded.
     ///
-    /// The sequence ends normally when every item has been yielded, and throws ``APIError`` on a poll failure
-    /// that is not transient (or too many in a row), or when the timeout passes first. Cancelling the iterating
-    /// task stops the polling.
+    /// The sequence ends normally then, and throws ``APIError`` on a poll failure that is not transient (or too
+    /// many in a row), or with ``APIError/Code/requestTimeout`` when `options.timeout` passes first. Cancelling
+    /// the iterating task stops the polling.
     public func finishedBatchItems(_ id: String, options: WaitOptions = WaitOptions()) -> AsyncThrowingStream<BatchResultItem, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: BatchResultItem.self)
         let polling = Task {
             var yielded: Set<String> = []
+            var finishedSeen = 0
             do {
                 let outcome = try await poll(
                     what: "batch \(id) results", options: options,
-                    fetch: { deadline in try await self.batchResults(id, deadline: deadline) },
-                    observe: { items in
-                        for item in items where item.status.isTerminal && yielded.insert(item.taskID).inserted {
-                            continuation.yield(item)
+                    fetch: { deadline -> Bool in
+                        let batch = try await self.retrieveBatch(id, operation: .batchResults, deadline: deadline)
+                        let finished = batch.finishedItems
+                        if finished > finishedSeen || batch.status.isTerminal {
+                            for item in try await self.batchResults(id, deadline: deadline)
+                            where item.status.isTerminal && yielded.insert(item.taskID).inserted {
+                                continuation.yield(item)
+                            }
+                            finishedSeen = finished
                         }
+                        return batch.status.isTerminal
                     },
-                    isTerminal: { items in !items.isEmpty && items.allSatisfy(\.status.isTerminal) })
-                if case .timedOut(_, let lastError) = outcome {
+                    observe: { _ in },
+                    isTerminal: { $0 })
+                if case .timedOut = outcome {
                     throw APIError(
-                        code: lastError?.code ?? .requestTimeout, operation: .batchResults,
+                        code: .requestTimeout, operation: .batchResults,
                         detail: "batch \(id): \(yielded.count) items finished before the \(options.timeout.seconds.formatted2) s timeout")
                 }
                 continuation.finish()

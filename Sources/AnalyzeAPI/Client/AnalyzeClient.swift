@@ -149,13 +149,8 @@ public final class AnalyzeClient: Sendable {
     ///     repeat across process restarts.
     /// - Throws: ``APIError`` (``APIError/Code/validationFailed`` before anything is sent).
     public func createTask(_ request: CreateAsyncAnalyzeRequest, idempotencyKey: String? = nil) async throws -> TaskReference {
-        let issues = RequestValidator(policy: configuration.requestPolicy).issues(in: request)
-        for warning in issues where warning.severity == .warning {
-            configuration.logger.warning("create request: \(warning)")
-        }
-        if issues.contains(where: { $0.severity == .error }) {
-            throw APIError(code: .validationFailed, operation: .createTask, validationIssues: issues)
-        }
+        try checkBeforeSending(RequestValidator(policy: configuration.requestPolicy).issues(in: request),
+                               what: "create request", operation: .createTask)
         let body: Data
         do {
             body = try WireCoding.encoder().encode(request)
@@ -221,6 +216,17 @@ public final class AnalyzeClient: Sendable {
     }
 
     // MARK: - Internals
+
+    /// Logs the warnings of a local validation and throws ``APIError/Code/validationFailed`` with every issue
+    /// when there is an error: nothing is sent then.
+    func checkBeforeSending(_ issues: [ValidationIssue], what: String, operation: APIError.Operation) throws {
+        for warning in issues where warning.severity == .warning {
+            configuration.logger.warning("\(what): \(warning)")
+        }
+        if issues.contains(where: { $0.severity == .error }) {
+            throw APIError(code: .validationFailed, operation: operation, validationIssues: issues)
+        }
+    }
 
     /// Refuses a `page` below 1 or a `page_limit` outside 1–50 before anything is sent.
     func checkPaging(page: Int, pageLimit: Int, operation: APIError.Operation) throws {

@@ -4,8 +4,8 @@ import PlatformRules
 /// requests, at most 2,000 content hours, one model and mode, a `custom_id` unique within the batch), and
 /// every item, as the single-task request it amounts to, with ``RequestValidator``.
 ///
-/// Each issue names where the bad value is: `requests[3].max_tokens` when the item sets it,
-/// `defaults.max_tokens` when it comes from the defaults (reported once, not once per item).
+/// Each issue names where the bad value is: in `defaults` (reported once) for an item that sets none of
+/// the settings itself, else in the item (`requests[3].max_tokens`), since it is the item's combination.
 public struct BatchValidator: Sendable {
     /// The limits requests are checked against.
     public var policy: RequestPolicy
@@ -17,9 +17,10 @@ public struct BatchValidator: Sendable {
 
     /// Every error and warning of `batch`, errors first.
     ///
-    /// - Parameter contentSeconds: The duration of each request's asset, in seconds, in request order, when
-    ///   known (a caller that probed the files, as ingest does). With them the content-hour limit is checked, and
-    ///   an item whose analysed span is over 2 hours is warned about: the platform fails it alone.
+    /// - Parameter contentSeconds: The seconds each request analyses, in request order, when known: its clip, or
+    ///   the whole video (preflight's `billable_seconds`, for a caller that probed the files, as ingest does).
+    ///   With them the content-hour limit is checked, and an item analysing more than the longest window
+    ///   (2 hours) is warned about: the platform fails it alone.
     public func issues(in batch: CreateAnalyzeBatchRequest, contentSeconds: [Double]? = nil) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         func error(_ field: String, _ code: String, _ message: String) {
@@ -50,7 +51,7 @@ public struct BatchValidator: Sendable {
             for issue in validator.issues(in: request) {
                 guard batch.modelName == limits.model || !["model_name", "analysis_mode"].contains(issue.field) else { continue }
                 var moved = issue
-                moved.field = location(of: issue.field, item: index, batch: batch)
+                moved.field = location(of: issue, item: index, batch: batch)
                 // The same fault in the defaults or the top level is one issue, not one per item.
                 if reported.insert("\(moved.field)\u{0}\(moved.code)\u{0}\(moved.pointer ?? "")").inserted { issues.append(moved) }
             }
@@ -62,15 +63,13 @@ public struct BatchValidator: Sendable {
                     severity: .warning, field: "requests", code: "content_seconds_mismatch",
                     message: "\(contentSeconds.count) durations were given for \(batch.requests.count) requests; content hours are not checked."))
             } else {
-                let spans = zip(batch.effectiveRequests, contentSeconds).map { request, duration in
-                    Self.analysedSeconds(duration: duration, start: request.startTime, end: request.endTime)
-                }
+                let spans = contentSeconds
                 let hours = spans.reduce(0, +) / 3600
                 if hours > limits.maxContentHours {
                     error("requests", "batch_content_hours_exceeded",
                           "The batch holds \(Int(hours.rounded(.up))) content hours; the limit is \(Int(limits.maxContentHours)).")
                 }
-                let longest = Double(policy.rules.video.maxDurationMicroseconds) / 1_000_000
+                let longest = policy.rules.request.window.upperBound
                 for (index, span) in spans.enumerated() where span > longest {
                     issues.append(ValidationIssue(
                         severity: .warning, field: "requests[\(index)]", code: "item_duration_too_long",
@@ -81,14 +80,11 @@ public struct BatchValidator: Sendable {
         return issues.filter { $0.severity == .error } + issues.filter { $0.severity == .warning }
     }
 
-    /// The seconds an item analyses: its window within the video, or the whole video.
-    public static func analysedSeconds(duration: Double, start: Double?, end: Double?) -> Double {
-        guard start != nil || end != nil else { return duration }
-        return max(0, min(end ?? duration, duration) - (start ?? 0))
-    }
-
-    /// Where a field of item `index`'s effective request lives in the batch body.
-    private func location(of field: String, item index: Int, batch: CreateAnalyzeBatchRequest) -> String {
+    /// Where an issue of item `index`'s effective request lives in the batch body: in `defaults` when the item
+    /// sets none of the settings the issue involves (so it is the defaults' fault, reported once), else in the
+    /// item (a window of its start and the defaults' end is the item's).
+    private func location(of issue: ValidationIssue, item index: Int, batch: CreateAnalyzeBatchRequest) -> String {
+        let field = issue.field
         let head = field.prefix { $0 != "." && $0 != "[" }
         let rest = field.dropFirst(head.count)
         switch head {
@@ -99,21 +95,33 @@ public struct BatchValidator: Sendable {
         default:
             // The batch prompt has the prompt_v2 shape, under the name prompt.
             let name = head == "prompt_v2" ? "prompt" : String(head)
-            let overrides = batch.requests[index].overrides
-            let setByItem: Bool = switch name {
-            case "prompt": overrides.prompt != nil
-            case "response_format": overrides.responseFormat != nil
-            case "temperature": overrides.temperature != nil
-            case "max_tokens": overrides.maxTokens != nil
-            case "min_segment_duration": overrides.minSegmentDuration != nil
-            case "max_segment_duration": overrides.maxSegmentDuration != nil
-            case "start_time": overrides.startTime != nil
-            case "end_time": overrides.endTime != nil
-            default: true
-            }
-            // A missing prompt is missing from both; it is the item's to give (or the defaults').
-            let inDefaults = !setByItem && batch.defaults != nil
+            let set = Self.settingsSet(by: batch.requests[index].overrides)
+            let involved = [name] + (Self.alsoInvolved[issue.code] ?? [])
+            let inDefaults = batch.defaults != nil && !involved.contains(where: set.contains)
             return (inDefaults ? "defaults." : "requests[\(index)].") + name + rest
         }
+    }
+
+    /// The other settings an issue of a code depends on, besides the field it names.
+    private static let alsoInvolved: [String: [String]] = [
+        "time_window_invalid": ["start_time", "end_time"],
+        "segment_duration_invalid": ["min_segment_duration", "max_segment_duration"],
+        "time_ranges_with_window": ["start_time", "end_time"],
+        "time_ranges_with_segment_durations": ["min_segment_duration", "max_segment_duration"],
+        "response_format_mode_mismatch": ["response_format"],
+    ]
+
+    /// The wire names of the settings `overrides` sets.
+    private static func settingsSet(by overrides: BatchSettings) -> Set<String> {
+        var names: Set<String> = []
+        if overrides.prompt != nil { names.insert("prompt") }
+        if overrides.responseFormat != nil { names.insert("response_format") }
+        if overrides.temperature != nil { names.insert("temperature") }
+        if overrides.maxTokens != nil { names.insert("max_tokens") }
+        if overrides.minSegmentDuration != nil { names.insert("min_segment_duration") }
+        if overrides.maxSegmentDuration != nil { names.insert("max_segment_duration") }
+        if overrides.startTime != nil { names.insert("start_time") }
+        if overrides.endTime != nil { names.insert("end_time") }
+        return names
     }
 }

@@ -409,7 +409,7 @@ public struct BatchResultItem: Sendable, Hashable, Codable {
             return page.data
         }
         var items: [BatchResultItem] = []
-        for (number, line) in body.split(separator: 0x0A, omittingEmptySubsequences: true).enumerated() {
+        for (number, line) in body.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
             if trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             do {

@@ -191,6 +191,13 @@ extension SandboxResponder {
         return seconds
     }
 
+    /// The seconds a request analyses of an asset lasting `duration`: its window, or the whole asset. The
+    /// sandbox measures durations only, so it takes every asset to start at 0.
+    static func analysedSeconds(duration: Double, start: Double?, end: Double?) -> Double {
+        guard start != nil || end != nil else { return duration }
+        return max(0, min(end ?? duration, duration) - (start ?? 0))
+    }
+
     /// Why a task cannot use asset `id` as its video, or `nil` when the asset is ready.
     func assetRejection(_ id: String) async -> PlatformRejection? {
         guard let asset = await assetSnapshot(id) else {

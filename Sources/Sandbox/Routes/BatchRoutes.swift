@@ -61,7 +61,7 @@ extension SandboxResponder {
             durations.append(await assetDuration(item.assetID))
         }
         let spans = zip(items, durations).map { request, duration in
-            duration.map { BatchValidator.analysedSeconds(duration: $0, start: request.startTime, end: request.endTime) }
+            duration.map { Self.analysedSeconds(duration: $0, start: request.startTime, end: request.endTime) }
         }
         let hours = spans.compactMap { $0 }.reduce(0, +) / 3600
         if hours > rules.batches.maxContentHours {

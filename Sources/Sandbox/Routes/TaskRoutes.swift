@@ -50,7 +50,7 @@ extension SandboxResponder {
         case .assetID(let assetID):
             if let rejection = await assetRejection(assetID) { return error(rejection.status, rejection.code, rejection.message) }
             if let duration = await assetDuration(assetID) {
-                let span = BatchValidator.analysedSeconds(duration: duration, start: request.startTime, end: request.endTime)
+                let span = Self.analysedSeconds(duration: duration, start: request.startTime, end: request.endTime)
                 if span > longest {
                     failure = ("The analysed span (\(Int(span)) s) exceeds the maximum of \(Int(longest)) s.", "video_duration_too_long")
                 }

@@ -2,6 +2,7 @@ import Foundation
 import AnalyzeAPI
 import ArgumentParser
 import PlatformRules
+import Preflight
 
 /// `tl batches`: many videos analysed in one batch (`/analyze/batches`, Pegasus 1.5, asset sources only).
 struct BatchesCommand: AsyncParsableCommand {
@@ -98,10 +99,17 @@ struct BatchesCommand: AsyncParsableCommand {
                 do {
                     created = try await client.createBatch(batch)
                 } catch let error as APIError where error.code == .validationFailed {
-                    for issue in error.validationIssues where issue.severity == .error {
-                        CLI.err("  \(issue.jsonPointer): \(issue.code): \(issue.message)")
+                    let errors = error.validationIssues.filter { $0.severity == .error }
+                    for issue in errors { CLI.err("  \(issue.jsonPointer): \(issue.code): \(issue.message)") }
+                    CLI.err("error: the batch was not sent: it fails validation")
+                    if api.format.isJSON {
+                        CLI.printJSON(JSONValue.object(["error": .object([
+                            "code": .string(error.code.rawValue), "message": .string("the batch was not sent: it fails validation"),
+                            "issues": .array(errors.map { issue in
+                                .object(["pointer": .string(issue.jsonPointer), "code": .string(issue.code), "message": .string(issue.message)])
+                            }),
+                        ])]), format: api.format)
                     }
-                    CLI.printError("the batch was not sent: it fails validation", code: error.code.rawValue, format: api.format, error: error)
                     return 64
                 }
                 Console.note("batch: \(created.id) (\(created.totalItems) item\(created.totalItems == 1 ? "" : "s"); follow with: tl batches wait \(created.id))")
@@ -122,17 +130,40 @@ struct BatchesCommand: AsyncParsableCommand {
         static func items(in path: String) throws -> [BatchItemRequest] {
             let data = try InputFile.contents(of: path, option: "--from", what: "the requests file")
             var items: [BatchItemRequest] = []
+            let name = path == "-" ? "standard input" : path
             for (number, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
                 guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
+                let at = "\(name) line \(number + 1) (--from)"
+                guard let object = (try? JSONDecoder().decode(JSONValue.self, from: Data(line)))?.objectValue else {
+                    throw UsageError("\(at) is not a JSON object.")
+                }
+                if let unknown = object.keys.sorted().first(where: { !BatchItemRequest.knownFields.contains($0) }) {
+                    let hint = Spelling.closest(unknown, among: BatchItemRequest.knownFields.sorted()).map { " (did you mean '\($0)'?)" } ?? ""
+                    throw UsageError("\(at) has an unknown key '\(unknown)'\(hint).")
+                }
                 do {
                     items.append(try WireCoding.decoder().decode(BatchItemRequest.self, from: Data(line)))
                 } catch {
-                    throw UsageError("\(path == "-" ? "standard input" : path) line \(number + 1) (--from) is not a batch request: "
-                        + "each line must be {\"video\": {\"type\": \"asset_id\", \"asset_id\": \"...\"}, ...}.")
+                    throw UsageError("\(at) is not a batch request (\(Self.reason(error))): each line is "
+                        + "{\"video\": {\"type\": \"asset_id\", \"asset_id\": \"...\"}, \"custom_id\"?: \"...\", \"prompt\"?: {\"input_text\": \"...\"}, ...}.")
                 }
             }
             guard !items.isEmpty else { throw UsageError("\(path) (--from) holds no requests.") }
             return items
+        }
+
+        /// Which key a decoding error is about, in wire spelling: "video: a batch item's video must be an asset_id".
+        static func reason(_ error: any Error) -> String {
+            guard let error = error as? DecodingError else { return "\(error)" }
+            let (context, what): (DecodingError.Context?, String) = switch error {
+            case .keyNotFound(let key, let context): (context, "\(key.stringValue) is missing")
+            case .typeMismatch(_, let context): (context, "wrong type")
+            case .valueNotFound(_, let context): (context, "a value is missing")
+            case .dataCorrupted(let context): (context, context.debugDescription)
+            @unknown default: (nil, "\(error)")
+            }
+            let path = context?.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") ?? ""
+            return path.isEmpty ? what : "\(path): \(what)"
         }
     }
 }

@@ -67,7 +67,7 @@ extension BatchesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show each item of a batch: its status, and its result or error once it has one.",
             discussion: """
-                Readable while the batch runs. -f jsonl prints the platform's own JSON Lines, one item per line. \
+                Readable while the batch runs. -f jsonl prints one item per line, in the platform's result shape. \
                 Exit status: 0 when every item is ready, 1 otherwise (or on an API error).
                 """)
 

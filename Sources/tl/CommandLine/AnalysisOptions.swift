@@ -17,7 +17,7 @@ struct AnalysisOptions: ParsableArguments {
     var promptFiles: [String] = []
 
     @Option(name: .customLong("image"), help: ArgumentHelp(
-        "A reference image the prompt names as <@NAME>: a local JPEG/PNG/WebP/GIF/BMP file (checked, then sent inline), an http(s) URL, or asset:ID (repeatable, at most \(PlatformRules.current.request.maxMediaSources)).",
+        "A reference image the prompt names as <@NAME>: a local JPEG/PNG/WebP/GIF/BMP file (checked, then sent inline), an https URL, or asset:ID (repeatable, at most \(PlatformRules.current.request.maxMediaSources)).",
         valueName: "NAME=FILE|URL|asset:ID"))
     var images: [String] = []
 
@@ -64,8 +64,17 @@ struct AnalysisOptions: ParsableArguments {
             throw ValidationError("--clip must be START-END (or START-) in seconds or [hh:]mm:ss[.fff], with END after START, got '\(clip!)'.")
         }
         if jsonSchema != nil, segments != nil { throw ValidationError("--json-schema and --segments cannot be combined: one response format per request.") }
-        for image in images where Self.splitImage(image) == nil {
-            throw ValidationError("--image must be NAME=FILE, NAME=URL or NAME=asset:ID, got '\(image)'.")
+        for image in images where Self.splitImage(image) == nil || image.contains("=http://") {
+            throw ValidationError("--image must be NAME=FILE, NAME=https://URL or NAME=asset:ID, got '\(image)'.")
+        }
+        if !images.isEmpty, segments != nil {
+            throw ValidationError("--image goes with a prompt; time_based_metadata takes no prompt: give reference images in the segment definitions' media_sources.")
+        }
+        if !images.isEmpty, prompts.isEmpty, promptFiles.isEmpty {
+            throw ValidationError("--image needs a --prompt (or --prompt-file) that names it as <@NAME>.")
+        }
+        if segmentTimeFormat != nil || minSegmentDuration != nil || maxSegmentDuration != nil, segments == nil {
+            throw ValidationError("--segment-time-format, --min-segment-duration and --max-segment-duration go with --segments.")
         }
     }
 
@@ -126,7 +135,7 @@ struct AnalysisOptions: ParsableArguments {
         try images.map { text in
             let (name, value) = Self.splitImage(text)!
             if value.hasPrefix("asset:") { return MediaSource(name: name, source: .assetID(String(value.dropFirst("asset:".count)))) }
-            if value.hasPrefix("https://") || value.hasPrefix("http://") { return MediaSource(name: name, source: .url(value)) }
+            if value.hasPrefix("https://") { return MediaSource(name: name, source: .url(value)) }
             do {
                 let image = try ImageCheck.check(path: value)
                 return MediaSource(name: name, source: .base64String(image.data.base64EncodedString()))
