@@ -4,26 +4,44 @@
 /// context can be added without breaking callers, with the path and FFmpeg's own last log line
 /// ("moov atom not found") kept for people.
 public struct ProbeError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The stable reason codes.
-    public enum Code: String, Sendable, Codable, Hashable, CaseIterable {
+    /// The stable reason codes: a struct with static members, as every error code of this package is
+    /// (`APIError.Code`, `ViolationCode`), so that a new code is not a breaking change; `switch` over them
+    /// with `case .fileNotFound:`.
+    public struct Code: RawRepresentable, Sendable, Codable, Hashable, CustomStringConvertible {
+        /// The wire string, e.g. `file_not_found`.
+        public var rawValue: String
+        /// The code of a wire string.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+
         /// Nothing exists at the path (or a symlink points nowhere).
-        case fileNotFound = "file_not_found"
+        public static let fileNotFound = Code(rawValue: "file_not_found")
         /// The path resolves to a directory, FIFO, socket or device.
-        case notARegularFile = "not_a_regular_file"
+        public static let notARegularFile = Code(rawValue: "not_a_regular_file")
         /// The file exists but cannot be read by this process.
-        case unreadable = "unreadable"
+        public static let unreadable = Code(rawValue: "unreadable")
         /// The file has zero bytes.
-        case emptyFile = "empty_file"
+        public static let emptyFile = Code(rawValue: "empty_file")
         /// FFmpeg could not recognise or parse a container in it.
-        case notMedia = "not_media"
+        public static let notMedia = Code(rawValue: "not_media")
         /// The container is one the probe refuses on purpose: playlists, concat lists, image
         /// sequences and other demuxers that open further files or URLs.
-        case formatRefused = "format_refused"
+        public static let formatRefused = Code(rawValue: "format_refused")
         /// Probing did not finish within the time budget.
-        case probeTimeout = "probe_timeout"
+        public static let probeTimeout = Code(rawValue: "probe_timeout")
         /// FFmpeg's libraries could not be loaded: missing, or a version other than the one this
         /// build was compiled against. Not about the file; no file can be probed.
-        case ffmpegUnavailable = "ffmpeg_unavailable"
+        public static let ffmpegUnavailable = Code(rawValue: "ffmpeg_unavailable")
+
+        /// Every code this version knows.
+        public static let known: [Code] = [.fileNotFound, .notARegularFile, .unreadable, .emptyFile, .notMedia, .formatRefused, .probeTimeout, .ffmpegUnavailable]
     }
 
     /// The stable reason.

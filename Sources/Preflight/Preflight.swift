@@ -119,7 +119,7 @@ public enum Preflight {
     public static func report(for error: ProbeError) -> Report {
         var message = error.message
         if let ffmpeg = error.ffmpegMessage, !message.contains(ffmpeg) { message += " FFmpeg said: \(ffmpeg)" }
-        return Report(path: error.path, violations: [Violation(code: error.code.rawValue, message: message)])
+        return Report(path: error.path, violations: [Violation(code: ViolationCode(rawValue: error.code.rawValue), message: message)])
     }
 
     /// Adds the deep check's outcome to a report: `truncated`, `decode_failed` and
@@ -173,7 +173,7 @@ public enum Preflight {
                 limit: .number(seconds)))
             report.source = nil
         } catch let error as ProbeError where error.code != .ffmpegUnavailable {
-            report.violations.append(Violation(code: error.code.rawValue, message: "Deep check: " + error.message))
+            report.violations.append(Violation(code: ViolationCode(rawValue: error.code.rawValue), message: "Deep check: " + error.message))
             report.source = nil
         }
         return report
@@ -251,24 +251,40 @@ extension String {
     }
 }
 
-/// The stable violation codes (the same strings appear in JSON output).
-public enum ViolationCode {
-    public static let durationTooShort = "duration_too_short"
-    public static let durationTooLong = "duration_too_long"
-    public static let durationUnknown = "duration_unknown"
-    public static let resolutionTooSmall = "resolution_too_small"
-    public static let resolutionTooLarge = "resolution_too_large"
-    public static let aspectRatioOutOfRange = "aspect_ratio_out_of_range"
-    public static let noVideoStream = "no_video_stream"
-    public static let unsupportedCodec = "unsupported_codec"
-    public static let fileTooLarge = "file_too_large"
-    public static let truncated = "truncated"
-    public static let decodeFailed = "decode_failed"
-    public static let invalidPackets = "invalid_packets"
-    public static let decodeTimeout = "decode_timeout"
-    public static let clipOutsideVideo = "clip_outside_video"
-    public static let clipTooShort = "clip_too_short"
-    public static let clipTooLong = "clip_too_long"
+/// The stable violation codes (the same strings appear in JSON output); a struct with static members, as
+/// every error code of this package is, so that a new code is not a breaking change.
+public struct ViolationCode: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The wire string, e.g. `duration_too_short`.
+    public var rawValue: String
+    /// The code of a wire string.
+    public init(rawValue: String) { self.rawValue = rawValue }
+    /// A code from a literal: `"duration_too_short"`.
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public static let durationTooShort = ViolationCode(rawValue: "duration_too_short")
+    public static let durationTooLong = ViolationCode(rawValue: "duration_too_long")
+    public static let durationUnknown = ViolationCode(rawValue: "duration_unknown")
+    public static let resolutionTooSmall = ViolationCode(rawValue: "resolution_too_small")
+    public static let resolutionTooLarge = ViolationCode(rawValue: "resolution_too_large")
+    public static let aspectRatioOutOfRange = ViolationCode(rawValue: "aspect_ratio_out_of_range")
+    public static let noVideoStream = ViolationCode(rawValue: "no_video_stream")
+    public static let unsupportedCodec = ViolationCode(rawValue: "unsupported_codec")
+    public static let fileTooLarge = ViolationCode(rawValue: "file_too_large")
+    public static let truncated = ViolationCode(rawValue: "truncated")
+    public static let decodeFailed = ViolationCode(rawValue: "decode_failed")
+    public static let invalidPackets = ViolationCode(rawValue: "invalid_packets")
+    public static let decodeTimeout = ViolationCode(rawValue: "decode_timeout")
+    public static let clipOutsideVideo = ViolationCode(rawValue: "clip_outside_video")
+    public static let clipTooShort = ViolationCode(rawValue: "clip_too_short")
+    public static let clipTooLong = ViolationCode(rawValue: "clip_too_long")
 }
 
 /// An analysis window, `start_time`…`end_time`, in seconds of the video's own timeline.
@@ -326,13 +342,28 @@ public struct ClipWindow: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
-/// The stable warning codes.
-public enum WarningCode {
-    public static let variableFrameRate = "variable_frame_rate"
-    public static let interlaced = "interlaced"
-    public static let hdrTransfer = "hdr_transfer"
-    public static let nonSquarePixels = "non_square_pixels"
-    public static let unusualFrameRate = "unusual_frame_rate"
-    public static let nonzeroStartTime = "nonzero_start_time"
-    public static let durationEstimated = "duration_estimated"
+/// The stable warning codes, in the same shape as ``ViolationCode``.
+public struct WarningCode: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The wire string, e.g. `variable_frame_rate`.
+    public var rawValue: String
+    /// The code of a wire string.
+    public init(rawValue: String) { self.rawValue = rawValue }
+    /// A code from a literal: `"variable_frame_rate"`.
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public static let variableFrameRate = WarningCode(rawValue: "variable_frame_rate")
+    public static let interlaced = WarningCode(rawValue: "interlaced")
+    public static let hdrTransfer = WarningCode(rawValue: "hdr_transfer")
+    public static let nonSquarePixels = WarningCode(rawValue: "non_square_pixels")
+    public static let unusualFrameRate = WarningCode(rawValue: "unusual_frame_rate")
+    public static let nonzeroStartTime = WarningCode(rawValue: "nonzero_start_time")
+    public static let durationEstimated = WarningCode(rawValue: "duration_estimated")
 }

@@ -93,7 +93,7 @@ public struct Report: Sendable, Hashable, Codable {
 /// One reason the platform would refuse a file.
 public struct Violation: Sendable, Hashable, Codable {
     /// Stable code, e.g. `duration_too_short` (the full list is in the README).
-    public var code: String
+    public var code: ViolationCode
     /// A plain sentence for people.
     public var message: String
     /// The measured value, when there is one.
@@ -102,7 +102,7 @@ public struct Violation: Sendable, Hashable, Codable {
     public var limit: Measure?
 
     /// Creates a violation.
-    public init(code: String, message: String, actual: Measure? = nil, limit: Measure? = nil) {
+    public init(code: ViolationCode, message: String, actual: Measure? = nil, limit: Measure? = nil) {
         self.code = code
         self.message = message
         self.actual = actual
@@ -123,12 +123,12 @@ public struct Violation: Sendable, Hashable, Codable {
 /// An advisory finding: the platform takes the file, but the result may suffer.
 public struct Warning: Sendable, Hashable, Codable {
     /// Stable code, e.g. `variable_frame_rate`.
-    public var code: String
+    public var code: WarningCode
     /// A plain sentence for people.
     public var message: String
 
     /// Creates a warning.
-    public init(code: String, message: String) {
+    public init(code: WarningCode, message: String) {
         self.code = code
         self.message = message
     }

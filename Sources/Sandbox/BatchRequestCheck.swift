@@ -9,14 +9,14 @@ enum BatchRequestCheck {
     /// The typed batch and each item's effective create request, or the rejection to answer.
     static func parse(_ body: Data, rules: PlatformRules) throws(PlatformRejection) -> (CreateAnalyzeBatchRequest, [CreateAsyncAnalyzeRequest]) {
         func invalid(_ message: String) -> PlatformRejection {
-            PlatformRejection(status: 400, code: "parameter_invalid", message: message)
+            PlatformRejection(status: 400, code: .parameterInvalid, message: message)
         }
         func missing(_ field: String) -> PlatformRejection {
-            PlatformRejection(status: 400, code: "parameter_not_provided", message: "The \(field) parameter is required.")
+            PlatformRejection(status: 400, code: .parameterNotProvided, message: "The \(field) parameter is required.")
         }
         func unknown(_ object: [String: JSONValue], known: Set<String>, at prefix: String) throws(PlatformRejection) {
             if let name = object.keys.sorted().first(where: { !known.contains($0) }) {
-                throw PlatformRejection(status: 400, code: "parameter_unknown", message: "Unknown parameter \(prefix)\(name).")
+                throw PlatformRejection(status: 400, code: .parameterUnknown, message: "Unknown parameter \(prefix)\(name).")
             }
         }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: body), let object = value.objectValue else {

@@ -5,7 +5,7 @@ import PlatformRules
 /// A rejection the sandbox answers with, in the platform's terms.
 struct PlatformRejection: Error {
     var status: Int
-    var code: String
+    var code: PlatformErrorCode
     var message: String
 }
 
@@ -16,16 +16,16 @@ struct PlatformRejection: Error {
 enum CreateRequestCheck {
     static func parse(_ body: Data, rules: PlatformRules = .current) throws(PlatformRejection) -> CreateAsyncAnalyzeRequest {
         func invalid(_ message: String) -> PlatformRejection {
-            PlatformRejection(status: 400, code: "parameter_invalid", message: message)
+            PlatformRejection(status: 400, code: .parameterInvalid, message: message)
         }
         func missing(_ field: String) -> PlatformRejection {
-            PlatformRejection(status: 400, code: "parameter_not_provided", message: "The \(field) parameter is required.")
+            PlatformRejection(status: 400, code: .parameterNotProvided, message: "The \(field) parameter is required.")
         }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: body), let object = value.objectValue else {
             throw invalid("The request body must be a JSON object.")
         }
         if let unknown = object.keys.sorted().first(where: { !CreateAsyncAnalyzeRequest.knownFields.contains($0) }) {
-            throw PlatformRejection(status: 400, code: "parameter_unknown", message: "Unknown parameter \(unknown).")
+            throw PlatformRejection(status: 400, code: .parameterUnknown, message: "Unknown parameter \(unknown).")
         }
 
         guard let videoValue = object["video"], videoValue != .null else { throw missing("video") }
@@ -38,7 +38,7 @@ enum CreateRequestCheck {
         if sources.count > 1 { throw invalid("video must have exactly one source; got \(sources.joined(separator: ", ")).") }
         guard let source = video[type]?.stringValue, !source.isEmpty else { throw missing("video.\(type)") }
         if type == "base64_string", Int64(source.utf8.count) > rules.sizes.inlineBase64Bytes {
-            throw PlatformRejection(status: 400, code: "video_file_too_large",
+            throw PlatformRejection(status: 400, code: .videoFileTooLarge,
                                     message: "The base64 video exceeds \(rules.sizes.inlineBase64Bytes / 1_000_000) MB.")
         }
 
@@ -55,7 +55,7 @@ enum CreateRequestCheck {
         // that the two agree at the limit.
         func checkLength(_ prompt: String) throws(PlatformRejection) {
             if PromptTokenEstimate.tokens(in: prompt) > rules.request.maxPromptTokens {
-                throw PlatformRejection(status: 400, code: "token_limit_exceeded", message: "The prompt exceeds \(rules.request.maxPromptTokens) tokens.")
+                throw PlatformRejection(status: 400, code: .tokenLimitExceeded, message: "The prompt exceeds \(rules.request.maxPromptTokens) tokens.")
             }
         }
         let prompt = object["prompt"]?.stringValue.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
@@ -128,7 +128,7 @@ enum CreateRequestCheck {
             }
             if let first = SchemaLint.errors(in: schema).first {
                 throw PlatformRejection(
-                    status: 422, code: "response_format_invalid",
+                    status: 422, code: .responseFormatInvalid,
                     message: "Unsupported JSON Schema construct at \(first.pointer ?? ""): \(first.message)")
             }
         }
@@ -140,7 +140,7 @@ enum CreateRequestCheck {
     }
 
     private static func invalid(_ message: String) -> PlatformRejection {
-        PlatformRejection(status: 400, code: "parameter_invalid", message: message)
+        PlatformRejection(status: 400, code: .parameterInvalid, message: message)
     }
 
     static func checkMediaSources(_ value: JSONValue?, field: String, rules: PlatformRules) throws(PlatformRejection) {
@@ -177,7 +177,7 @@ enum CreateRequestCheck {
                     guard let name = field["name"]?.stringValue, !name.isEmpty else { throw invalid("\(at).fields[\(number)].name is required.") }
                     if limits.reservedSegmentFieldNames.contains(name) { throw invalid("\(at).fields[\(number)].name \(name) is reserved.") }
                     guard let text = field["description"]?.stringValue, !text.allSatisfy(\.isWhitespace) else {
-                        throw PlatformRejection(status: 400, code: "parameter_not_provided", message: "\(at).fields[\(number)].description is required.")
+                        throw PlatformRejection(status: 400, code: .parameterNotProvided, message: "\(at).fields[\(number)].description is required.")
                     }
                     let type = field["type"]?.stringValue ?? ""
                     if type == "timestamp", field["format"] == nil { throw invalid("\(at).fields[\(number)] is a timestamp and needs a format.") }

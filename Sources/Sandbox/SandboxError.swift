@@ -8,12 +8,12 @@ import NIOCore
 /// shape of the endpoint being answered (``ErrorShape/current``, set per request by ``ErrorShapeMiddleware``).
 struct SandboxError: HTTPResponseError {
     var status: HTTPResponse.Status
-    var code: String
+    var code: PlatformErrorCode
     var message: String
     var headers: HTTPFields
     var shape: ErrorShape
 
-    init(_ status: Int, _ code: String, _ message: String, headers: [String: String] = [:], shape: ErrorShape? = nil) {
+    init(_ status: Int, _ code: PlatformErrorCode, _ message: String, headers: [String: String] = [:], shape: ErrorShape? = nil) {
         self.status = HTTPResponse.Status(code: status)
         self.code = code
         self.message = message
@@ -29,7 +29,7 @@ struct SandboxError: HTTPResponseError {
 
     /// `{"code", "message"}`, nested under `error` for the nested shape.
     var body: Data {
-        let fields: JSONValue = .object(["code": .string(code), "message": .string(message)])
+        let fields: JSONValue = .object(["code": .string(code.rawValue), "message": .string(message)])
         return (try? WireCoding.encoder().encode(shape == .nested ? .object(["error": fields]) : fields)) ?? Data()
     }
 

@@ -118,9 +118,9 @@ struct SandboxResponder: Sendable {
         let rules = configuration.rules
         let page = query["page"].map { Int($0) } ?? 1
         let limit = query["page_limit"].map { Int($0) } ?? rules.defaultPageLimit
-        guard let page, page >= 1 else { throw Refusal(error(400, "parameter_invalid", "page must be an integer of 1 or more.")) }
+        guard let page, page >= 1 else { throw Refusal(error(400, .parameterInvalid, "page must be an integer of 1 or more.")) }
         guard let limit, rules.pageLimit.contains(limit) else {
-            throw Refusal(error(400, "parameter_invalid",
+            throw Refusal(error(400, .parameterInvalid,
                 "page_limit must be an integer between \(rules.pageLimit.lowerBound) and \(rules.pageLimit.upperBound)."))
         }
         return Paging(page: page, limit: limit)
@@ -137,7 +137,7 @@ struct SandboxResponder: Sendable {
     }
 
     /// A ``SandboxError`` as an answer, in the shape of the endpoint being answered.
-    func error(_ status: Int, _ code: String, _ message: String) -> Outcome {
+    func error(_ status: Int, _ code: PlatformErrorCode, _ message: String) -> Outcome {
         SandboxError(status, code, message, shape: ErrorShape.current ?? configuration.errorShape ?? .flat).outcome
     }
 }

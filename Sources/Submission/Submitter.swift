@@ -273,8 +273,8 @@ public struct Submitter: Sendable {
 
     /// The codes a failing report fails for: its violations, or under strictness its warnings.
     package static func failing(_ report: Report) -> String {
-        (report.violations.isEmpty ? report.warnings : []).map(\.code).joined(separator: ", ")
-            + report.violations.map(\.code).joined(separator: ", ")
+        (report.violations.isEmpty ? report.warnings : []).map(\.code.rawValue).joined(separator: ", ")
+            + report.violations.map(\.code.rawValue).joined(separator: ", ")
     }
 
     static func decide(size: Int64, prompts: Int, options: SubmitOptions, requestPolicy: RequestPolicy, inline: Bool = true) throws -> SourceDecision {

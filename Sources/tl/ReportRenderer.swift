@@ -81,7 +81,7 @@ struct ReportRenderer {
             text += "        clip \(clip): \(report.billableSeconds.map(Self.duration) ?? "-") billable\n"
         }
         for violation in report.violations {
-            text += "        " + style.red(violation.code) + ": " + violation.message + "\n"
+            text += "        " + style.red(violation.code.rawValue) + ": " + violation.message + "\n"
         }
         // Warnings are marked as such, so that a reader without colours tells them from violations.
         let mark = report.warningsFail ? "warning (fails under --strict)" : "warning"

@@ -14,12 +14,12 @@ import Testing
         #expect(inside.ok && inside.billableSeconds == 8 && inside.clip == ClipWindow(start: 12, end: 20))
         for (start, end) in [(0.0, 8.0), (9.0, 15.0), (20.0, 26.0)] {
             let outside = try await Preflight.evaluate(path: path("start_offset.mp4"), clip: ClipWindow(start: start, end: end))
-            #expect(outside.violations.map(\.code) == ["clip_outside_video"], "\(start)–\(end)")
+            #expect(outside.violations.map(\.code.rawValue) == ["clip_outside_video"], "\(start)–\(end)")
         }
         let toTheEnd = try await Preflight.evaluate(path: path("start_offset.mp4"), clip: ClipWindow(start: 20, end: nil))
         #expect(toTheEnd.ok && toTheEnd.billableSeconds == 5)
         let short = try await Preflight.evaluate(path: path("start_offset.mp4"), clip: ClipWindow(start: 24.5, end: 25))
-        #expect(short.violations.map(\.code) == ["clip_too_short"] && short.billableSeconds == 0.5, "a window lasts 1 s at least")
+        #expect(short.violations.map(\.code.rawValue) == ["clip_too_short"] && short.billableSeconds == 0.5, "a window lasts 1 s at least")
         // An omitted start is the video's start (10 s here), not 0.
         let fromTheStart = try await Preflight.evaluate(path: path("start_offset.mp4"), clip: ClipWindow(start: nil, end: 20))
         #expect(fromTheStart.ok && fromTheStart.billableSeconds == 10)
@@ -29,12 +29,12 @@ import Testing
 
     @Test func aClippedVideoMayRunPastTwoHoursButNotInline() async throws {
         let unclipped = try await Preflight.evaluate(path: path("long_7201s.mp4"))
-        #expect(unclipped.violations.map(\.code) == ["duration_too_long"])
+        #expect(unclipped.violations.map(\.code.rawValue) == ["duration_too_long"])
         let clipped = try await Preflight.evaluate(path: path("long_7201s.mp4"), clip: ClipWindow(start: 0, end: 7200))
         #expect(clipped.ok && clipped.billableSeconds == 7200)
         #expect(clipped.source?.kind == .direct, "base64 takes at most 2 h, however small the file")
         let tooLong = try await Preflight.evaluate(path: path("long_7201s.mp4"), clip: ClipWindow(start: 0, end: 7201))
-        #expect(tooLong.violations.map(\.code) == ["clip_too_long"])
+        #expect(tooLong.violations.map(\.code.rawValue) == ["clip_too_long"])
         let small = try await Preflight.evaluate(path: path("ok_640x360_5s.mp4"), clip: ClipWindow(start: 0, end: 4.5))
         #expect(small.source?.kind == .base64)
     }

@@ -85,8 +85,8 @@ struct FixtureVerdictTests {
     @Test("quick check", arguments: verdicts)
     func quick(_ verdict: Verdict) async throws {
         let report = try await Preflight.evaluate(path: testMedia.appendingPathComponent(verdict.file).path)
-        #expect(report.violations.map(\.code) == verdict.violations)
-        #expect(report.warnings.map(\.code) == verdict.warnings)
+        #expect(report.violations.map(\.code.rawValue) == verdict.violations)
+        #expect(report.warnings.map(\.code.rawValue) == verdict.warnings)
         #expect(report.ok == verdict.violations.isEmpty)
         #expect((report.source != nil) == report.ok)
         #expect(report.decode == nil)
@@ -95,10 +95,10 @@ struct FixtureVerdictTests {
     @Test("deep check", arguments: verdicts)
     func deep(_ verdict: Verdict) async throws {
         let report = try await Preflight.evaluate(path: testMedia.appendingPathComponent(verdict.file).path, deep: true)
-        #expect(report.violations.map(\.code) == verdict.violations + (verdict.deep.map { [$0] } ?? []))
+        #expect(report.violations.map(\.code.rawValue) == verdict.violations + (verdict.deep.map { [$0] } ?? []))
         if let deep = verdict.deep {
             let violation = try #require(report.violations.last)
-            #expect(violation.code == deep)
+            #expect(violation.code.rawValue == deep)
             #expect(violation.actual != nil, "where decoding broke")
             #expect(report.source == nil)
         }
@@ -110,7 +110,7 @@ struct FixtureVerdictTests {
     func deepModes(_ verdict: Verdict, _ mode: DecodeMode) async throws {
         let report = try await Preflight.evaluate(path: testMedia.appendingPathComponent(verdict.file).path,
                                                   deep: true, decode: DecodeOptions(mode: mode))
-        #expect(report.violations.map(\.code) == verdict.violations + (verdict.expected(mode).map { [$0] } ?? []))
+        #expect(report.violations.map(\.code.rawValue) == verdict.violations + (verdict.expected(mode).map { [$0] } ?? []))
         if let decode = report.decode {
             #expect(decode.mode == mode)
             #expect(decode.packetsRead > 0)
@@ -132,7 +132,7 @@ struct FixtureVerdictTests {
         try handle.truncate(atOffset: 10_000_000_001)
         try handle.close()
         let report = try await Preflight.evaluate(path: url.path)
-        #expect(report.violations.map(\.code) == ["file_too_large"])
+        #expect(report.violations.map(\.code.rawValue) == ["file_too_large"])
     }
 }
 

@@ -19,7 +19,7 @@ func media(
         audioStreams: audio)
 }
 
-func codes(_ report: Report) -> [String] { report.violations.map(\.code) }
+func codes(_ report: Report) -> [String] { report.violations.map(\.code.rawValue) }
 
 @Suite("Policy boundaries")
 struct PolicyBoundaryTests {
@@ -67,7 +67,7 @@ struct PolicyBoundaryTests {
         let wide = Preflight.check(media(sar: Ratio(2, 1)))
         #expect(wide.ok)
         #expect(wide.media?.displayWidth == 1280)
-        #expect(wide.warnings.map(\.code) == ["non_square_pixels"])
+        #expect(wide.warnings.map(\.code.rawValue) == ["non_square_pixels"])
         // 640x360 rotated 90 displays as 360x640: same stored size, same verdict.
         let rotated = Preflight.check(media(rotation: 90))
         #expect(rotated.ok)
@@ -121,7 +121,7 @@ struct PolicyBoundaryTests {
     ] as [(MediaInfo, [String])])
     func warnings(_ info: MediaInfo, _ expected: [String]) {
         let report = Preflight.check(info)
-        #expect(report.warnings.map(\.code) == expected)
+        #expect(report.warnings.map(\.code.rawValue) == expected)
         #expect(report.ok, "warnings never fail a file")
         #expect(report.passes(strict: true) == expected.isEmpty)
     }

@@ -12,7 +12,9 @@ import Testing
 
 /// The sandbox announces finished tasks to its webhook endpoints: signed, retried with backoff
 /// after failures, with the same event id on every retry, and recorded in the task's `webhooks[]`.
-@Suite(.timeLimit(.minutes(1))) struct WebhookDeliveryTests {
+/// The waits are bounded by time, not by a count of polls: at the start of `make test`, beside the FFmpeg
+/// suites, each poll can take a hundred times longer than alone.
+@Suite(.timeLimit(.minutes(3))) struct WebhookDeliveryTests {
     static let secret = "whsec_sandbox_77"
 
     /// What the receiver saw: each attempt's event id and whether its signature verified.
@@ -87,7 +89,8 @@ import Testing
                 let created = try await send("POST", "/analyze/tasks", SandboxTests.createBody, nil)
                 let id = try #require(created.json?["task_id"]?.stringValue)
                 var delivery: JSONValue?
-                for _ in 0..<600 {
+                let deadline = ContinuousClock.now + .seconds(90)
+                while ContinuousClock.now < deadline {
                     delivery = try await send("GET", "/analyze/tasks/\(id)", nil, nil).json?["webhooks"]?.arrayValue?.first
                     if delivery?["delivered"] == .bool(true) { break }
                     try await Task.sleep(for: .milliseconds(25))
@@ -107,7 +110,8 @@ import Testing
                 let slow = try await send("POST", "/analyze/tasks", SandboxTests.createBody.replacingOccurrences(of: "What is shown?", with: "Other"), nil)
                 let slowID = try #require(slow.json?["task_id"]?.stringValue)
                 _ = try await send("POST", "/analyze/tasks/\(slowID)/cancel", nil, nil)
-                for _ in 0..<600 where !receiver.attempts.withLock({ $0.contains { $0.id == "evt_\(slowID)_canceled" } }) {
+                let canceledBy = ContinuousClock.now + .seconds(60)
+                while ContinuousClock.now < canceledBy, !receiver.attempts.withLock({ $0.contains { $0.id == "evt_\(slowID)_canceled" } }) {
                     try await Task.sleep(for: .milliseconds(25))
                 }
                 let canceled = receiver.attempts.withLock { attempts in
@@ -133,7 +137,8 @@ import Testing
                 let id = try #require(created.json?["batch_id"]?.stringValue)
                 clock.advance(by: .seconds(13))
                 var batch: JSONValue?
-                for _ in 0..<600 {
+                let deadline = ContinuousClock.now + .seconds(90)
+                while ContinuousClock.now < deadline {
                     batch = try await client.send("GET", "/analyze/batches/\(id)").json
                     if batch?["webhooks"]?.arrayValue?.first?["delivered"] == .bool(true) { break }
                     clock.advance(by: .milliseconds(50))

@@ -4,7 +4,9 @@ public import Foundation
 ///
 /// `completed` means every item finished, not that every item succeeded: read the item counts.
 public struct BatchStatus: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The wire string.
     public var rawValue: String
+    /// The status of a wire string, known or not.
     public init(rawValue: String) { self.rawValue = rawValue }
 
     /// Created; no item is processing yet.
@@ -27,8 +29,6 @@ public struct BatchStatus: RawRepresentable, Sendable, Hashable, Codable, Custom
     public var isTerminal: Bool { self == .canceled || self == .completed || self == .expired }
 
     public var description: String { rawValue }
-
-    public static func ~= (pattern: BatchStatus, value: BatchStatus) -> Bool { pattern == value }
 
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)

@@ -9,7 +9,7 @@ struct APIKeyMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: SandboxContext, next: (Request, SandboxContext) async throws -> Response) async throws -> Response {
         guard let key = request.headers[HTTPField.Name("x-api-key")!], key == configuration.apiKey else {
             let missing = request.headers[HTTPField.Name("x-api-key")!] == nil
-            throw SandboxError(401, "api_key_invalid", missing ? "The x-api-key header is required." : "The API key is invalid.")
+            throw SandboxError(401, .apiKeyInvalid, missing ? "The x-api-key header is required." : "The API key is invalid.")
         }
         return try await next(request, context)
     }

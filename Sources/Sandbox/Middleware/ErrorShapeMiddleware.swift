@@ -14,7 +14,7 @@ struct ErrorShapeMiddleware: RouterMiddleware {
             do {
                 return try await next(request, context)
             } catch let error as HTTPError where error.status == .notFound {
-                throw SandboxError(404, "resource_not_exist", "No route for \(request.method.rawValue) \(path).")
+                throw SandboxError(404, .resourceNotExist, "No route for \(request.method.rawValue) \(path).")
             }
         }
     }

@@ -9,7 +9,7 @@ struct FaultInjectionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: SandboxContext, next: (Request, SandboxContext) async throws -> Response) async throws -> Response {
         guard let (kind, roll) = state.drawFault() else { return try await next(request, context) }
-        let serverError = SandboxError([500, 502, 503][Int(roll / 2 % 3)], "internal_error", "Injected server error.")
+        let serverError = SandboxError([500, 502, 503][Int(roll / 2 % 3)], .internalError, "Injected server error.")
         switch kind {
         case .serverError where roll % 2 == 0:
             throw serverError

@@ -21,7 +21,7 @@ struct RateLimitMiddleware: RouterMiddleware {
             "X-RateLimit-Reset": String(resetEpoch),
         ]
         guard decision.allowed else {
-            throw SandboxError(429, "too_many_requests", "Rate limit of \(decision.limit) requests per minute exceeded.",
+            throw SandboxError(429, .tooManyRequests, "Rate limit of \(decision.limit) requests per minute exceeded.",
                                headers: limits.merging(["Retry-After": String(resetIn)]) { $1 })
         }
         func adding(_ fields: inout HTTPFields) {

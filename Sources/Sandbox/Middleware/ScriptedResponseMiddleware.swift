@@ -10,7 +10,7 @@ struct ScriptedResponseMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: SandboxContext, next: (Request, SandboxContext) async throws -> Response) async throws -> Response {
         guard let scripted = state.takeScripted(path: SandboxResponder.apiPath(request)) else { return try await next(request, context) }
         if let code = scripted.code {
-            throw SandboxError(scripted.status, code, scripted.message, headers: scripted.headers, shape: scripted.shape)
+            throw SandboxError(scripted.status, PlatformErrorCode(rawValue: code), scripted.message, headers: scripted.headers, shape: scripted.shape)
         }
         var outcome = SandboxResponder.Outcome(status: scripted.status, body: nil)
         outcome.headers = scripted.headers

@@ -16,7 +16,7 @@ extension SandboxResponder {
         }
         api.get("assets/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard let asset = await assetSnapshot(id) else { return try await deliver(error(404, "resource_not_exist", "No asset with id \(id)."), context) }
+            guard let asset = await assetSnapshot(id) else { return try await deliver(error(404, .resourceNotExist, "No asset with id \(id)."), context) }
             return try await deliver(json(200, asset), context)
         }
         api.delete("assets/:id") { request, context in
@@ -57,8 +57,8 @@ extension SandboxResponder {
         }
         guard let removed else {
             let known = state.storage.withLock { $0.assets.assets[id] != nil }
-            return known ? error(409, "asset_in_use", "Asset \(id) is used by a task that has not finished; pass force=true to delete it anyway.")
-                : error(404, "resource_not_exist", "No asset with id \(id).")
+            return known ? error(409, .assetInUse, "Asset \(id) is used by a task that has not finished; pass force=true to delete it anyway.")
+                : error(404, .resourceNotExist, "No asset with id \(id).")
         }
         if let file = removed.file { try? FileManager.default.removeItem(at: file) }
         return Outcome(status: 200, body: nil)
@@ -71,17 +71,17 @@ extension SandboxResponder {
         let settings = configuration.uploads
         let cap = settings.maxDirectBytes + settings.directBodyOverhead
         guard let contentType = request.headers[.contentType] else {
-            return error(400, "parameter_invalid", "The body must be multipart/form-data; the Content-Type header is missing.")
+            return error(400, .parameterInvalid, "The body must be multipart/form-data; the Content-Type header is missing.")
         }
         let boundary: String
         do {
             boundary = try MultipartFormDataParser.boundary(contentType: contentType)
         } catch {
-            return self.error(400, "parameter_invalid", error.message)
+            return self.error(400, .parameterInvalid, error.message)
         }
         var iterator = request.body.makeAsyncIterator()
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > cap {
-            var outcome = error(413, "parameter_invalid", "The request body (\(length) bytes) exceeds the \(cap)-byte limit.")
+            var outcome = error(413, .parameterInvalid, "The request body (\(length) bytes) exceeds the \(cap)-byte limit.")
             await Self.drain(&iterator, outcome: &outcome)
             return outcome
         }
@@ -89,7 +89,7 @@ extension SandboxResponder {
         do {
             file = try state.newStorageFile("asset-\(UUID().uuidString).video")
         } catch {
-            return self.error(500, "internal_error", "The sandbox could not store the upload: \(error.localizedDescription)")
+            return self.error(500, .internalError, "The sandbox could not store the upload: \(error.localizedDescription)")
         }
         var parser = MultipartFormDataParser(boundary: boundary)
         var form = DirectUploadForm(file: file, maxFileBytes: settings.maxDirectBytes)
@@ -98,7 +98,7 @@ extension SandboxResponder {
             while let chunk = try await iterator.next() {
                 received += Int64(chunk.readableBytes)
                 if received > cap {
-                    throw PlatformRejection(status: 413, code: "parameter_invalid", message: "The request body exceeds the \(cap)-byte limit.")
+                    throw PlatformRejection(status: 413, code: .parameterInvalid, message: "The request body exceeds the \(cap)-byte limit.")
                 }
                 try form.consume(parser.feed(chunk.readableBytesView))
             }
@@ -110,8 +110,8 @@ extension SandboxResponder {
             var outcome: Outcome
             switch error {
             case let rejection as PlatformRejection: outcome = self.error(rejection.status, rejection.code, rejection.message)
-            case let malformed as MultipartFormDataError: outcome = self.error(400, "parameter_invalid", malformed.message)
-            default: outcome = self.error(400, "parameter_invalid", "The request body could not be read: \(error).")
+            case let malformed as MultipartFormDataError: outcome = self.error(400, .parameterInvalid, malformed.message)
+            default: outcome = self.error(400, .parameterInvalid, "The request body could not be read: \(error).")
             }
             await Self.drain(&iterator, outcome: &outcome)
             return outcome
@@ -201,18 +201,18 @@ extension SandboxResponder {
     /// Why a task cannot use asset `id` as its video, or `nil` when the asset is ready.
     func assetRejection(_ id: String) async -> PlatformRejection? {
         guard let asset = await assetSnapshot(id) else {
-            return PlatformRejection(status: 400, code: "parameter_invalid", message: "video.asset_id: no asset with id \(id).")
+            return PlatformRejection(status: 400, code: .parameterInvalid, message: "video.asset_id: no asset with id \(id).")
         }
         switch asset.status {
         case .ready:
             return nil
         case .failed:
             return PlatformRejection(
-                status: 400, code: "parameter_invalid",
+                status: 400, code: .parameterInvalid,
                 message: "video.asset_id: the asset \(id) failed processing: \(asset.error?.message ?? "unknown reason").")
         default:
             return PlatformRejection(
-                status: 400, code: "video_not_ready",
+                status: 400, code: .videoNotReady,
                 message: "video.asset_id: the asset \(id) is still \(asset.status.rawValue); wait until it is ready.")
         }
     }
@@ -220,18 +220,18 @@ extension SandboxResponder {
     // MARK: Helpers
 
     func missing(_ field: String) -> Outcome {
-        error(400, "parameter_not_provided", "The \(field) parameter is required.")
+        error(400, .parameterNotProvided, "The \(field) parameter is required.")
     }
 
     /// Why an upload no longer takes URLs or reports, or `nil` when it is active.
     static func inactive(_ upload: AssetStore.UploadRecord, now: Duration) -> PlatformRejection? {
         switch upload.phase {
         case .completed:
-            PlatformRejection(status: 409, code: "upload_not_active", message: "The multipart upload \(upload.id) is already complete.")
+            PlatformRejection(status: 409, code: .uploadNotActive, message: "The multipart upload \(upload.id) is already complete.")
         case .failed:
-            PlatformRejection(status: 409, code: "upload_not_active", message: "The multipart upload \(upload.id) failed.")
+            PlatformRejection(status: 409, code: .uploadNotActive, message: "The multipart upload \(upload.id) failed.")
         case .active where now >= upload.expiresAt:
-            PlatformRejection(status: 400, code: "upload_expired", message: "The multipart upload \(upload.id) has expired.")
+            PlatformRejection(status: 400, code: .uploadExpired, message: "The multipart upload \(upload.id) has expired.")
         case .active:
             nil
         }
@@ -263,14 +263,14 @@ extension SandboxResponder {
         do {
             body = try await request.body.collect(upTo: 1_000_000)
         } catch {
-            throw PlatformRejection(status: 400, code: "parameter_invalid", message: "The request body is too large.")
+            throw PlatformRejection(status: 400, code: .parameterInvalid, message: "The request body is too large.")
         }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)),
               let object = value.objectValue else {
-            throw PlatformRejection(status: 400, code: "parameter_invalid", message: "The request body must be a JSON object.")
+            throw PlatformRejection(status: 400, code: .parameterInvalid, message: "The request body must be a JSON object.")
         }
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw PlatformRejection(status: 400, code: "parameter_unknown", message: "Unknown parameter \(unknown).")
+            throw PlatformRejection(status: 400, code: .parameterUnknown, message: "Unknown parameter \(unknown).")
         }
         return object
     }
@@ -314,7 +314,7 @@ struct DirectUploadForm {
                     partFilename = headers.filename
                     guard FileManager.default.createFile(atPath: file.path, contents: nil),
                           let handle = try? FileHandle(forWritingTo: file) else {
-                        throw PlatformRejection(status: 500, code: "internal_error", message: "The sandbox could not store the upload.")
+                        throw PlatformRejection(status: 500, code: .internalError, message: "The sandbox could not store the upload.")
                     }
                     self.handle = handle
                     current = .file
@@ -322,7 +322,7 @@ struct DirectUploadForm {
                     guard fields[headers.name] == nil else { throw invalid("The form has more than one \(headers.name) field.") }
                     current = .text(headers.name, [])
                 default:
-                    throw PlatformRejection(status: 400, code: "parameter_unknown", message: "Unknown parameter \(headers.name).")
+                    throw PlatformRejection(status: 400, code: .parameterUnknown, message: "Unknown parameter \(headers.name).")
                 }
             case .content(let bytes):
                 switch current {
@@ -330,13 +330,13 @@ struct DirectUploadForm {
                     fileSize += Int64(bytes.count)
                     guard fileSize <= maxFileBytes else {
                         throw PlatformRejection(
-                            status: 400, code: "video_file_too_large",
+                            status: 400, code: .videoFileTooLarge,
                             message: "The video exceeds the \(maxFileBytes)-byte limit of a direct upload; use a multipart upload.")
                     }
                     do {
                         try handle?.write(contentsOf: Data(bytes))
                     } catch {
-                        throw PlatformRejection(status: 500, code: "internal_error", message: "The sandbox could not store the upload.")
+                        throw PlatformRejection(status: 500, code: .internalError, message: "The sandbox could not store the upload.")
                     }
                 case .text(let name, var value):
                     value.append(contentsOf: bytes)
@@ -360,13 +360,13 @@ struct DirectUploadForm {
     mutating func finish() throws(PlatformRejection) {
         close()
         guard let method = fields["method"] else {
-            throw PlatformRejection(status: 400, code: "parameter_not_provided", message: "The method parameter is required.")
+            throw PlatformRejection(status: 400, code: .parameterNotProvided, message: "The method parameter is required.")
         }
         guard method == "direct" else {
             throw invalid("method must be direct (the sandbox takes files; use a multipart upload for big ones); got \(method).")
         }
         guard sawFile else {
-            throw PlatformRejection(status: 400, code: "parameter_not_provided", message: "The file parameter is required.")
+            throw PlatformRejection(status: 400, code: .parameterNotProvided, message: "The file parameter is required.")
         }
         guard fileSize > 0 else { throw invalid("The file is empty.") }
     }
@@ -378,6 +378,6 @@ struct DirectUploadForm {
     }
 
     private func invalid(_ message: String) -> PlatformRejection {
-        PlatformRejection(status: 400, code: "parameter_invalid", message: message)
+        PlatformRejection(status: 400, code: .parameterInvalid, message: message)
     }
 }

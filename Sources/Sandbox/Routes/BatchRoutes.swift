@@ -25,7 +25,7 @@ extension SandboxResponder {
     }
 
     private func noBatch(_ id: String) -> Outcome {
-        error(404, "resource_not_exist", "No batch with id \(id).")
+        error(404, .resourceNotExist, "No batch with id \(id).")
     }
 
     // MARK: Create
@@ -35,13 +35,13 @@ extension SandboxResponder {
         do {
             body = Data(try await request.body.collect(upTo: 16 << 20).readableBytesView)
         } catch {
-            return self.error(413, "request_too_large", "The request body is over 16 MiB.")
+            return self.error(413, .requestTooLarge, "The request body is over 16 MiB.")
         }
         let scopedKey = request.headers[HTTPField.Name("Idempotency-Key")!].map { apiKey + "\u{0}" + $0 }
         let fingerprint = BodyFingerprint(body)
         if let scopedKey, let existing = state.storage.withLock({ $0.batchIdempotency[scopedKey] }) {
             guard existing.body == fingerprint else {
-                return error(409, "idempotency_key_reused", "This Idempotency-Key was used with a different request body.")
+                return error(409, .idempotencyKeyReused, "This Idempotency-Key was used with a different request body.")
             }
             return created(existing.batchID)
         }
@@ -65,7 +65,7 @@ extension SandboxResponder {
         }
         let hours = spans.compactMap { $0 }.reduce(0, +) / 3600
         if hours > rules.batches.maxContentHours {
-            return error(400, "batch_content_hours_exceeded",
+            return error(400, .batchContentHoursExceeded,
                          "The batch holds \(Int(hours.rounded(.up))) content hours; the limit is \(Int(rules.batches.maxContentHours)).")
         }
         let longest = Double(rules.video.maxDurationMicroseconds) / 1_000_000
@@ -77,7 +77,7 @@ extension SandboxResponder {
         switch state.insertBatch(batch, items: items, failures: failures, idempotency: scopedKey.map { ($0, fingerprint) },
                                  now: clock.now(), date: clock.currentDate()) {
         case .limitReached(let active):
-            return error(409, "batch_limit_exceeded",
+            return error(409, .batchLimitExceeded,
                 "The account already has \(active) active batches; at most \(rules.batches.maxActive) may be pending, processing or canceling.")
         case .created(let id):
             announceBatchWhenFinished(id)
@@ -131,10 +131,10 @@ extension SandboxResponder {
         let statuses = Set(request.uri.queryParameters.getAll("status").map { BatchStatus(rawValue: $0) })
         let modes = Set(request.uri.queryParameters.getAll("analysis_mode"))
         if let bad = statuses.first(where: { !BatchStatus.known.contains($0) }) {
-            return error(400, "parameter_invalid", "status \(bad) is not one of \(BatchStatus.known.map(\.rawValue).joined(separator: ", ")).")
+            return error(400, .parameterInvalid, "status \(bad) is not one of \(BatchStatus.known.map(\.rawValue).joined(separator: ", ")).")
         }
         if let bad = modes.first(where: { !configuration.rules.analysisModes.contains($0) }) {
-            return error(400, "parameter_invalid", "analysis_mode \(bad) is not one of \(configuration.rules.analysisModes.sorted().joined(separator: ", ")).")
+            return error(400, .parameterInvalid, "analysis_mode \(bad) is not one of \(configuration.rules.analysisModes.sorted().joined(separator: ", ")).")
         }
         let now = configuration.clock.now()
         let all = state.batches(now: now)
@@ -149,7 +149,7 @@ extension SandboxResponder {
     private func cancelBatch(_ id: String) -> Outcome {
         switch state.cancelBatch(id, now: configuration.clock.now()) {
         case .notFound: noBatch(id)
-        case .conflict: error(409, "batch_already_finished", "The batch is already \(batchSnapshot(id)?.status.rawValue ?? "finished").")
+        case .conflict: error(409, .batchAlreadyFinished, "The batch is already \(batchSnapshot(id)?.status.rawValue ?? "finished").")
         case .done: batchSnapshot(id).map { json(202, $0) } ?? noBatch(id)
         }
     }
@@ -159,7 +159,7 @@ extension SandboxResponder {
         switch state.deleteBatch(id, now: configuration.clock.now()) {
         case .notFound: noBatch(id)
         case .conflict:
-            error(409, "batch_not_finished",
+            error(409, .batchNotFinished,
                   "The batch is \(batchSnapshot(id)?.status.rawValue ?? "unfinished"); cancel it or wait until it is completed, canceled or expired.")
         case .done: Outcome(status: 200, body: nil)
         }

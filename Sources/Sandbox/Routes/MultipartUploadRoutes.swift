@@ -49,14 +49,14 @@ extension SandboxResponder {
         }
         guard let filenameValue = object["filename"], filenameValue != .null else { return missing("filename") }
         guard let filename = filenameValue.stringValue, !filename.isEmpty, filename.utf8.count <= 1024 else {
-            return error(400, "parameter_invalid", "filename must be a non-empty string of at most 1024 bytes.")
+            return error(400, .parameterInvalid, "filename must be a non-empty string of at most 1024 bytes.")
         }
         guard let type = object["type"], type != .null else { return missing("type") }
-        guard type == .string("video") else { return error(400, "parameter_invalid", "type must be video.") }
+        guard type == .string("video") else { return error(400, .parameterInvalid, "type must be video.") }
         guard let sizeValue = object["total_size"], sizeValue != .null else { return missing("total_size") }
         guard case .integer(let size) = sizeValue, size >= 1, Int64(size) <= settings.maxMultipartBytes else {
             return error(
-                400, "parameter_invalid",
+                400, .parameterInvalid,
                 "total_size must be an integer number of bytes between 1 and \(settings.maxMultipartBytes).")
         }
         let totalSize = Int64(size)
@@ -99,10 +99,10 @@ extension SandboxResponder {
         guard let startValue = object["start"], startValue != .null else { return missing("start") }
         guard let countValue = object["count"], countValue != .null else { return missing("count") }
         guard case .integer(let count) = countValue, (1...PresignedURLsRequest.maximumCount).contains(count) else {
-            return error(400, "parameter_invalid", "count must be an integer between 1 and \(PresignedURLsRequest.maximumCount).")
+            return error(400, .parameterInvalid, "count must be an integer between 1 and \(PresignedURLsRequest.maximumCount).")
         }
         guard case .integer(let start) = startValue, start >= 1 else {
-            return error(400, "parameter_invalid", "start must be a chunk index of 1 or more.")
+            return error(400, .parameterInvalid, "start must be a chunk index of 1 or more.")
         }
         let clock = configuration.clock
         let now = clock.now()
@@ -110,12 +110,12 @@ extension SandboxResponder {
         let origin = storageOrigin(request)
         let result = state.storage.withLock { storage -> Result<PresignedURLBatch, PlatformRejection> in
             guard let upload = storage.assets.uploads[uploadID] else {
-                return .failure(PlatformRejection(status: 404, code: "resource_not_exist", message: "No multipart upload with id \(uploadID)."))
+                return .failure(PlatformRejection(status: 404, code: .resourceNotExist, message: "No multipart upload with id \(uploadID)."))
             }
             if let refusal = Self.inactive(upload, now: now) { return .failure(refusal) }
             guard start <= upload.totalChunks else {
                 return .failure(PlatformRejection(
-                    status: 400, code: "parameter_invalid",
+                    status: 400, code: .parameterInvalid,
                     message: "start \(start) is beyond the upload's \(upload.totalChunks) chunks."))
             }
             let last = min(upload.totalChunks, start + count - 1)
@@ -140,30 +140,30 @@ extension SandboxResponder {
         }
         guard let listValue = object["completed_chunks"], listValue != .null else { return missing("completed_chunks") }
         guard let list = listValue.arrayValue, !list.isEmpty else {
-            return error(400, "parameter_invalid", "completed_chunks must be a non-empty array.")
+            return error(400, .parameterInvalid, "completed_chunks must be a non-empty array.")
         }
         var chunks: [(index: Int, proof: String, size: Int64)] = []
         for (position, item) in list.enumerated() {
             guard let fields = item.objectValue else {
-                return error(400, "parameter_invalid", "completed_chunks[\(position)] must be an object.")
+                return error(400, .parameterInvalid, "completed_chunks[\(position)] must be an object.")
             }
             if let unknown = fields.keys.sorted().first(where: { !["chunk_index", "proof", "proof_type", "chunk_size"].contains($0) }) {
-                return error(400, "parameter_unknown", "Unknown parameter completed_chunks[\(position)].\(unknown).")
+                return error(400, .parameterUnknown, "Unknown parameter completed_chunks[\(position)].\(unknown).")
             }
             guard fields["chunk_index"] != nil else { return missing("completed_chunks[\(position)].chunk_index") }
             guard fields["proof"] != nil else { return missing("completed_chunks[\(position)].proof") }
             guard fields["chunk_size"] != nil else { return missing("completed_chunks[\(position)].chunk_size") }
             guard case .integer(let index)? = fields["chunk_index"] else {
-                return error(400, "parameter_invalid", "completed_chunks[\(position)].chunk_index must be an integer.")
+                return error(400, .parameterInvalid, "completed_chunks[\(position)].chunk_index must be an integer.")
             }
             guard case .integer(let size)? = fields["chunk_size"] else {
-                return error(400, "parameter_invalid", "completed_chunks[\(position)].chunk_size must be an integer.")
+                return error(400, .parameterInvalid, "completed_chunks[\(position)].chunk_size must be an integer.")
             }
             guard let proof = fields["proof"]?.stringValue, !proof.isEmpty else {
-                return error(400, "parameter_invalid", "completed_chunks[\(position)].proof must be a non-empty string.")
+                return error(400, .parameterInvalid, "completed_chunks[\(position)].proof must be a non-empty string.")
             }
             if let type = fields["proof_type"], type != .null, type != .string("etag") {
-                return error(400, "parameter_invalid", "completed_chunks[\(position)].proof_type must be etag.")
+                return error(400, .parameterInvalid, "completed_chunks[\(position)].proof_type must be etag.")
             }
             let unquoted = proof.hasPrefix("\"") && proof.hasSuffix("\"") && proof.count >= 2
                 ? String(proof.dropFirst().dropLast()) : proof
@@ -176,12 +176,12 @@ extension SandboxResponder {
         }
         let applied = state.storage.withLock { storage -> Result<Applied, PlatformRejection> in
             guard var upload = storage.assets.uploads[uploadID] else {
-                return .failure(PlatformRejection(status: 404, code: "resource_not_exist", message: "No multipart upload with id \(uploadID)."))
+                return .failure(PlatformRejection(status: 404, code: .resourceNotExist, message: "No multipart upload with id \(uploadID)."))
             }
             if upload.phase != .completed, let refusal = Self.inactive(upload, now: now) { return .failure(refusal) }
             for chunk in chunks {
                 func invalid(_ message: String) -> Result<Applied, PlatformRejection> {
-                    .failure(PlatformRejection(status: 400, code: "parameter_invalid", message: message))
+                    .failure(PlatformRejection(status: 400, code: .parameterInvalid, message: message))
                 }
                 guard (1...upload.totalChunks).contains(chunk.index) else {
                     return invalid("chunk_index \(chunk.index) is outside 1...\(upload.totalChunks).")
@@ -279,7 +279,7 @@ extension SandboxResponder {
         do { paging = try self.paging(query) } catch { return error.outcome }
         let now = configuration.clock.now()
         guard let upload = state.storage.withLock({ $0.assets.uploads[uploadID] }) else {
-            return error(404, "resource_not_exist", "No multipart upload with id \(uploadID).")
+            return error(404, .resourceNotExist, "No multipart upload with id \(uploadID).")
         }
         let status: String
         switch upload.phase {

@@ -30,12 +30,12 @@ extension SandboxResponder {
                 return self.error(error.status, error.code, error.message)
             }
             guard case .integer(let index)? = object["chunk_index"], index >= 1 else {
-                return error(400, "parameter_invalid", "chunk_index must be an integer of 1 or more.")
+                return error(400, .parameterInvalid, "chunk_index must be an integer of 1 or more.")
             }
             var times = 1
             if let value = object["times"] {
                 guard case .integer(let count) = value, count >= 1 else {
-                    return error(400, "parameter_invalid", "times must be an integer of 1 or more.")
+                    return error(400, .parameterInvalid, "times must be an integer of 1 or more.")
                 }
                 times = count
             }
@@ -45,12 +45,12 @@ extension SandboxResponder {
             case "drop-after-storing": fault = .dropAfterStoring
             case let text:
                 guard let status = Int(text), (400...599).contains(status) else {
-                    return error(400, "parameter_invalid", "fault must be an HTTP status 400-599, drop or drop-after-storing.")
+                    return error(400, .parameterInvalid, "fault must be an HTTP status 400-599, drop or drop-after-storing.")
                 }
                 fault = .status(status)
             }
             if let upload = object["upload_id"], upload != .null, upload.stringValue == nil {
-                return error(400, "parameter_invalid", "upload_id must be a string.")
+                return error(400, .parameterInvalid, "upload_id must be a string.")
             }
             state.failChunk(index, times: times, with: fault, uploadID: object["upload_id"]?.stringValue)
             return Outcome(status: 204, body: nil)

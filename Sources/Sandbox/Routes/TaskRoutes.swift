@@ -15,7 +15,7 @@ extension SandboxResponder {
             do {
                 body = try await request.body.collect(upTo: 40_000_000)
             } catch {
-                return try await deliver(self.error(400, "video_file_too_large", "The request body is too large."), context)
+                return try await deliver(self.error(400, .videoFileTooLarge, "The request body is too large."), context)
             }
             let key = request.headers[HTTPField.Name("x-api-key")!] ?? ""
             return try await deliver(await create(Data(body.readableBytesView), apiKey: key,
@@ -32,7 +32,7 @@ extension SandboxResponder {
         let fingerprint = scopedKey.map { _ in BodyFingerprint(body) }
         if let scopedKey, let existing = state.storage.withLock({ $0.idempotency[scopedKey] }) {
             guard existing.body == fingerprint else {
-                return error(409, "idempotency_key_reused", "This Idempotency-Key was used with a different request body.")
+                return error(409, .idempotencyKeyReused, "This Idempotency-Key was used with a different request body.")
             }
             return json(202, TaskReference(id: existing.taskID, status: .queued))
         }
@@ -57,7 +57,7 @@ extension SandboxResponder {
             }
         case .base64String(let text):
             guard let bytes = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
-                return error(400, "parameter_invalid", "video.base64_string is not valid base64.")
+                return error(400, .parameterInvalid, "video.base64_string is not valid base64.")
             }
             let (refusal, duration) = await inspect(bytes)
             if let refusal {
@@ -94,7 +94,7 @@ extension SandboxResponder {
     }
 
     private func retrieve(_ id: String) -> Outcome {
-        guard let task = state.task(id, now: configuration.clock.now()) else { return error(404, "resource_not_exist", "No task with id \(id).") }
+        guard let task = state.task(id, now: configuration.clock.now()) else { return error(404, .resourceNotExist, "No task with id \(id).") }
         return json(200, task)
     }
 
@@ -106,7 +106,7 @@ extension SandboxResponder {
         let assetID = query["asset_id"]
         let mode = query["analysis_mode"]
         if let mode, !configuration.rules.analysisModes.contains(mode) {
-            return error(400, "parameter_invalid", "analysis_mode must be one of \(configuration.rules.analysisModes.sorted().joined(separator: ", ")).")
+            return error(400, .parameterInvalid, "analysis_mode must be one of \(configuration.rules.analysisModes.sorted().joined(separator: ", ")).")
         }
         let now = configuration.clock.now()
         let all = state.storage.withLock { storage in
@@ -126,16 +126,16 @@ extension SandboxResponder {
 
     private func delete(_ id: String) -> Outcome {
         switch state.deleteTask(id, now: configuration.clock.now()) {
-        case .notFound: error(404, "resource_not_exist", "No task with id \(id).")
-        case .conflict: error(409, "task_not_finished", "The task is still being processed; cancel it or wait.")
+        case .notFound: error(404, .resourceNotExist, "No task with id \(id).")
+        case .conflict: error(409, .taskNotFinished, "The task is still being processed; cancel it or wait.")
         case .done: Outcome(status: 204, body: nil)
         }
     }
 
     private func cancel(_ id: String) -> Outcome {
         switch state.cancelTask(id, now: configuration.clock.now()) {
-        case .notFound: error(404, "resource_not_exist", "No task with id \(id).")
-        case .conflict: error(409, "task_already_finished", "The task has already finished.")
+        case .notFound: error(404, .resourceNotExist, "No task with id \(id).")
+        case .conflict: error(409, .taskAlreadyFinished, "The task has already finished.")
         case .done: json(200, TaskReference(id: id, status: .canceled))
         }
     }

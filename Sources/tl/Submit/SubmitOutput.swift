@@ -48,7 +48,7 @@ enum SubmitOutput {
         }
         CLI.out("source: \(plan.decision.kind.rawValue) (\(plan.decision.reason))")
         if let report = plan.report {
-            CLI.out("preflight: \(report.ok ? "ok" : "FAILED (\(report.violations.map(\.code).joined(separator: ", ")))")\(report.warnings.isEmpty ? "" : ", warnings: \(report.warnings.map(\.code).joined(separator: ", "))")")
+            CLI.out("preflight: \(report.ok ? "ok" : "FAILED (\(report.violations.map(\.code.rawValue).joined(separator: ", ")))")\(report.warnings.isEmpty ? "" : ", warnings: \(report.warnings.map(\.code.rawValue).joined(separator: ", "))")")
         }
         for warning in plan.validationWarnings { CLI.out("warning: \(warning)") }
         for (index, request) in requests.enumerated() {
