@@ -11,11 +11,6 @@ import Synchronization
 ///   or `drop-after-storing`).
 ///
 /// No API key is needed (the sandbox is a local test tool).
-enum SandboxControl {
-    /// The path prefix of the control routes.
-    static let pathPrefix = "/_sandbox/"
-}
-
 extension SandboxResponder {
     func addControlRoutes(to control: RouterGroup<SandboxContext>) {
         control.get("stats") { _, context in try await deliver(json(200, stats()), context) }
