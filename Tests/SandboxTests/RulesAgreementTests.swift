@@ -166,3 +166,70 @@ import Testing
         #expect(rules.batches.requests == 1...1000 && rules.batches.maxActive == 5 && rules.batches.maxContentHours == 2000)
     }
 }
+
+/// The batch rules (`PlatformRules.batches`, and every item judged as the task it amounts to) through the
+/// client's `BatchValidator` and the sandbox's `POST /analyze/batches`: the same verdict on every case. One
+/// real asset stands in every request; the clock moves an hour after each case, so that the batches created
+/// are finished and the active limit is not what is tested.
+@Suite(.timeLimit(.minutes(2))) struct BatchRulesAgreementTests {
+    @Test func theClientAndTheSandboxGiveTheSameVerdictOnEveryBatchRule() async throws {
+        let clock = ManualClock(mode: .manual)
+        try await BatchRoutesTests.with(clock, { $0.durationProbe = nil }) { client in
+            let asset = try await BatchRoutesTests.readyAssets(client, clock, ["a"])[0]
+            let rules = PlatformRules.current
+            func item(_ extra: [String: Any] = [:]) -> [String: Any] {
+                ["video": ["type": "asset_id", "asset_id": asset]].merging(extra) { $1 }
+            }
+            func batch(_ requests: [[String: Any]], defaults: [String: Any]? = ["prompt": ["input_text": "Summarise."]],
+                       model: String = rules.batches.model, mode: String = "general") -> [String: Any] {
+                var body: [String: Any] = ["model_name": model, "analysis_mode": mode, "requests": requests]
+                if let defaults { body["defaults"] = defaults }
+                return body
+            }
+            let segments: [String: Any] = ["type": "segment_definitions", "segment_definitions": [["id": "scenes", "description": "Each scene"]]]
+            var cases: [(String, [String: Any])] = []
+            for count in [rules.batches.requests.lowerBound - 1, rules.batches.requests.lowerBound, rules.batches.requests.upperBound,
+                          rules.batches.requests.upperBound + 1] {
+                cases.append(("\(count) requests", batch(Array(repeating: item(), count: count))))
+            }
+            for model in rules.models.keys.sorted() { cases.append(("model \(model)", batch([item()], model: model))) }
+            cases.append(("an unknown mode", batch([item()], mode: "bogus")))
+            cases.append(("unique custom ids", batch([item(["custom_id": "a"]), item(["custom_id": "b"])])))
+            cases.append(("a custom id twice", batch([item(["custom_id": "a"]), item(["custom_id": "a"])])))
+            cases.append(("a bad custom id", batch([item(["custom_id": "a b"])])))
+            cases.append(("no prompt anywhere", batch([item()], defaults: nil)))
+            cases.append(("the prompt in the item", batch([item(["prompt": ["input_text": "x"]])], defaults: nil)))
+            let tokens = try #require(rules.models[rules.batches.model]?.modes["general"]?.maxTokens)
+            for count in [tokens.lowerBound - 1, tokens.lowerBound, tokens.upperBound, tokens.upperBound + 1] {
+                cases.append(("defaults max_tokens \(count)", batch([item()], defaults: ["prompt": ["input_text": "x"], "max_tokens": count])))
+                cases.append(("item max_tokens \(count)", batch([item(["max_tokens": count])])))
+            }
+            cases.append(("temperature 1.5 in one item", batch([item(), item(["temperature": 1.5])])))
+            cases.append(("a window in the defaults", batch([item()], defaults: ["prompt": ["input_text": "x"], "start_time": 0, "end_time": 60])))
+            cases.append(("a window of the defaults' end and the item's start",
+                          batch([item(["start_time": 59.5])], defaults: ["prompt": ["input_text": "x"], "end_time": 60])))
+            cases.append(("segments", batch([item()], defaults: ["response_format": segments], mode: "time_based_metadata")))
+            cases.append(("segments with a prompt", batch([item()], defaults: ["response_format": segments, "prompt": ["input_text": "x"]], mode: "time_based_metadata")))
+            cases.append(("segments without definitions", batch([item()], defaults: [:], mode: "time_based_metadata")))
+            cases.append(("segment durations in general mode", batch([item(["min_segment_duration": 5])])))
+            cases.append(("five reference images", batch([item()], defaults: ["prompt": ["input_text": "x", "media_sources": (0..<5).map {
+                ["name": "i\($0)", "media_type": "image", "url": "https://cdn.example.com/\($0).png"]
+            }]])))
+
+            let validator = BatchValidator(policy: RequestPolicy(rules: rules))
+            var accepted = 0, refused = 0
+            for (name, object) in cases {
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                let decoded = try? WireCoding.decoder().decode(CreateAnalyzeBatchRequest.self, from: data)
+                let errors = decoded.map { validator.issues(in: $0).filter { $0.severity == .error } } ?? []
+                let clientAccepts = decoded != nil && errors.isEmpty
+                let reply = try await client.post("/analyze/batches", json: String(decoding: data, as: UTF8.self))
+                #expect((reply.status == 201) == clientAccepts,
+                        "\(name): the client says \(clientAccepts ? "valid" : errors.map(\.code).joined(separator: ", ")); the sandbox answered \(reply.status) \(reply.text.prefix(300))")
+                if reply.status == 201 { accepted += 1 } else { refused += 1 }
+                clock.advance(by: .seconds(3600))
+            }
+            #expect(accepted >= 8 && refused >= 8, "accepted \(accepted), refused \(refused)")
+        }
+    }
+}
