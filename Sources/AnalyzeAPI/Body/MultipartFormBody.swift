@@ -1,18 +1,18 @@
-public import Foundation
+package import Foundation
 
 /// A `multipart/form-data` body whose last part is a file streamed from disk, as `POST /assets` takes it.
 ///
 /// Text fields come first, then the file part; the whole body's length is known before sending
 /// (`head + file size + tail`), and every attempt re-reads the file.
-public struct MultipartFormBody: Sendable {
+package struct MultipartFormBody: Sendable {
     /// The boundary between parts (without the leading `--`).
-    public let boundary: String
+    package let boundary: String
     /// Everything before the file's bytes: the text fields and the file part's headers.
-    public let head: Data
+    package let head: Data
     /// Everything after the file's bytes: the closing boundary.
-    public let tail: Data
+    package let tail: Data
     /// The file part's bytes.
-    public let file: FileRange
+    package let file: FileRange
 
     /// A body with `fields` (in order) and then the file part named `fileField`.
     ///
@@ -22,7 +22,7 @@ public struct MultipartFormBody: Sendable {
     ///   - filename: The file name the part announces (quotes, CR and LF are percent-encoded as browsers do).
     ///   - file: The bytes to send.
     ///   - boundary: The boundary; a random one when `nil`.
-    public init(
+    package init(
         fields: [(name: String, value: String)], fileField: String, filename: String, file: FileRange,
         contentType: String = "application/octet-stream", boundary: String? = nil
     ) {
@@ -40,13 +40,13 @@ public struct MultipartFormBody: Sendable {
     }
 
     /// The `Content-Type` header value, boundary included.
-    public var contentType: String { "multipart/form-data; boundary=\(boundary)" }
+    package var contentType: String { "multipart/form-data; boundary=\(boundary)" }
 
     /// The body's exact length in bytes.
-    public var length: Int64 { Int64(head.count) + file.length + Int64(tail.count) }
+    package var length: Int64 { Int64(head.count) + file.length + Int64(tail.count) }
 
     /// The body as a stream that re-reads the file for every attempt.
-    public var body: RequestBody {
+    package var body: RequestBody {
         let head = self.head, tail = self.tail, file = self.file
         return .stream(length: length, make: {
             ByteChunks(concatenating: [ByteChunks(chunks: [head]), ByteChunks(file), ByteChunks(chunks: [tail])])

@@ -1,13 +1,13 @@
-public import Foundation
-
+package import Foundation
 /// How long a response asks the client to wait before trying again.
 ///
 /// In order: `Retry-After` (delay seconds, or an HTTP date), then `X-RateLimit-*-Reset` style headers
 /// (epoch seconds, or seconds from now when the value is small), matched case-insensitively. A reset header
 /// whose sibling `…-Remaining` header says requests remain is ignored: it is not the exhausted limit.
-public enum RetryHints {
+/// `package`: the client applies it; the sandbox and the tests share it; it is not API for users.
+package enum RetryHints {
     /// The delay `response` asks for, relative to `now`, or `nil` when it names none.
-    public static func delay(in headers: [HTTPHeader], now: Date) -> Duration? {
+    package static func delay(in headers: [HTTPHeader], now: Date) -> Duration? {
         func value(_ name: String) -> String? {
             headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
                 .trimmingCharacters(in: .whitespaces)
@@ -35,7 +35,7 @@ public enum RetryHints {
     }
 
     /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form HTTP requires senders to use.
-    public static func httpDate(_ text: String) -> Date? {
+    package static func httpDate(_ text: String) -> Date? {
         let parts = text.split(separator: " ")
         guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT",
               let day = Int(parts[1]), let year = Int(parts[3]), parts[1].count == 2, parts[3].count == 4
@@ -48,7 +48,7 @@ public enum RetryHints {
     }
 
     /// Formats `date` as an IMF-fixdate.
-    public static func httpDateString(_ date: Date) -> String {
+    package static func httpDateString(_ date: Date) -> String {
         let stamp = RFC3339.string(from: date)  // 2026-11-20T10:00:00.123Z
         let chars = Array(stamp)
         let year = Int(String(chars[0..<4]))!, month = Int(String(chars[5..<7]))!, day = Int(String(chars[8..<10]))!

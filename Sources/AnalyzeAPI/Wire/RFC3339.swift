@@ -1,13 +1,14 @@
-public import Foundation
+package import Foundation
 
 /// RFC 3339 timestamps as the platform writes them: with or without fractional seconds of any precision,
 /// and with `Z` or a numeric offset (`2024-09-26T10:29:19.968Z`, `2022-08-01T17:22:18.372553+09:00`).
 ///
 /// A hand-written parser: it does not depend on locale, calendar settings or on how many fraction digits
 /// a platform formatter accepts.
-public enum RFC3339 {
+/// `package`: the wire coders use it; the sandbox and `tl` share it; it is not API for users.
+package enum RFC3339 {
     /// Parses `text`, or returns `nil` when it is not an RFC 3339 date-time.
-    public static func date(from text: String) -> Date? {
+    package static func date(from text: String) -> Date? {
         let bytes = Array(text.utf8)
         var index = 0
         func number(_ digits: Int) -> Int? {
@@ -64,7 +65,7 @@ public enum RFC3339 {
     }
 
     /// Formats `date` in UTC with millisecond precision: `2026-11-20T10:00:00.123Z`.
-    public static func string(from date: Date) -> String {
+    package static func string(from date: Date) -> String {
         let totalMilliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
         let milliseconds = ((totalMilliseconds % 1000) + 1000) % 1000
         let totalSeconds = (totalMilliseconds - milliseconds) / 1000

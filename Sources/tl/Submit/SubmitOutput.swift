@@ -24,7 +24,7 @@ enum SubmitOutput {
             if let report = error.report, let value = try? json(report) { object["report"] = value }
             if !error.validationIssues.isEmpty {
                 object["issues"] = .array(error.validationIssues.map { issue in
-                    .object(["field": .string(issue.field), "code": .string(issue.code), "message": .string(issue.message),
+                    .object(["field": .string(issue.field), "pointer": .string(issue.jsonPointer), "code": .string(issue.code), "message": .string(issue.message),
                              "severity": .string(issue.severity.rawValue)])
                 })
             }
