@@ -47,5 +47,5 @@ struct SandboxError: HTTPResponseError {
     }
 }
 
-/// Thrown after an injected dropped connection: the channel is already closed, nothing is written.
+/// Thrown for an injected dropped connection: nothing is written, and ``RequestLogMiddleware`` closes the channel.
 struct SandboxDrop: Error {}

@@ -82,12 +82,10 @@ struct SandboxResponder: Sendable {
         }
     }
 
-    /// Writes `outcome`: after its delay, or by closing the connection when it is dropped.
+    /// Writes `outcome`: after its delay, or, when it is dropped, not at all (``RequestLogMiddleware`` closes
+    /// the connection).
     func deliver(_ outcome: Outcome, _ context: SandboxContext) async throws -> Response {
-        if outcome.dropped {
-            try? await context.channel.close()
-            throw SandboxDrop()
-        }
+        if outcome.dropped { throw SandboxDrop() }
         if let delay = outcome.delay { try await configuration.clock.sleep(for: delay) }
         return outcome.response
     }

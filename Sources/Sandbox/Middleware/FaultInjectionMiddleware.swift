@@ -23,7 +23,6 @@ struct FaultInjectionMiddleware: RouterMiddleware {
         case .serverError:
             throw serverError
         case .dropConnection:
-            try? await context.channel.close()
             throw SandboxDrop()
         case .delay:
             try await state.configuration.clock.sleep(for: state.faultDelay)

@@ -125,7 +125,7 @@ extension BatchesCommand {
             CLI.endProgress()
             guard case .finished(let batch) = outcome else {
                 let seen = outcome.batch.map { "\($0.status), \($0.finishedItems) of \($0.totalItems) items finished" } ?? "never seen"
-                CLI.printError("batch \(id) did not finish within \(Int(timeout)) s (\(seen)); follow with: tl batches wait \(id)",
+                CLI.printError("batch \(id) did not finish within \(String(format: "%g", timeout)) s (\(seen)); follow with: tl batches wait \(id)",
                                code: "timed_out", format: format, error: nil)
                 return 1
             }
