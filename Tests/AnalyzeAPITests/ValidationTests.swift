@@ -55,6 +55,13 @@ import Testing
             $0.responseFormat = ResponseFormat(segmentDefinitions: [SegmentDefinition(id: "scenes", description: "Each scene")]) }).isEmpty)
         #expect(validator.issues(in: Self.request { $0.analysisMode = "time_based_metadata" }).map(\.code) == ["analysis_mode_not_supported"])
         #expect(validator.issues(in: Self.request { $0.startTime = 0; $0.endTime = 10 }).map(\.code) == ["time_window_not_supported"])
+        // Segments asked of a model without that mode: the mode is the one mistake, not the missing prompt too.
+        let segmentsOnOld = validator.issues(in: Self.request {
+            $0.prompt = nil; $0.analysisMode = "time_based_metadata"
+            $0.responseFormat = ResponseFormat(segmentDefinitions: [SegmentDefinition(id: "s", description: "Scenes")])
+        })
+        #expect(segmentsOnOld.map(\.code) == ["analysis_mode_not_supported"] && segmentsOnOld[0].message.contains("pegasus1.5, pegasus1.6"),
+                "\(segmentsOnOld)")
         let unknown = validator.issues(in: Self.request { $0.modelName = "pegasus9"; $0.maxTokens = .unlimited })
         #expect(unknown.map(\.code) == ["model_unknown"] && unknown.allSatisfy { $0.severity == .warning },
                 "a model this client does not know is the platform's to judge")

@@ -206,4 +206,44 @@ import Testing
             }
         }
     }
+
+    /// A saved state from a server-view resume: no asset id yet, and chunks recorded without a proof, one of which
+    /// the server does not hold. The chunk is sent again (never reported with an empty proof), and the asset id is
+    /// learned from a report and saved before the upload ends.
+    @Test func aStateWithoutProofsOrAssetIDStillFinishes() async throws {
+        let file = fixture("ok_640x360_5s.mp4")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber).int64Value
+        var configuration = SandboxConfiguration(apiKey: SandboxEndToEndTests.key)
+        configuration.port = 0
+        configuration.uploads.chunkSize = 8192
+        configuration.uploads.assetProcessing = .milliseconds(20)
+        let states = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: states) }
+        try await Sandbox.withRunning(configuration) { sandbox in
+            try await AnalyzeClient.withClient(configuration: AnalyzeClient.Configuration(apiKey: SandboxEndToEndTests.key, baseURL: sandbox.baseURL)) { client in
+                let session = try await client.createMultipartUpload(CreateMultipartUploadRequest(filename: "clip.mp4", totalSize: size))
+                var reported: [CompletedChunk] = []
+                for url in session.uploadURLs.filter({ $0.chunkIndex <= 2 }) {
+                    let range = FileRange(path: file, offset: Int64(url.chunkIndex - 1) * session.chunkSize, length: session.chunkSize, readSize: 1 << 16)
+                    reported.append(CompletedChunk(chunkIndex: url.chunkIndex, proof: try await client.putChunk(url: url.url, file: range),
+                                                   chunkSize: session.chunkSize))
+                }
+                _ = try await client.reportCompletedChunks(uploadID: session.uploadID, reported)
+                let identity = try FileIdentity(file: file, baseURL: sandbox.baseURL)
+                var saved = UploadState(identity: identity, uploadID: session.uploadID, assetID: "", chunkSize: session.chunkSize,
+                                        totalChunks: session.totalChunks, uploadHeaders: [:])
+                for index in 1...3 { saved.record(.init(chunkIndex: index, etag: "", size: session.chunkSize)) }
+                let store = UploadStateStore(directory: states)
+                try store.save(saved)
+
+                var options = MultipartUploadOptions()
+                options.stateStore = store
+                options.waitOptions = WaitOptions(minimumInterval: .milliseconds(10), timeout: .seconds(20))
+                let result = try await MultipartUploader(client: client, options: options).upload(file: file)
+                #expect(result.assetID == session.assetID && result.asset?.status == .ready)
+                #expect(Set(result.chunksSent) == Set(3...session.totalChunks), "chunk 3 had no proof and was not on the server")
+                #expect(store.load(for: identity) == nil, "the finished upload's state is removed")
+            }
+        }
+    }
 }
