@@ -14,13 +14,6 @@ public struct ProbeError: Error, Sendable, Hashable, CustomStringConvertible {
         public init(rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }
 
-        public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
-
         /// Nothing exists at the path (or a symlink points nowhere).
         public static let fileNotFound = Code(rawValue: "file_not_found")
         /// The path resolves to a directory, FIFO, socket or device.

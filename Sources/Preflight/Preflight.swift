@@ -262,13 +262,6 @@ public struct ViolationCode: RawRepresentable, Sendable, Hashable, Codable, Expr
     public init(stringLiteral value: String) { rawValue = value }
     public var description: String { rawValue }
 
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
     public static let durationTooShort = ViolationCode(rawValue: "duration_too_short")
     public static let durationTooLong = ViolationCode(rawValue: "duration_too_long")
     public static let durationUnknown = ViolationCode(rawValue: "duration_unknown")
@@ -351,13 +344,6 @@ public struct WarningCode: RawRepresentable, Sendable, Hashable, Codable, Expres
     /// A code from a literal: `"variable_frame_rate"`.
     public init(stringLiteral value: String) { rawValue = value }
     public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     public static let variableFrameRate = WarningCode(rawValue: "variable_frame_rate")
     public static let interlaced = WarningCode(rawValue: "interlaced")

@@ -56,18 +56,26 @@ enum ResultGenerator {
                 var metadata: [String: JSONValue] = [:]
                 for field in definition.fields {
                     metadata[field.name] = switch field.type {
-                    case "boolean": .bool(true)
-                    case "integer": .integer(1)
-                    case "number": .number(0.5)
-                    case "array": .array([field.itemType == "integer" ? .integer(1) : field.itemType == "number" ? .number(0.5) : field.itemType == "boolean" ? .bool(true) : .string("sample")])
+                    case "array": .array([sample(field.itemType)])
                     case "timestamp": time(from, format: field.format ?? timeFormat)
-                    default: .string(field.enumValues?.first ?? "sample")
+                    case "string": .string(field.enumValues?.first ?? "sample")
+                    default: sample(field.type)
                     }
                 }
                 return .object(["start_time": time(from, format: timeFormat), "end_time": time(to, format: timeFormat), "metadata": .object(metadata)])
             })
         }
         return .object(result)
+    }
+
+    /// A value of a segment field's (or array item's) scalar `type`.
+    static func sample(_ type: String?) -> JSONValue {
+        switch type {
+        case "boolean": .bool(true)
+        case "integer": .integer(1)
+        case "number": .number(0.5)
+        default: .string("sample")
+        }
     }
 
     /// `seconds` as a number, or `hh:mm:ss` / `hh:mm:ss.fff` text.

@@ -74,9 +74,7 @@ struct PreflightCommand: AsyncParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("Give at least one PATH to check.") }
-        if let clip, ClipWindow(parsing: clip) == nil {
-            throw ValidationError("--clip must be START-END (or START-) in seconds or [hh:]mm:ss[.fff], with END after START, got '\(clip)'.")
-        }
+        try AnalysisOptions.checkClip(clip)
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256.") }
         if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be more than 0 and at most 86400 seconds.") }
         if let decodeTimeout {

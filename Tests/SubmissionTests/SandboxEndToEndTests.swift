@@ -164,7 +164,11 @@ import Testing
 /// A multipart upload begun elsewhere (here: by hand, two chunks stored and reported) and continued from the
 /// server's view alone, with no saved state: only the missing chunks are sent.
 @Suite(.timeLimit(.minutes(1))) struct ServerViewResumeTests {
-    @Test func anUploadWithoutLocalStateResumesFromTheServersChunks() async throws {
+    /// Runs `body` with a sandbox (8 KiB chunks) and a client, after "another machine" made a multipart session
+    /// for the test video and stored and reported its chunks 1 and 2; `states` is an empty state directory.
+    static func withHalfUpload(
+        _ body: (RunningSandbox, AnalyzeClient, MultipartUploadSession, _ file: String, _ size: Int64, _ states: URL) async throws -> Void
+    ) async throws {
         let file = fixture("ok_640x360_5s.mp4")
         let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber).int64Value
         var configuration = SandboxConfiguration(apiKey: SandboxEndToEndTests.key)
@@ -175,7 +179,6 @@ import Testing
         defer { try? FileManager.default.removeItem(at: states) }
         try await Sandbox.withRunning(configuration) { sandbox in
             try await AnalyzeClient.withClient(configuration: AnalyzeClient.Configuration(apiKey: SandboxEndToEndTests.key, baseURL: sandbox.baseURL)) { client in
-                // "Another machine": a session with chunks 1 and 2 stored and reported.
                 let session = try await client.createMultipartUpload(CreateMultipartUploadRequest(filename: "clip.mp4", totalSize: size))
                 var reported: [CompletedChunk] = []
                 for url in session.uploadURLs.filter({ $0.chunkIndex <= 2 }) {
@@ -184,26 +187,31 @@ import Testing
                     reported.append(CompletedChunk(chunkIndex: url.chunkIndex, proof: etag, chunkSize: session.chunkSize))
                 }
                 _ = try await client.reportCompletedChunks(uploadID: session.uploadID, reported)
-
-                var options = MultipartUploadOptions()
-                options.stateStore = UploadStateStore(directory: states)
-                options.waitOptions = WaitOptions(minimumInterval: .milliseconds(10), timeout: .seconds(20))
-                // Without the id, this machine knows nothing of it: a new session would be made.
-                options.resumeUploadID = session.uploadID
-                let result = try await MultipartUploader(client: client, options: options).upload(file: file)
-                #expect(result.resumed && result.uploadID == session.uploadID && result.assetID == session.assetID)
-                #expect(result.chunksResumed == 2 && Set(result.chunksSent) == Set(3...session.totalChunks))
-                #expect(result.asset?.status == .ready)
-                #expect(sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/assets/multipart-uploads" }.count == 1)
-
-                // Unknown, or another file's, upload: a clear failure, nothing sent.
-                options.resumeUploadID = "0000000000000000000000aa"
-                await #expect(throws: SubmissionError.self) { try await MultipartUploader(client: client, options: options).upload(file: file) }
-                let other = try await client.createMultipartUpload(CreateMultipartUploadRequest(filename: "other.mp4", totalSize: size + 1))
-                options.resumeUploadID = other.uploadID
-                let mismatch = await #expect(throws: SubmissionError.self) { try await MultipartUploader(client: client, options: options).upload(file: file) }
-                #expect(mismatch?.message.contains("is not this file's upload") == true, "\(String(describing: mismatch))")
+                try await body(sandbox, client, session, file, size, states)
             }
+        }
+    }
+
+    @Test func anUploadWithoutLocalStateResumesFromTheServersChunks() async throws {
+        try await Self.withHalfUpload { sandbox, client, session, file, size, states in
+            var options = MultipartUploadOptions()
+            options.stateStore = UploadStateStore(directory: states)
+            options.waitOptions = WaitOptions(minimumInterval: .milliseconds(10), timeout: .seconds(20))
+            // Without the id, this machine knows nothing of it: a new session would be made.
+            options.resumeUploadID = session.uploadID
+            let result = try await MultipartUploader(client: client, options: options).upload(file: file)
+            #expect(result.resumed && result.uploadID == session.uploadID && result.assetID == session.assetID)
+            #expect(result.chunksResumed == 2 && Set(result.chunksSent) == Set(3...session.totalChunks))
+            #expect(result.asset?.status == .ready)
+            #expect(sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/assets/multipart-uploads" }.count == 1)
+
+            // Unknown, or another file's, upload: a clear failure, nothing sent.
+            options.resumeUploadID = "0000000000000000000000aa"
+            await #expect(throws: SubmissionError.self) { try await MultipartUploader(client: client, options: options).upload(file: file) }
+            let other = try await client.createMultipartUpload(CreateMultipartUploadRequest(filename: "other.mp4", totalSize: size + 1))
+            options.resumeUploadID = other.uploadID
+            let mismatch = await #expect(throws: SubmissionError.self) { try await MultipartUploader(client: client, options: options).upload(file: file) }
+            #expect(mismatch?.message.contains("is not this file's upload") == true, "\(String(describing: mismatch))")
         }
     }
 
@@ -211,39 +219,21 @@ import Testing
     /// the server does not hold. The chunk is sent again (never reported with an empty proof), and the asset id is
     /// learned from a report and saved before the upload ends.
     @Test func aStateWithoutProofsOrAssetIDStillFinishes() async throws {
-        let file = fixture("ok_640x360_5s.mp4")
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber).int64Value
-        var configuration = SandboxConfiguration(apiKey: SandboxEndToEndTests.key)
-        configuration.port = 0
-        configuration.uploads.chunkSize = 8192
-        configuration.uploads.assetProcessing = .milliseconds(20)
-        let states = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: states) }
-        try await Sandbox.withRunning(configuration) { sandbox in
-            try await AnalyzeClient.withClient(configuration: AnalyzeClient.Configuration(apiKey: SandboxEndToEndTests.key, baseURL: sandbox.baseURL)) { client in
-                let session = try await client.createMultipartUpload(CreateMultipartUploadRequest(filename: "clip.mp4", totalSize: size))
-                var reported: [CompletedChunk] = []
-                for url in session.uploadURLs.filter({ $0.chunkIndex <= 2 }) {
-                    let range = FileRange(path: file, offset: Int64(url.chunkIndex - 1) * session.chunkSize, length: session.chunkSize, readSize: 1 << 16)
-                    reported.append(CompletedChunk(chunkIndex: url.chunkIndex, proof: try await client.putChunk(url: url.url, file: range),
-                                                   chunkSize: session.chunkSize))
-                }
-                _ = try await client.reportCompletedChunks(uploadID: session.uploadID, reported)
-                let identity = try FileIdentity(file: file, baseURL: sandbox.baseURL)
-                var saved = UploadState(identity: identity, uploadID: session.uploadID, assetID: "", chunkSize: session.chunkSize,
-                                        totalChunks: session.totalChunks, uploadHeaders: [:])
-                for index in 1...3 { saved.record(.init(chunkIndex: index, etag: "", size: session.chunkSize)) }
-                let store = UploadStateStore(directory: states)
-                try store.save(saved)
+        try await Self.withHalfUpload { sandbox, client, session, file, size, states in
+            let identity = try FileIdentity(file: file, baseURL: sandbox.baseURL)
+            var saved = UploadState(identity: identity, uploadID: session.uploadID, assetID: "", chunkSize: session.chunkSize,
+                                    totalChunks: session.totalChunks, uploadHeaders: [:])
+            for index in 1...3 { saved.record(.init(chunkIndex: index, etag: "", size: session.chunkSize)) }
+            let store = UploadStateStore(directory: states)
+            try store.save(saved)
 
-                var options = MultipartUploadOptions()
-                options.stateStore = store
-                options.waitOptions = WaitOptions(minimumInterval: .milliseconds(10), timeout: .seconds(20))
-                let result = try await MultipartUploader(client: client, options: options).upload(file: file)
-                #expect(result.assetID == session.assetID && result.asset?.status == .ready)
-                #expect(Set(result.chunksSent) == Set(3...session.totalChunks), "chunk 3 had no proof and was not on the server")
-                #expect(store.load(for: identity) == nil, "the finished upload's state is removed")
-            }
+            var options = MultipartUploadOptions()
+            options.stateStore = store
+            options.waitOptions = WaitOptions(minimumInterval: .milliseconds(10), timeout: .seconds(20))
+            let result = try await MultipartUploader(client: client, options: options).upload(file: file)
+            #expect(result.assetID == session.assetID && result.asset?.status == .ready)
+            #expect(Set(result.chunksSent) == Set(3...session.totalChunks), "chunk 3 had no proof and was not on the server")
+            #expect(store.load(for: identity) == nil, "the finished upload's state is removed")
         }
     }
 }

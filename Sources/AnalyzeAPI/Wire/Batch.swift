@@ -1,6 +1,7 @@
 public import Foundation
 
 /// The status of a batch. Any string decodes (the platform adds statuses); compare with the static members.
+/// Codable as its raw string (the standard library's `RawRepresentable` coding).
 ///
 /// `completed` means every item finished, not that every item succeeded: read the item counts.
 public struct BatchStatus: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
@@ -29,15 +30,6 @@ public struct BatchStatus: RawRepresentable, Sendable, Hashable, Codable, Custom
     public var isTerminal: Bool { self == .canceled || self == .completed || self == .expired }
 
     public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// The settings of a batch request that its `defaults` give every item and that each item may override.

@@ -68,7 +68,7 @@ extension SandboxResponder {
             return error(400, .batchContentHoursExceeded,
                          "The batch holds \(Int(hours.rounded(.up))) content hours; the limit is \(Int(rules.batches.maxContentHours)).")
         }
-        let longest = Double(rules.video.maxDurationMicroseconds) / 1_000_000
+        let longest = rules.request.window.upperBound
 
         let clock = configuration.clock
         let failures = spans.map { span in

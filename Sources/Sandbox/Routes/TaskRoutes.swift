@@ -44,7 +44,7 @@ extension SandboxResponder {
         }
         // A video the platform takes but cannot analyse fails the task, not the request: a file the inspector
         // refuses, or an analysed span over 2 h (a whole inline video, or an asset's window or whole length).
-        let longest = Double(configuration.rules.video.maxDurationMicroseconds) / 1_000_000
+        let longest = configuration.rules.request.window.upperBound
         var failure: (message: String, code: String)?
         switch request.video {
         case .assetID(let assetID):

@@ -60,9 +60,7 @@ struct AnalysisOptions: ParsableArguments {
         if let maxTokens, maxTokens != "unlimited", Int(maxTokens) == nil {
             throw ValidationError("--max-tokens must be a whole number or 'unlimited', got '\(maxTokens)'.")
         }
-        if clip != nil, window == nil {
-            throw ValidationError("--clip must be START-END (or START-) in seconds or [hh:]mm:ss[.fff], with END after START, got '\(clip!)'.")
-        }
+        try Self.checkClip(clip)
         if jsonSchema != nil, segments != nil { throw ValidationError("--json-schema and --segments cannot be combined: one response format per request.") }
         for image in images where Self.splitImage(image) == nil || image.contains("=http://") {
             throw ValidationError("--image must be NAME=FILE, NAME=https://URL or NAME=asset:ID, got '\(image)'.")
@@ -157,6 +155,12 @@ struct AnalysisOptions: ParsableArguments {
             maxTokens: maxTokensValue.flatMap { if case .count(let count) = $0 { count } else { nil } },
             minSegmentDuration: minSegmentDuration, maxSegmentDuration: maxSegmentDuration,
             startTime: window?.start, endTime: window?.end)
+    }
+
+    /// Refuses a `--clip` that does not parse as a ``ClipWindow`` (here and in `tl preflight`).
+    static func checkClip(_ clip: String?) throws {
+        guard let clip, ClipWindow(parsing: clip) == nil else { return }
+        throw ValidationError("--clip must be START-END (or START-) in seconds or [hh:]mm:ss[.fff], with END after START, got '\(clip)'.")
     }
 
     /// `NAME=VALUE` with a non-empty name and value.
