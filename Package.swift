@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "Submission", targets: ["Submission"]),
         .library(name: "Webhooks", targets: ["Webhooks"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
         .executable(name: "tl", targets: ["tl"]),
         .executable(name: "TasksBench", targets: ["TasksBench"]),
         .executable(name: "SubmitBench", targets: ["SubmitBench"]),
@@ -45,6 +46,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // Already in the graph through Hummingbird; named so the sandbox can add a channel handler on HTTPTypes parts.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
+        // The ingest journal: SQLite (embedded default) and PostgreSQL (a fleet of workers).
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        // Already in the graph through PostgresNIO and AsyncHTTPClient; named for the journal's TLS settings.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -97,6 +103,18 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // Durable, exactly-once ingest of whole libraries: the journal (SQLite or PostgreSQL) and the engine.
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "PlatformRules",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Sandbox",
             dependencies: [
@@ -115,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "tl",
             dependencies: [
-                "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "Sandbox", "PlatformRules", "Webhooks",
+                "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "Sandbox", "PlatformRules", "Webhooks", "Ingest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -159,6 +177,14 @@ let package = Package(
         .testTarget(
             name: "SubmissionTests",
             dependencies: ["Submission", "AnalyzeAPI", "Preflight", "MediaProbe", "Sandbox"]
+        ),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: [
+                "Ingest", "Sandbox", "AnalyzeAPI", "Submission", "Preflight", "MediaProbe", "PlatformRules",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "tlTests", dependencies: ["tl"], exclude: ["Golden"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", .product(name: "Crypto", package: "swift-crypto")]),

@@ -10,19 +10,26 @@ public struct FaultInjection: Sendable, Hashable {
         case dropConnection = "drop"
         /// The answer comes after ``FaultInjection/delay`` on the sandbox clock.
         case delay
+        /// Only on creates (`POST /analyze/tasks`, `POST /analyze/batches`): the task or batch is created,
+        /// then the connection is closed before the answer. Other requests drawn this fault pass untouched.
+        /// What makes exactly-once hard: the client cannot tell whether its create took effect.
+        case dropAfterCreate = "drop-after-create"
+
+        /// The faults drawn when none are named: every kind but the create-only one, as before it existed.
+        public static let general: [Kind] = [.serverError, .rateLimited, .dropConnection, .delay]
     }
 
     /// Fraction of requests faulted, 0–1.
     public var rate: Double = 0
     /// The faults drawn from, uniformly.
-    public var kinds: [Kind] = Kind.allCases
+    public var kinds: [Kind] = Kind.general
     /// Seed of the fault generator: the same seed and request order give the same faults.
     public var seed: UInt64 = 1
     /// Delay of ``Kind/delay`` faults.
     public var delay: Duration = .milliseconds(200)
 
     /// Creates a value from its fields.
-    public init(rate: Double = 0, kinds: [Kind] = Kind.allCases, seed: UInt64 = 1, delay: Duration = .milliseconds(200)) {
+    public init(rate: Double = 0, kinds: [Kind] = Kind.general, seed: UInt64 = 1, delay: Duration = .milliseconds(200)) {
         self.rate = rate
         self.kinds = kinds
         self.seed = seed

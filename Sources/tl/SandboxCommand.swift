@@ -48,8 +48,8 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("fault-seed"), help: "Seed of the fault generator.")
     var faultSeed: UInt64 = 1
 
-    @Option(name: .customLong("fault-kinds"), help: "Comma-separated faults: server-error, rate-limited, drop, delay.")
-    var faultKinds: String = FaultInjection.Kind.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(name: .customLong("fault-kinds"), help: "Comma-separated faults: server-error, rate-limited, drop, delay, drop-after-create (creates only; not in the default set).")
+    var faultKinds: String = FaultInjection.Kind.general.map(\.rawValue).joined(separator: ",")
 
     @Option(name: .customLong("fault-delay"), help: "Seconds a delay fault holds its answer.")
     var faultDelay: Double = 0.2
@@ -85,6 +85,9 @@ struct SandboxCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("strict-upload-headers"), help: "Refuse (403) a chunk PUT without the announced upload_headers. Off by default, as the platform's own SDK sends none.")
     var strictUploadHeaders = false
+
+    @Flag(name: .customLong("ignore-idempotency-keys"), help: "Create a new task for every create, even one repeating an Idempotency-Key: a platform that does not keep the key, where only reconciliation prevents duplicates.")
+    var ignoreIdempotencyKeys = false
 
     @OptionGroup var output: OutputOptions
 
@@ -155,6 +158,7 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.uploads.urlLifetime = .seconds(double: urlTTL)
         configuration.uploads.chunkDelay = .seconds(double: chunkDelay)
         configuration.uploads.requiresUploadHeaders = strictUploadHeaders
+        configuration.honorsIdempotencyKeys = !ignoreIdempotencyKeys
         if !webhookURLs.isEmpty {
             for url in webhookURLs {
                 guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),

@@ -147,8 +147,13 @@ public final class AnalyzeClient: Sendable {
     /// - Parameters:
     ///   - idempotencyKey: The key to send; a fresh UUID when `nil`. Pass your own to make a create safe to
     ///     repeat across process restarts.
+    ///   - retryPolicy: Overrides the client's policy for this create. A caller that reconciles an unknown
+    ///     outcome itself (finds the task by its `custom_id` before creating again, as ingest does) passes
+    ///     ``RetryPolicy/none`` so that a lost answer comes back to it instead of being sent again blindly.
     /// - Throws: ``APIError`` (``APIError/Code/validationFailed`` before anything is sent).
-    public func createTask(_ request: CreateAsyncAnalyzeRequest, idempotencyKey: String? = nil) async throws -> TaskReference {
+    public func createTask(
+        _ request: CreateAsyncAnalyzeRequest, idempotencyKey: String? = nil, retryPolicy: RetryPolicy? = nil
+    ) async throws -> TaskReference {
         try checkBeforeSending(RequestValidator(policy: configuration.requestPolicy).issues(in: request),
                                what: "create request", operation: .createTask)
         let body: Data
@@ -160,7 +165,7 @@ public final class AnalyzeClient: Sendable {
         let key = idempotencyKey ?? UUID().uuidString.lowercased()
         let response = try await send(
             .createTask, method: "POST", path: "/analyze/tasks", body: body,
-            extraHeaders: [HTTPHeader("Idempotency-Key", key)])
+            extraHeaders: [HTTPHeader("Idempotency-Key", key)], retryPolicy: retryPolicy)
         return try decode(TaskReference.self, from: response, operation: .createTask)
     }
 
@@ -253,23 +258,26 @@ public final class AnalyzeClient: Sendable {
     /// bounds the retries further than the policy's own total deadline.
     func send(
         _ operation: APIError.Operation, method: String, path: String, body: Data? = nil,
-        extraHeaders: [HTTPHeader] = [], accept: String = "application/json", deadline: Duration? = nil
+        extraHeaders: [HTTPHeader] = [], accept: String = "application/json", deadline: Duration? = nil,
+        retryPolicy: RetryPolicy? = nil
     ) async throws -> TransportResponse {
         try await sendAuthenticated(
             operation, method: method, path: path, content: body.map(RequestBody.data),
-            contentType: body == nil ? nil : "application/json", extraHeaders: extraHeaders, accept: accept, deadline: deadline)
+            contentType: body == nil ? nil : "application/json", extraHeaders: extraHeaders, accept: accept, deadline: deadline,
+            retryPolicy: retryPolicy)
     }
 
     /// Sends one logical API request with the key and any body (streamed ones are re-made per attempt).
     func sendAuthenticated(
         _ operation: APIError.Operation, method: String, path: String, content: RequestBody?, contentType: String?,
-        extraHeaders: [HTTPHeader] = [], accept: String = "application/json", deadline: Duration? = nil
+        extraHeaders: [HTTPHeader] = [], accept: String = "application/json", deadline: Duration? = nil,
+        retryPolicy: RetryPolicy? = nil
     ) async throws -> TransportResponse {
         var headers = [HTTPHeader("x-api-key", configuration.apiKey), HTTPHeader("Accept", accept)]
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
         headers += extraHeaders
         let request = TransportRequest(method: method, url: base + path, headers: headers, content: content)
-        return try await perform(operation, request, logPath: Self.pathOnly(path), deadline: deadline)
+        return try await perform(operation, request, logPath: Self.pathOnly(path), deadline: deadline, retryPolicy: retryPolicy)
     }
 
     /// Sends `request` exactly as given (no key is added), retrying per the policy. The request's body, when

@@ -5,7 +5,8 @@ import NIOCore
 import Synchronization
 
 /// The test API over HTTP, for tests that run `tl sandbox` as a separate process:
-/// - `GET /_sandbox/stats` → the storage and upload counters as JSON;
+/// - `GET /_sandbox/stats` → the task, storage and upload counters as JSON (`creates_by_custom_id`: tasks
+///   created per `custom_id`, replays of an `Idempotency-Key` not counted);
 /// - `POST /_sandbox/chunk-faults` `{"chunk_index": 3, "times": 2, "fault": "500", "upload_id"?: "..."}` → 204,
 ///   scripting failures like ``SandboxState/failChunk(_:times:with:uploadID:)`` (`fault`: an HTTP status, `drop`
 ///   or `drop-after-storing`).
@@ -64,7 +65,15 @@ extension SandboxResponder {
                 }
                 uploads[id] = .object(["asset_id": .string(assets.uploads[id]?.assetID ?? ""), "chunk_puts": .object(chunks)])
             }
+            // Tasks created per custom_id (idempotent replays are not creates): exactly-once checks read this.
+            var creates: [String: Int] = [:]
+            for record in storage.tasks.values {
+                guard let id = record.customID else { continue }
+                creates[id, default: 0] += 1
+            }
             return .object([
+                "tasks_created": .integer(storage.createdCount),
+                "creates_by_custom_id": .object(creates.mapValues { .integer($0) }),
                 "storage_requests": .integer(assets.storagePuts),
                 "storage_requests_with_api_key": .integer(assets.storageRequestsWithAPIKey),
                 "presigned_url_requests": .integer(assets.presignedURLRequests),

@@ -194,7 +194,7 @@ extension SandboxResponder {
             case .serverError: return StorageRoute.fault([500, 502, 503][Int(roll / 2 % 3)])
             case .dropConnection: outcome.dropped = true
             case .delay: outcome.delay = state.storage.withLock { $0.assets.faults.delay }
-            case .rateLimited: break
+            case .rateLimited, .dropAfterCreate: break
             }
         }
         return outcome

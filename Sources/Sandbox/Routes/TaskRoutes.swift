@@ -28,7 +28,7 @@ extension SandboxResponder {
     }
 
     private func create(_ body: Data, apiKey: String, idempotencyKey: String?) async -> Outcome {
-        let scopedKey = idempotencyKey.map { apiKey + "\u{0}" + $0 }
+        let scopedKey = configuration.honorsIdempotencyKeys ? idempotencyKey.map { apiKey + "\u{0}" + $0 } : nil
         let fingerprint = scopedKey.map { _ in BodyFingerprint(body) }
         if let scopedKey, let existing = state.storage.withLock({ $0.idempotency[scopedKey] }) {
             guard existing.body == fingerprint else {

@@ -14,7 +14,7 @@ public struct MultipartUploadOptions: Sendable {
     /// A presigned URL expiring sooner than this is not used; a fresh one is fetched instead.
     public var urlRefreshMargin: Duration = .seconds(60)
     /// Where the resume state goes; `nil` disables resuming.
-    public var stateStore: UploadStateStore? = .standard()
+    public var stateStore: (any UploadStateStoring)? = UploadStateStore.standard()
     /// An incomplete upload session on the server to continue when there is no saved state for the file
     /// (it was lost, or the upload began on another machine): the session's `uploaded_chunks` say which
     /// chunks are stored, and only the others are sent. Its `total_size` must be the file's size.
@@ -114,7 +114,7 @@ public struct MultipartUploader: Sendable {
         var sessionCompleted = false
         var freshURLs: [PresignedURL] = []
 
-        if let saved = store?.load(for: identity), options.resumeUploadID == nil || options.resumeUploadID == saved.uploadID {
+        if let saved = await store?.load(for: identity), options.resumeUploadID == nil || options.resumeUploadID == saved.uploadID {
             do {
                 let status = try await client.multipartUploadStatus(uploadID: saved.uploadID)
                 switch status.status {
@@ -127,16 +127,16 @@ public struct MultipartUploader: Sendable {
                     resumed = true
                     sessionCompleted = true
                 default:
-                    store?.remove(for: identity)
+                    await store?.remove(for: identity)
                 }
             } catch let error as APIError where error.code == .notFound {
-                store?.remove(for: identity)
+                await store?.remove(for: identity)
             }
         }
 
         if state == nil, let uploadID = options.resumeUploadID {
             let (fromServer, stored) = try await serverState(uploadID: uploadID, identity: identity, file: file)
-            try store?.save(fromServer)
+            try await store?.save(fromServer)
             state = fromServer
             serverHas = stored
             resumed = true
@@ -153,7 +153,7 @@ public struct MultipartUploader: Sendable {
             let created = UploadState(identity: identity, uploadID: session.uploadID, assetID: session.assetID,
                                       chunkSize: session.chunkSize, totalChunks: session.totalChunks,
                                       uploadHeaders: session.uploadHeaders ?? [:])
-            try store?.save(created)
+            try await store?.save(created)
             state = created
             freshURLs = session.uploadURLs
         }
@@ -199,12 +199,12 @@ public struct MultipartUploader: Sendable {
         }
         guard !assetID.isEmpty else {
             // Nothing more can be learned by running again: forget the state, say where to look.
-            store?.remove(for: identity)
+            await store?.remove(for: identity)
             throw SubmissionError(.uploadFailed,
                 "upload \(start.uploadID) completed, but the server never said which asset it became; find it with tl assets list --filename",
                 path: file)
         }
-        store?.remove(for: identity)
+        await store?.remove(for: identity)
         let transferDuration = ContinuousClock.now - started
         let sentSet = Set(sent)
         let bytesSent = plan.chunks.filter { sentSet.contains($0.index) }.reduce(Int64(0)) { $0 + $1.length }
@@ -370,7 +370,7 @@ actor UploadCoordinator {
     private let client: AnalyzeClient
     private var state: UploadState
     private let plan: ChunkPlan
-    private let store: UploadStateStore?
+    private let store: (any UploadStateStoring)?
     private var urls: [Int: PresignedURL] = [:]
     private var fetching: [Int: Task<Void, any Error>] = [:]
     /// State changes recorded, and the latest of them known to be saved (see ``finished(_:)``).
@@ -384,7 +384,7 @@ actor UploadCoordinator {
     /// How far ahead of the chunk being started URLs are fetched (0: only on demand).
     private let lookahead: Int
 
-    init(client: AnalyzeClient, state: UploadState, plan: ChunkPlan, store: UploadStateStore?, urls: [PresignedURL],
+    init(client: AnalyzeClient, state: UploadState, plan: ChunkPlan, store: (any UploadStateStoring)?, urls: [PresignedURL],
          refreshMargin: Duration, lookahead: Int = 0, onProgress: (@Sendable (UploadProgress) -> Void)?) {
         self.client = client
         self.state = state
@@ -492,10 +492,10 @@ actor UploadCoordinator {
 
     /// Keeps the asset id a completion report named (a session resumed from the server's view starts
     /// without one), in the saved state too, so that a later run knows it.
-    func learnAssetID(_ id: String) {
+    func learnAssetID(_ id: String) async {
         guard state.assetID.isEmpty else { return }
         state.assetID = id
-        try? store?.save(state)
+        try? await store?.save(state)
     }
 
     /// Records a stored chunk and returns once a saved state includes it.
@@ -518,7 +518,7 @@ actor UploadCoordinator {
             } else {
                 let generation = recorded, snapshot = state
                 save = Task.detached {
-                    try store.save(snapshot)
+                    try await store.save(snapshot)
                     return generation
                 }
                 saving = save

@@ -1,11 +1,25 @@
 public import Foundation
 
+/// Where a multipart upload keeps its resume state: saved after every stored chunk, loaded when the same file
+/// is uploaded again, removed when the upload is finished. ``UploadStateStore`` keeps it in files; ingest keeps
+/// it in its journal, so that another machine can continue the upload.
+public protocol UploadStateStoring: Sendable {
+    /// The saved state for `identity`, or `nil` when there is none (or it is unusable).
+    func load(for identity: FileIdentity) async -> UploadState?
+    /// Saves `state` durably, replacing the previous one whole.
+    ///
+    /// - Throws: ``SubmissionError`` with ``SubmissionError/Code/stateUnusable``, or the store's own error.
+    func save(_ state: UploadState) async throws
+    /// Removes the state of `identity`, if any.
+    func remove(for identity: FileIdentity) async
+}
+
 /// Where resumable upload states live: one small JSON file per upload, named after a hash of its
 /// ``FileIdentity``, in the user's cache directory (never beside the video).
 ///
 /// Writes are atomic (a temporary file in the same directory, then `rename`), so a crash leaves either the
 /// previous state or the new one, never half of one.
-public struct UploadStateStore: Sendable {
+public struct UploadStateStore: UploadStateStoring {
     /// The directory holding the state files.
     public let directory: URL
 

@@ -1,0 +1,394 @@
+public import AnalyzeAPI
+import Foundation
+public import Logging
+public import MediaProbe
+public import Preflight
+public import Submission
+
+/// How an ingest runs.
+public struct IngestConfiguration: Sendable {
+    /// What every file is asked.
+    public var job: JobSpec
+    /// Items worked on at once (each uploads, creates or polls one at a time).
+    public var concurrency: Int = 4
+    /// How long a claim holds an item without a heartbeat.
+    public var leaseSeconds: Double = 60
+    /// Seconds between two polls of an item's unfinished tasks.
+    public var pollSeconds: Double = 2
+    /// Failed attempts before an item is given up (``ItemState/failed``).
+    public var maximumAttempts: Int = 6
+    /// The first retry's delay; each further one doubles, up to 5 minutes.
+    public var retryBaseSeconds: Double = 2
+    /// The preflight limits.
+    public var policy: Policy = .platformDefault
+    /// How files are probed.
+    public var probeOptions: ProbeOptions = ProbeOptions()
+    /// How assets are uploaded (the resume state always goes to the journal).
+    public var multipart: MultipartUploadOptions = MultipartUploadOptions()
+    /// This worker's name in leases: unique per process.
+    public var owner: String = IngestConfiguration.defaultOwner()
+    /// Called with what happens, from any task.
+    public var onEvent: (@Sendable (IngestEvent) -> Void)?
+    public var logger: Logger = Logger(label: "ingest", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A configuration for `job` with the defaults.
+    public init(job: JobSpec) {
+        self.job = job
+    }
+
+    /// `host:pid:random`, unique per process.
+    public static func defaultOwner() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        return "\(host):\(getpid()):\(UInt32.random(in: 0...UInt32.max))"
+    }
+}
+
+/// What happened to an item (for a progress display, logs and metrics).
+public enum IngestEvent: Sendable {
+    case discovered(new: Int, total: Int)
+    case state(path: String, ItemState)
+    case taskCreated(path: String, customID: String, taskID: String, reconciled: Bool)
+    case retrying(path: String, error: String, afterSeconds: Double)
+    case rateLimited(seconds: Double)
+    case leaseLost(path: String)
+    case uploaded(path: String, bytes: Int64)
+}
+
+/// Durable, exactly-once ingest of a library: walks the paths, checks every file, uploads each good one once
+/// as an asset, creates one task per prompt exactly once, and stores every result, all through the journal,
+/// so that any number of workers can be killed and restarted at any moment.
+///
+/// Exactly once: before `POST /analyze/tasks` the request's `custom_id` (also its `Idempotency-Key`) is
+/// committed as an intent. A create whose outcome is unknown (a timeout, a dropped connection, a 5xx, a
+/// crash) is reconciled before anything is sent again: the task is looked for among the asset's tasks
+/// (`GET /analyze/tasks?asset_id=`) by its `custom_id`. Every file is sent as an asset for that reason: a
+/// base64 task cannot be found by its video.
+public struct IngestEngine: Sendable {
+    public let journal: IngestJournal
+    public let client: AnalyzeClient
+    public let configuration: IngestConfiguration
+
+    public init(journal: IngestJournal, client: AnalyzeClient, configuration: IngestConfiguration) {
+        self.journal = journal
+        self.client = client
+        self.configuration = configuration
+    }
+
+    private var job: JobSpec { configuration.job }
+
+    // MARK: - Discovery
+
+    /// Fingerprints every file under `paths` (folders recursively, video files by extension; files named
+    /// directly whatever their name) and records them in the journal.
+    ///
+    /// - Returns: How many files were seen and how many are new items; unreadable files are listed.
+    /// - Throws: ``IngestError`` `path_missing` for a path that does not exist.
+    public func discover(paths: [String]) async throws -> Discovery {
+        var files: [DiscoveredFile] = []
+        var skipped: [(path: String, reason: String)] = []
+        for path in try FileWalker.files(under: paths) {
+            do {
+                files.append(DiscoveredFile(path: path, fingerprint: try ContentFingerprint.of(file: path)))
+            } catch let error as IngestError {
+                skipped.append((path, error.message))
+            }
+        }
+        let new = try await journal.discover(job: job, files: files)
+        configuration.onEvent?(.discovered(new: new, total: files.count))
+        return Discovery(seen: files.count, new: new, skipped: skipped)
+    }
+
+    /// What ``discover(paths:)`` found.
+    public struct Discovery: Sendable {
+        public var seen: Int
+        public var new: Int
+        public var skipped: [(path: String, reason: String)]
+    }
+
+    // MARK: - Working
+
+    /// Works on the job's items until none is left that is not finished, or the task is canceled. On
+    /// cancellation the writes in progress finish and every lease is released.
+    ///
+    /// - Returns: The job's status at the end.
+    /// - Throws: ``IngestError`` `probe_unavailable` (FFmpeg missing), or a ``JournalError`` the journal raised
+    ///   outside an item (its items are then released).
+    public func run() async throws -> JobStatus {
+        let holder = LeaseHolder()
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(max(0.05, configuration.leaseSeconds / 3)))
+                let held = await holder.leases()
+                guard !held.isEmpty, let kept = try? await journal.heartbeat(held, leaseSeconds: configuration.leaseSeconds) else { continue }
+                let lost = Set(held).subtracting(kept)
+                if !lost.isEmpty { await holder.lost(lost) }
+            }
+        }
+        defer { heartbeat.cancel() }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var running = 0
+                while !Task.isCancelled {
+                    let free = max(0, configuration.concurrency - running)
+                    let claimed = free == 0 ? [] : try await journal.claim(
+                        job: job.name, owner: configuration.owner, limit: free, leaseSeconds: configuration.leaseSeconds)
+                    for item in claimed {
+                        await holder.hold(item.lease)
+                        running += 1
+                        group.addTask {
+                            defer { Task { await holder.drop(item.lease) } }
+                            try await self.work(item, holder: holder)
+                        }
+                    }
+                    if running > 0, claimed.isEmpty || running >= configuration.concurrency {
+                        // Wait for one item to be let go of before claiming more.
+                        if try await group.next() != nil { running -= 1 }
+                        continue
+                    }
+                    if claimed.isEmpty {
+                        let status = try await journal.status(job: job.name)
+                        let open = ItemState.claimable.reduce(0) { $0 + (status.items[$1.rawValue] ?? 0) }
+                        if open == 0 { break }
+                        // Items are waiting for their next poll or retry, or are held by other workers.
+                        try await Task.sleep(for: .seconds(min(configuration.pollSeconds, 1)))
+                    }
+                }
+                group.cancelAll()
+                while try await group.next() != nil {}
+            }
+        } catch {
+            _ = try? await journal.releaseAll(owner: configuration.owner)
+            throw error
+        }
+        _ = try? await journal.releaseAll(owner: configuration.owner)
+        return try await journal.status(job: job.name)
+    }
+
+    /// Carries one claimed item as far as it goes now; lets go of it (with a delay when it waits for
+    /// something) before returning.
+    private func work(_ claimed: IngestItem, holder: LeaseHolder) async throws {
+        var item = claimed
+        do {
+            while !item.state.isTerminal {
+                if await holder.isLost(item.lease) { throw JournalError(.fenced, "the lease was taken over") }
+                switch item.state {
+                case .discovered: item = try await check(item)
+                case .checked, .uploading: item = try await upload(item)
+                case .assetReady, .submitting, .submitted:
+                    guard let next = try await advanceTasks(item) else { return }
+                    item = next
+                case .rejected, .done, .failed: return
+                }
+            }
+            try await journal.apply(ItemUpdate().releasing(), under: item.lease)
+        } catch let error as JournalError where error.code == .fenced {
+            configuration.onEvent?(.leaseLost(path: item.path))
+        } catch let error as IngestError where error.code == .probeUnavailable {
+            throw error
+        } catch is CancellationError {
+            return
+        } catch {
+            if Task.isCancelled { return }
+            try await failAttempt(item, Self.describe(error))
+        }
+    }
+
+    /// Records a failed attempt: retried after a growing delay, or given up after ``IngestConfiguration/maximumAttempts``.
+    private func failAttempt(_ item: IngestItem, _ message: String) async throws {
+        do {
+            if item.attempts + 1 >= configuration.maximumAttempts {
+                try await journal.apply(ItemUpdate().givenUp(message, from: item.state).failedAttempt(message).releasing(), under: item.lease)
+                configuration.onEvent?(.state(path: item.path, .failed))
+            } else {
+                let delay = min(300, configuration.retryBaseSeconds * pow(2, Double(item.attempts)))
+                try await journal.apply(ItemUpdate().failedAttempt(message).releasing(after: delay), under: item.lease)
+                configuration.onEvent?(.retrying(path: item.path, error: message, afterSeconds: delay))
+            }
+        } catch let error as JournalError where error.code == .fenced {
+            configuration.onEvent?(.leaseLost(path: item.path))
+        }
+    }
+
+    // MARK: - Steps
+
+    /// Probes and checks the file: rejected with its codes, or checked with its report.
+    private func check(_ item: IngestItem) async throws -> IngestItem {
+        try verifyContent(item)
+        let report: Report
+        do {
+            report = try await Preflight.evaluate(path: item.path, policy: configuration.policy, options: configuration.probeOptions)
+        } catch let error as ProbeError {
+            throw IngestError(.probeUnavailable, "\(item.path) could not be checked: \(error.message)", path: item.path)
+        }
+        var next = item
+        next.report = try IngestJournal.encode(report)
+        next.billableSeconds = report.billableSeconds
+        if report.ok {
+            next.state = .checked
+            try await journal.apply(ItemUpdate.to(.checked).report(next.report).billableSeconds(report.billableSeconds).succeeded(), under: item.lease)
+        } else {
+            next.state = .rejected
+            next.codes = report.violations.map(\.code.rawValue)
+            try await journal.apply(ItemUpdate.to(.rejected).report(next.report).codes(next.codes).releasing(), under: item.lease)
+        }
+        configuration.onEvent?(.state(path: item.path, next.state))
+        return next
+    }
+
+    /// Uploads the file as an asset (resuming from the journal's state), then records the asset.
+    private func upload(_ item: IngestItem) async throws -> IngestItem {
+        try verifyContent(item)
+        var options = configuration.multipart
+        options.stateStore = JournalUploadStore(journal: journal, lease: item.lease, saved: item.uploadState, size: item.size)
+        let result = try await MultipartUploader(client: client, options: options).upload(file: item.path)
+        try await journal.apply(ItemUpdate.to(.assetReady).assetID(result.assetID).uploadState(nil).succeeded(), under: item.lease)
+        configuration.onEvent?(.uploaded(path: item.path, bytes: result.bytesSent))
+        configuration.onEvent?(.state(path: item.path, .assetReady))
+        var next = item
+        next.state = .assetReady
+        next.assetID = result.assetID
+        next.uploadState = nil
+        return next
+    }
+
+    /// Creates the tasks not yet created (reconciling unknown outcomes first), then polls the created ones.
+    /// Returns the item when it went on to a terminal state, or `nil` when it was let go of to wait.
+    private func advanceTasks(_ item: IngestItem) async throws -> IngestItem? {
+        guard let assetID = item.assetID else {
+            try await journal.apply(ItemUpdate.to(.checked).releasing(), under: item.lease)
+            return nil
+        }
+        var requests = item.requests
+        for index in requests.indices where requests[index].state == .pending || requests[index].state == .intent {
+            if let remaining = try await journal.backoffRemaining(job: job.name) {
+                try await journal.apply(ItemUpdate().releasing(after: remaining), under: item.lease)
+                return nil
+            }
+            var request = requests[index]
+            if request.state == .intent, let found = try await reconcile(assetID: assetID, customID: request.customID) {
+                try await journal.apply(ItemUpdate().request(request.promptIndex, state: .submitted, taskID: found.id, taskStatus: found.status.rawValue), under: item.lease)
+                configuration.onEvent?(.taskCreated(path: item.path, customID: request.customID, taskID: found.id, reconciled: true))
+                requests[index].state = .submitted
+                requests[index].taskID = found.id
+                continue
+            }
+            if request.state == .pending {
+                try await journal.apply(ItemUpdate.to(.submitting).request(request.promptIndex, state: .intent), under: item.lease)
+                request.state = .intent
+                requests[index].state = .intent
+            }
+            let create = createRequest(for: request, assetID: assetID)
+            do {
+                let reference = try await client.createTask(create, idempotencyKey: request.customID, retryPolicy: RetryPolicy.none)
+                try await journal.apply(ItemUpdate().request(request.promptIndex, state: .submitted, taskID: reference.id, taskStatus: reference.status.rawValue), under: item.lease)
+                configuration.onEvent?(.taskCreated(path: item.path, customID: request.customID, taskID: reference.id, reconciled: false))
+                requests[index].state = .submitted
+                requests[index].taskID = reference.id
+            } catch let error as APIError where error.code == .rateLimited {
+                // Known not created: every worker waits, and this create is sent again after the wait.
+                let seconds = max(1, error.retryAfter.map { Double($0.components.seconds) } ?? 2)
+                try await journal.backOff(job: job.name, seconds: seconds)
+                configuration.onEvent?(.rateLimited(seconds: seconds))
+                try await journal.apply(ItemUpdate().releasing(after: seconds), under: item.lease)
+                return nil
+            } catch let error as APIError where !error.isTransient {
+                // Refused: this request will never be taken as it is.
+                try await journal.apply(ItemUpdate().request(request.promptIndex, state: .failed, error: Self.describe(error)), under: item.lease)
+                requests[index].state = .failed
+            }
+            // Any other error: the outcome is unknown; the intent stays, and the next attempt reconciles.
+        }
+        var next = item
+        next.requests = requests
+        return try await poll(next)
+    }
+
+    /// Polls the item's created tasks; stores each finished one's result.
+    private func poll(_ item: IngestItem) async throws -> IngestItem? {
+        var requests = item.requests
+        var update = item.state == .submitted ? ItemUpdate() : ItemUpdate.to(.submitted)
+        for index in requests.indices where requests[index].state == .submitted {
+            guard let taskID = requests[index].taskID else { continue }
+            let task = try await client.retrieveTask(taskID)
+            guard task.status.isTerminal else { continue }
+            if task.status == .ready {
+                let result = try task.result.map { String(decoding: try WireCoding.encoder().encode($0), as: UTF8.self) } ?? "null"
+                update = update.request(requests[index].promptIndex, state: .done, taskStatus: task.status.rawValue, result: result)
+                requests[index].state = .done
+            } else {
+                let message = task.error.map { "\($0.code.map { "\($0): " } ?? "")\($0.message)" } ?? "the task is \(task.status.rawValue)"
+                update = update.request(requests[index].promptIndex, state: .failed, taskStatus: task.status.rawValue, error: message)
+                requests[index].state = .failed
+            }
+        }
+        var next = item
+        next.requests = requests
+        let open = requests.filter { $0.state != .done && $0.state != .failed }
+        if !open.isEmpty {
+            try await journal.apply(update.releasing(after: configuration.pollSeconds), under: item.lease)
+            if item.state != .submitted { configuration.onEvent?(.state(path: item.path, .submitted)) }
+            return nil
+        }
+        let failed = requests.filter { $0.state == .failed }
+        if failed.isEmpty {
+            next.state = .done
+            try await journal.apply(update.state(.done).succeeded(), under: item.lease)
+        } else {
+            next.state = .failed
+            let message = "\(failed.count) of \(requests.count) task\(requests.count == 1 ? "" : "s") failed"
+            try await journal.apply(update.givenUp(message, from: .submitted), under: item.lease)
+        }
+        configuration.onEvent?(.state(path: item.path, next.state))
+        return next
+    }
+
+    /// The task of `customID` on `assetID`, if the platform has one (the earliest, should there be several).
+    private func reconcile(assetID: String, customID: String) async throws -> AnalyzeTask? {
+        var found: AnalyzeTask?
+        for try await task in client.allTasks(pageLimit: 50, assetID: assetID) where task.customID == customID {
+            if found == nil || (task.createdAt ?? .distantFuture) < (found?.createdAt ?? .distantFuture) { found = task }
+        }
+        return found
+    }
+
+    private func createRequest(for request: RequestRecord, assetID: String) -> CreateAsyncAnalyzeRequest {
+        CreateAsyncAnalyzeRequest(
+            video: .assetID(assetID), prompt: job.prompts[request.promptIndex], temperature: job.temperature,
+            maxTokens: job.maxTokens.map(MaxTokens.count), responseFormat: job.responseFormat, modelName: job.modelName,
+            customID: request.customID)
+    }
+
+    /// The file at the item's path must still be the item's content (it may have been replaced or be still
+    /// growing); otherwise the item waits, and a new item is discovered for the new content.
+    private func verifyContent(_ item: IngestItem) throws {
+        let now = try ContentFingerprint.of(file: item.path)
+        guard now.text == item.fingerprint else {
+            throw IngestError(.fileUnreadable, "\(item.path) changed since it was discovered; run ingest again to take the new content", path: item.path)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as APIError: error.description
+        case let error as SubmissionError: "\(error.code.rawValue): \(error.message)"
+        case let error as IngestError: error.description
+        case let error as JournalError: error.description
+        default: String(describing: error)
+        }
+    }
+}
+
+/// The leases this worker holds, for the heartbeat, and those it has lost.
+actor LeaseHolder {
+    private var held: Set<Lease> = []
+    private var lostLeases: Set<Lease> = []
+
+    func hold(_ lease: Lease) { held.insert(lease) }
+    func drop(_ lease: Lease) {
+        held.remove(lease)
+        lostLeases.remove(lease)
+    }
+    func leases() -> [Lease] { Array(held) }
+    func lost(_ leases: Set<Lease>) { lostLeases.formUnion(leases) }
+    func isLost(_ lease: Lease) -> Bool { lostLeases.contains(lease) }
+}

@@ -1,0 +1,397 @@
+public import Foundation
+public import Logging
+
+/// The ingest journal: jobs, items and their tasks, leases with fencing tokens, and the shared backoff.
+///
+/// Every method is one transaction. The logic is written once, over a ``JournalStore``: SQLite
+/// (``sqlite(path:)``, the embedded default) and PostgreSQL (``postgres(url:logger:)``, for a fleet) run the
+/// same statements, and one conformance suite tests both.
+public struct IngestJournal: Sendable {
+    let store: any JournalStore
+    private var d: SQLDialect { store.dialect }
+    private var now: String { store.dialect.now }
+
+    init(store: any JournalStore) {
+        self.store = store
+    }
+
+    /// The SQLite journal at `path` (created `0600` in a `0700` folder when missing).
+    public static func sqlite(path: String) throws -> IngestJournal {
+        IngestJournal(store: try SQLiteJournalStore(path: path))
+    }
+
+    /// The PostgreSQL journal at `url` (`postgres://USER@HOST[:PORT]/DATABASE`; the password from the URL or
+    /// `PGPASSWORD`).
+    public static func postgres(url: String, logger: Logger = Logger(label: "ingest-journal", factory: { _ in SwiftLogNoOpLogHandler() })) throws -> IngestJournal {
+        IngestJournal(store: try PostgresJournalStore(url: url, logger: logger))
+    }
+
+    /// The journal a `--journal` value names: a `postgres://` URL, else a SQLite file path (`sqlite:` prefix
+    /// optional); `nil` is the default SQLite file.
+    public static func open(_ location: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> IngestJournal {
+        guard let location, !location.isEmpty else { return try sqlite(path: defaultPath(environment: environment)) }
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") { return try postgres(url: location) }
+        let path = location.hasPrefix("sqlite:") ? String(location.dropFirst("sqlite:".count)) : location
+        guard !path.isEmpty else { throw JournalError(.badLocation, "sqlite: needs a file path") }
+        return try sqlite(path: path)
+    }
+
+    /// `$XDG_DATA_HOME/videopreflight/ingest.sqlite`, else `~/.local/share/videopreflight/ingest.sqlite`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg + "/videopreflight/ingest.sqlite" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/share/videopreflight/ingest.sqlite"
+    }
+
+    /// Where the journal is, for messages (never with a password).
+    public var location: String { store.location }
+
+    /// Closes the journal's connections.
+    public func close() async { await store.close() }
+
+    // MARK: - Schema
+
+    /// Brings the schema to ``JournalSchema/currentVersion``. Safe to run from several processes at once.
+    ///
+    /// - Throws: ``JournalError`` (`journal_too_new` when a newer build wrote it).
+    public func migrate() async throws {
+        // PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against a concurrent one: the lock comes first.
+        _ = try await store.transaction((d.migrationLock.map { [Statement($0)] } ?? []) + [Statement(JournalSchema.versionTable(d))])
+        let found = try await schemaVersion()
+        guard found <= JournalSchema.currentVersion else {
+            throw JournalError(.tooNew, "the journal \(location) has schema version \(found); this tl knows up to \(JournalSchema.currentVersion)")
+        }
+        for version in (found + 1)...max(found + 1, JournalSchema.currentVersion) where version <= JournalSchema.currentVersion {
+            var statements: [Statement] = []
+            if let lock = d.migrationLock { statements.append(Statement(lock)) }
+            statements.append(Statement(
+                "INSERT INTO ingest_schema (version, applied_at) VALUES (?, \(now)) ON CONFLICT (version) DO NOTHING RETURNING version",
+                [.integer(Int64(version))], guarding: .rowsRequired))
+            statements += JournalSchema.migrations[version - 1](d).map { Statement($0) }
+            do {
+                _ = try await store.transaction(statements)
+            } catch is JournalGuardFailure {
+                continue // another process applied it first
+            }
+        }
+    }
+
+    /// The schema version the journal has (0 when new).
+    public func schemaVersion() async throws -> Int {
+        let rows = try await store.transaction([Statement("SELECT COALESCE(MAX(version), 0) AS version FROM ingest_schema")])
+        return Int(rows[0].first?.integer("version") ?? 0)
+    }
+
+    // MARK: - Jobs
+
+    /// Creates the job, or checks that the existing one asks the same (same prompts and settings).
+    ///
+    /// - Throws: ``JournalError`` `job_mismatch` when a job of that name asks something else.
+    public func openJob(_ spec: JobSpec) async throws {
+        let text = try Self.encode(spec)
+        let rows = try await store.transaction([
+            Statement("INSERT INTO ingest_jobs (name, spec, created_at) VALUES (?, ?, \(now)) ON CONFLICT (name) DO NOTHING",
+                      [.text(spec.name), .text(text)]),
+            Statement("SELECT spec FROM ingest_jobs WHERE name = ?", [.text(spec.name)]),
+        ])
+        guard let stored = rows[1].first?.text("spec"), let existing = try? Self.decode(JobSpec.self, stored) else {
+            throw JournalError(.unavailable, "the job \(spec.name) could not be read back from \(location)")
+        }
+        guard existing == spec else {
+            throw JournalError(.jobMismatch,
+                "the job \(spec.name) was started with other settings (\(Self.summary(existing))); run it with those, name another --job, or `tl ingest forget --job \(spec.name)`")
+        }
+    }
+
+    /// The job named `name`, if any.
+    public func job(named name: String) async throws -> JobSpec? {
+        let rows = try await store.transaction([Statement("SELECT spec FROM ingest_jobs WHERE name = ?", [.text(name)])])
+        return try rows[0].first?.text("spec").map { try Self.decode(JobSpec.self, $0) }
+    }
+
+    /// Every job's name, oldest first.
+    public func jobNames() async throws -> [String] {
+        let rows = try await store.transaction([Statement("SELECT name FROM ingest_jobs ORDER BY created_at, name")])
+        return rows[0].compactMap { $0.text("name") }
+    }
+
+    /// Removes a job with all its items and results. Returns whether it existed.
+    public func forget(job: String) async throws -> Bool {
+        let rows = try await store.transaction([Statement("DELETE FROM ingest_jobs WHERE name = ? RETURNING name", [.text(job)])])
+        return !rows[0].isEmpty
+    }
+
+    // MARK: - Discovery
+
+    /// Records files of `job`: a new fingerprint is a new item (with one request per prompt); a known one only
+    /// has its path updated. Returns how many items are new.
+    @discardableResult
+    public func discover(job: JobSpec, files: [DiscoveredFile]) async throws -> Int {
+        var new = 0
+        for start in stride(from: 0, to: files.count, by: 200) {
+            var statements: [Statement] = []
+            for file in files[start..<min(start + 200, files.count)] {
+                let fingerprint = file.fingerprint.text
+                statements.append(Statement("""
+                    INSERT INTO ingest_items (job, fingerprint, item_key, path, size, state, discovered_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, 'discovered', \(now), \(now)) ON CONFLICT (job, fingerprint) DO NOTHING RETURNING id
+                    """, [.text(job.name), .text(fingerprint), .text(file.fingerprint.itemKey(job: job.name)), .text(file.path),
+                          .integer(file.fingerprint.size)]))
+                statements.append(Statement(
+                    "UPDATE ingest_items SET path = ? WHERE job = ? AND fingerprint = ? AND path <> ?",
+                    [.text(file.path), .text(job.name), .text(fingerprint), .text(file.path)]))
+                for index in job.prompts.indices {
+                    statements.append(Statement("""
+                        INSERT INTO ingest_requests (item_id, prompt_index, generation, custom_id, state, updated_at)
+                        SELECT id, ?, 0, item_key || ?, 'pending', \(now) FROM ingest_items WHERE job = ? AND fingerprint = ?
+                        ON CONFLICT (item_id, prompt_index) DO NOTHING
+                        """, [.integer(Int64(index)), .text("-p\(index)-g0"), .text(job.name), .text(fingerprint)]))
+                }
+            }
+            let results = try await store.transaction(statements)
+            let perFile = 2 + job.prompts.count
+            new += stride(from: 0, to: results.count, by: perFile).filter { !results[$0].isEmpty }.count
+        }
+        return new
+    }
+
+    // MARK: - Leases
+
+    /// Claims up to `limit` due items of `job` for `owner`, each under a new lease of `seconds` with the next
+    /// fencing token. Items another live lease holds are skipped; an expired lease is taken over.
+    public func claim(job: String, owner: String, limit: Int, leaseSeconds: Double) async throws -> [IngestItem] {
+        guard limit > 0 else { return [] }
+        let states = ItemState.claimable.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let rows = try await store.transaction([
+            Statement("""
+                UPDATE ingest_items SET lease_owner = ?, lease_expires_at = \(now) + ?, lease_token = lease_token + 1
+                WHERE id IN (
+                    SELECT id FROM ingest_items
+                    WHERE job = ? AND state IN (\(states)) AND next_attempt_at <= \(now)
+                      AND (lease_expires_at IS NULL OR lease_expires_at < \(now))
+                    ORDER BY next_attempt_at, id LIMIT ?\(d.claimLock))
+                RETURNING *
+                """, [.text(owner), .real(leaseSeconds), .text(job), .integer(Int64(limit))]),
+            Statement("""
+                SELECT r.* FROM ingest_requests r JOIN ingest_items i ON i.id = r.item_id
+                WHERE i.lease_owner = ? AND i.job = ? ORDER BY r.item_id, r.prompt_index
+                """, [.text(owner), .text(job)]),
+        ])
+        var requests: [Int64: [RequestRecord]] = [:]
+        for row in rows[1] {
+            guard let id = row.integer("item_id"), let record = Self.request(row) else { continue }
+            requests[id, default: []].append(record)
+        }
+        return rows[0].compactMap { Self.item($0, requests: requests) }.sorted { $0.id < $1.id }
+    }
+
+    /// Extends the leases still held; returns those (a lease another worker took over is missing).
+    public func heartbeat(_ leases: [Lease], leaseSeconds: Double) async throws -> [Lease] {
+        guard !leases.isEmpty else { return [] }
+        let rows = try await store.transaction(leases.map { lease in
+            Statement("UPDATE ingest_items SET lease_expires_at = \(now) + ? WHERE id = ? AND lease_owner = ? AND lease_token = ? RETURNING id",
+                      [.real(leaseSeconds), .integer(lease.itemID), .text(lease.owner), .integer(lease.token)])
+        })
+        return zip(leases, rows).filter { !$0.1.isEmpty }.map(\.0)
+    }
+
+    /// Applies `update` under `lease`, in one transaction.
+    ///
+    /// - Throws: ``JournalError`` `lease_lost` when the item's token is no longer the lease's: another worker
+    ///   took it over, and nothing was written.
+    public func apply(_ update: ItemUpdate, under lease: Lease) async throws {
+        var sets = update.assignments.map { "\($0.column) = ?" } + update.expressions + ["updated_at = \(now)"]
+        var arguments = update.assignments.map(\.value)
+        if let after = update.releaseAfter {
+            sets += ["lease_owner = NULL", "lease_expires_at = NULL", "next_attempt_at = \(now) + ?"]
+            arguments.append(.real(after))
+        }
+        var statements = [Statement(
+            "UPDATE ingest_items SET \(sets.joined(separator: ", ")) WHERE id = ? AND lease_owner = ? AND lease_token = ? RETURNING id",
+            arguments + [.integer(lease.itemID), .text(lease.owner), .integer(lease.token)], guarding: .rowsRequired)]
+        for change in update.requestUpdates {
+            let columns = change.assignments.map { "\($0.column) = ?" } + ["updated_at = \(now)"]
+            statements.append(Statement(
+                "UPDATE ingest_requests SET \(columns.joined(separator: ", ")) WHERE item_id = ? AND prompt_index = ?",
+                change.assignments.map(\.value) + [.integer(lease.itemID), .integer(Int64(change.promptIndex))]))
+        }
+        do {
+            _ = try await store.transaction(statements)
+        } catch is JournalGuardFailure {
+            throw JournalError(.fenced, "item \(lease.itemID) is held by another worker now (token \(lease.token) is stale); nothing was written")
+        }
+    }
+
+    /// Lets go of every item `owner` holds (a clean stop). Returns how many.
+    @discardableResult
+    public func releaseAll(owner: String) async throws -> Int {
+        let rows = try await store.transaction([Statement(
+            "UPDATE ingest_items SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ? RETURNING id", [.text(owner)])])
+        return rows[0].count
+    }
+
+    // MARK: - Backoff
+
+    /// Makes every worker of `job` wait at least `seconds` before its next request (a 429's `Retry-After`).
+    public func backOff(job: String, seconds: Double) async throws {
+        _ = try await store.transaction([Statement(
+            "UPDATE ingest_jobs SET backoff_until = \(d.greatest)(COALESCE(backoff_until, 0), \(now) + ?) WHERE name = ?",
+            [.real(seconds), .text(job)])])
+    }
+
+    /// Seconds until `job` may send again, or `nil` when it is not backing off.
+    public func backoffRemaining(job: String) async throws -> Double? {
+        let rows = try await store.transaction([Statement(
+            "SELECT backoff_until - \(now) AS remaining FROM ingest_jobs WHERE name = ?", [.text(job)])])
+        guard let remaining = rows[0].first?.real("remaining"), remaining > 0 else { return nil }
+        return remaining
+    }
+
+    // MARK: - Reading
+
+    /// Counts per state, throughput, ETA and the newest errors.
+    public func status(job: String) async throws -> JobStatus {
+        let rows = try await store.transaction([
+            Statement("SELECT state, COUNT(*) AS n FROM ingest_items WHERE job = ? GROUP BY state", [.text(job)]),
+            Statement("""
+                SELECT r.state AS state, COUNT(*) AS n FROM ingest_requests r JOIN ingest_items i ON i.id = r.item_id
+                WHERE i.job = ? AND i.state <> 'rejected' GROUP BY r.state
+                """, [.text(job)]),
+            Statement("""
+                SELECT COUNT(*) AS n FROM ingest_items
+                WHERE job = ? AND state IN ('done', 'rejected', 'failed') AND updated_at > \(now) - 300
+                """, [.text(job)]),
+            Statement("""
+                SELECT path, state, attempts, last_error FROM ingest_items WHERE job = ? AND last_error IS NOT NULL
+                ORDER BY updated_at DESC LIMIT 5
+                """, [.text(job)]),
+            Statement("SELECT backoff_until - \(now) AS remaining FROM ingest_jobs WHERE name = ?", [.text(job)]),
+            Statement("SELECT MIN(discovered_at) - \(now) AS age FROM ingest_items WHERE job = ?", [.text(job)]),
+        ])
+        var items = Dictionary(uniqueKeysWithValues: ItemState.allCases.map { ($0.rawValue, 0) })
+        for row in rows[0] { if let state = row.text("state") { items[state] = Int(row.integer("n") ?? 0) } }
+        var requests = Dictionary(uniqueKeysWithValues: RequestState.allCases.map { ($0.rawValue, 0) })
+        for row in rows[1] { if let state = row.text("state") { requests[state] = Int(row.integer("n") ?? 0) } }
+        let finishedRecently = Double(rows[2].first?.integer("n") ?? 0)
+        let age = -(rows[5].first?.real("age") ?? 0)
+        let rate = finishedRecently / max(1, min(300, age))
+        let open = ItemState.claimable.reduce(0) { $0 + (items[$1.rawValue] ?? 0) }
+        let backoff = rows[4].first?.real("remaining").flatMap { $0 > 0 ? $0 : nil }
+        return JobStatus(
+            job: job, items: items, requests: requests, itemsPerSecond: rate,
+            etaSeconds: open == 0 ? 0 : (rate > 0 ? Double(open) / rate : nil), backoffSeconds: backoff,
+            recentErrors: rows[3].map { row in
+                JobStatus.RecentError(path: row.text("path") ?? "", state: row.text("state") ?? "",
+                                      attempts: Int(row.integer("attempts") ?? 0), error: row.text("last_error") ?? "")
+            })
+    }
+
+    /// One record per item and prompt, in discovery order.
+    public func results(job: String) async throws -> [ResultRecord] {
+        let rows = try await store.transaction([Statement("""
+            SELECT i.path, i.fingerprint, i.state AS item_state, i.codes, i.last_error, r.prompt_index, r.custom_id,
+                   r.task_id, r.state AS request_state, r.result, r.error
+            FROM ingest_items i LEFT JOIN ingest_requests r ON r.item_id = i.id
+            WHERE i.job = ? ORDER BY i.id, r.prompt_index
+            """, [.text(job)])])
+        return rows[0].map { row in
+            let itemState = row.text("item_state") ?? ""
+            let requestState = row.text("request_state")
+            let status: String
+            let error: String?
+            if itemState == ItemState.rejected.rawValue {
+                status = "rejected"
+                error = row.text("codes")
+            } else if itemState == ItemState.failed.rawValue, requestState != RequestState.done.rawValue {
+                status = "failed"
+                error = row.text("error") ?? row.text("last_error")
+            } else {
+                status = requestState ?? itemState
+                error = row.text("error")
+            }
+            return ResultRecord(
+                path: row.text("path") ?? "", fingerprint: row.text("fingerprint") ?? "", itemState: itemState,
+                promptIndex: row.integer("prompt_index").map(Int.init), customID: row.text("custom_id"),
+                taskID: row.text("task_id"), status: status, result: row.text("result"), error: error)
+        }
+    }
+
+    /// Every task id of `job` with its `custom_id` (what a reconciliation compares against).
+    public func taskIDs(job: String) async throws -> [(customID: String, taskID: String)] {
+        let rows = try await store.transaction([Statement("""
+            SELECT r.custom_id, r.task_id FROM ingest_requests r JOIN ingest_items i ON i.id = r.item_id
+            WHERE i.job = ? AND r.task_id IS NOT NULL
+            """, [.text(job)])])
+        return rows[0].compactMap { row in row.text("custom_id").flatMap { id in row.text("task_id").map { (id, $0) } } }
+    }
+
+    // MARK: - Retry
+
+    /// Puts failed items (and their failed tasks, under a new `custom_id`) and/or rejected items back in line.
+    /// Returns how many items.
+    public func retry(job: String, failed: Bool, rejected: Bool) async throws -> Int {
+        var statements: [Statement] = []
+        if failed {
+            statements.append(Statement("""
+                UPDATE ingest_requests SET state = 'pending', generation = generation + 1,
+                    custom_id = (SELECT item_key FROM ingest_items WHERE id = item_id) || '-p' || prompt_index || '-g' || (generation + 1),
+                    task_id = NULL, task_status = NULL, result = NULL, error = NULL, updated_at = \(now)
+                WHERE state = 'failed' AND item_id IN (SELECT id FROM ingest_items WHERE job = ? AND state = 'failed')
+                """, [.text(job)]))
+            statements.append(Statement("""
+                UPDATE ingest_items SET state = CASE WHEN asset_id IS NULL THEN 'discovered' ELSE 'asset_ready' END,
+                    attempts = 0, next_attempt_at = 0, last_error = NULL, failed_from = NULL, updated_at = \(now)
+                WHERE job = ? AND state = 'failed' RETURNING id
+                """, [.text(job)]))
+        }
+        if rejected {
+            statements.append(Statement("""
+                UPDATE ingest_items SET state = 'discovered', codes = NULL, report = NULL, attempts = 0, next_attempt_at = 0,
+                    updated_at = \(now)
+                WHERE job = ? AND state = 'rejected' RETURNING id
+                """, [.text(job)]))
+        }
+        guard !statements.isEmpty else { return 0 }
+        let rows = try await store.transaction(statements)
+        return rows.dropFirst(failed ? 1 : 0).reduce(0) { $0 + $1.count }
+    }
+
+    // MARK: - Rows
+
+    private static func item(_ row: JournalRow, requests: [Int64: [RequestRecord]]) -> IngestItem? {
+        guard let id = row.integer("id"), let state = row.text("state").flatMap(ItemState.init(rawValue:)),
+              let owner = row.text("lease_owner"), let token = row.integer("lease_token")
+        else { return nil }
+        return IngestItem(
+            id: id, job: row.text("job") ?? "", fingerprint: row.text("fingerprint") ?? "", path: row.text("path") ?? "",
+            size: row.integer("size") ?? 0, state: state, report: row.text("report"),
+            codes: row.text("codes").map { $0.split(separator: ",").map(String.init) } ?? [],
+            billableSeconds: row.real("billable_seconds"), uploadState: row.text("upload_state"),
+            assetID: row.text("asset_id"), attempts: Int(row.integer("attempts") ?? 0), lastError: row.text("last_error"),
+            requests: requests[id] ?? [], lease: Lease(itemID: id, owner: owner, token: token))
+    }
+
+    private static func request(_ row: JournalRow) -> RequestRecord? {
+        guard let index = row.integer("prompt_index"), let state = row.text("state").flatMap(RequestState.init(rawValue:)) else { return nil }
+        return RequestRecord(
+            promptIndex: Int(index), generation: Int(row.integer("generation") ?? 0), customID: row.text("custom_id") ?? "",
+            state: state, taskID: row.text("task_id"), taskStatus: row.text("task_status"), result: row.text("result"),
+            error: row.text("error"))
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    private static func summary(_ spec: JobSpec) -> String {
+        var parts = ["\(spec.prompts.count) prompt\(spec.prompts.count == 1 ? "" : "s")", "mode \(spec.mode.rawValue)"]
+        if let model = spec.modelName { parts.append("model \(model)") }
+        return parts.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,71 @@
+/// The journal's tables, as versioned migrations written once for both dialects.
+///
+/// Each migration is applied in one transaction that first records its version, so two processes that open a
+/// new journal at once apply it once (SQLite serialises the `IMMEDIATE` transactions; PostgreSQL takes an
+/// advisory lock first).
+enum JournalSchema {
+    /// The newest version this build knows.
+    static var currentVersion: Int { migrations.count }
+
+    static func versionTable(_ d: SQLDialect) -> String {
+        "CREATE TABLE IF NOT EXISTS ingest_schema (version \(d.integer) PRIMARY KEY, applied_at \(d.real) NOT NULL)"
+    }
+
+    /// Migration *n* (from 1) is `migrations[n - 1]`.
+    static let migrations: [@Sendable (SQLDialect) -> [String]] = [
+        { d in [
+            """
+            CREATE TABLE ingest_jobs (
+                name TEXT PRIMARY KEY,
+                spec TEXT NOT NULL,
+                created_at \(d.real) NOT NULL,
+                backoff_until \(d.real)
+            )
+            """,
+            """
+            CREATE TABLE ingest_items (
+                id \(d.identity),
+                job TEXT NOT NULL REFERENCES ingest_jobs (name) ON DELETE CASCADE,
+                fingerprint TEXT NOT NULL,
+                item_key TEXT NOT NULL,
+                path TEXT NOT NULL,
+                size \(d.integer) NOT NULL,
+                state TEXT NOT NULL,
+                report TEXT,
+                codes TEXT,
+                billable_seconds \(d.real),
+                upload_state TEXT,
+                asset_id TEXT,
+                attempts \(d.integer) NOT NULL DEFAULT 0,
+                next_attempt_at \(d.real) NOT NULL DEFAULT 0,
+                last_error TEXT,
+                failed_from TEXT,
+                lease_owner TEXT,
+                lease_expires_at \(d.real),
+                lease_token \(d.integer) NOT NULL DEFAULT 0,
+                discovered_at \(d.real) NOT NULL,
+                updated_at \(d.real) NOT NULL,
+                UNIQUE (job, fingerprint)
+            )
+            """,
+            "CREATE INDEX ingest_items_claim ON ingest_items (job, state, next_attempt_at)",
+            "CREATE INDEX ingest_items_owner ON ingest_items (lease_owner)",
+            """
+            CREATE TABLE ingest_requests (
+                item_id \(d.integer) NOT NULL REFERENCES ingest_items (id) ON DELETE CASCADE,
+                prompt_index \(d.integer) NOT NULL,
+                generation \(d.integer) NOT NULL DEFAULT 0,
+                custom_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                task_id TEXT,
+                task_status TEXT,
+                result TEXT,
+                error TEXT,
+                updated_at \(d.real) NOT NULL,
+                PRIMARY KEY (item_id, prompt_index)
+            )
+            """,
+            "CREATE INDEX ingest_requests_task ON ingest_requests (task_id)",
+        ] },
+    ]
+}

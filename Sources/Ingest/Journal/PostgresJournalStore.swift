@@ -1,0 +1,149 @@
+import Foundation
+package import Logging
+import NIOSSL
+import PostgresNIO
+
+/// The shared journal for a fleet of workers: PostgreSQL through PostgresNIO's connection pool.
+///
+/// Times are the server's (`clock_timestamp()`), so the workers' own clocks never decide a lease; claims take
+/// rows with `FOR UPDATE SKIP LOCKED`, so two workers never wait on, or take, the same item.
+package final class PostgresJournalStore: JournalStore {
+    package let dialect = SQLDialect.postgres
+    package let location: String
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`).
+    /// A password missing from the URL is read from `PGPASSWORD`.
+    package init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger) throws {
+        let address = try PostgresAddress(url, environment: environment)
+        location = address.redacted
+        self.logger = logger
+        let tls: PostgresClient.Configuration.TLS
+        switch address.sslMode {
+        case "disable": tls = .disable
+        case "require": tls = .require(TLSConfiguration.makeClientConfiguration())
+        default: tls = .prefer(TLSConfiguration.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: address.host, port: address.port, username: address.user, password: address.password,
+            database: address.database, tls: tls)
+        configuration.options.maximumConnections = 8
+        configuration.options.connectionIdleTimeout = .seconds(60)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runner = Task { await client.run() }
+    }
+
+    package func transaction(_ statements: [Statement]) async throws -> [[JournalRow]] {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                var results: [[JournalRow]] = []
+                for (index, statement) in statements.enumerated() {
+                    let rows = try await connection.query(try Self.query(statement), logger: logger)
+                    var collected: [JournalRow] = []
+                    for try await row in rows { collected.append(try Self.journalRow(row)) }
+                    if statement.guarding == .rowsRequired, collected.isEmpty { throw JournalGuardFailure(index: index) }
+                    results.append(collected)
+                }
+                return results
+            }
+        } catch let failure as JournalGuardFailure {
+            throw failure
+        } catch let error as PostgresTransactionError {
+            if let failure = error.closureError as? JournalGuardFailure { throw failure }
+            throw JournalError(.unavailable, "the journal \(location) failed: \(Self.describe(error.closureError ?? error.beginError ?? error.commitError ?? error))")
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            throw JournalError(.unavailable, "the journal \(location) failed: \(Self.describe(error))")
+        }
+    }
+
+    package func close() async {
+        runner.cancel()
+        _ = await runner.value
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+
+    /// `statement` with `$n` placeholders for `?` and its values bound.
+    private static func query(_ statement: Statement) throws -> PostgresQuery {
+        var sql = ""
+        var number = 0
+        for character in statement.sql {
+            if character == "?" {
+                number += 1
+                sql += "$\(number)"
+            } else {
+                sql.append(character)
+            }
+        }
+        var binds = PostgresBindings()
+        for value in statement.arguments {
+            switch value {
+            case .text(let text): binds.append(text)
+            case .integer(let number): binds.append(number)
+            case .real(let number): binds.append(number)
+            case .null: binds.appendNull()
+            }
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    private static func journalRow(_ row: PostgresRow) throws -> JournalRow {
+        var values: [String: SQLValue] = [:]
+        for cell in row {
+            guard cell.bytes != nil else {
+                values[cell.columnName] = .null
+                continue
+            }
+            switch cell.dataType {
+            case .int2, .int4, .int8: values[cell.columnName] = .integer(try cell.decode(Int64.self))
+            case .float4, .float8, .numeric: values[cell.columnName] = .real(try cell.decode(Double.self))
+            case .bool: values[cell.columnName] = .integer(try cell.decode(Bool.self) ? 1 : 0)
+            default: values[cell.columnName] = .text(try cell.decode(String.self))
+            }
+        }
+        return JournalRow(values)
+    }
+}
+
+/// The parts of a `postgres://` URL.
+package struct PostgresAddress: Sendable, Hashable {
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var password: String?
+    package var database: String
+    package var sslMode: String
+
+    package init(_ text: String, environment: [String: String]) throws {
+        guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty
+        else {
+            throw JournalError(.badLocation, "a PostgreSQL journal is named postgres://USER@HOST[:PORT]/DATABASE")
+        }
+        self.host = host
+        port = components.port ?? 5432
+        user = components.user.flatMap { $0.removingPercentEncoding } ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
+        password = components.password.flatMap { $0.removingPercentEncoding } ?? environment["PGPASSWORD"]
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        database = path.isEmpty ? user : path
+        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        guard ["disable", "prefer", "require"].contains(mode) else {
+            throw JournalError(.badLocation, "sslmode must be disable, prefer or require, not \(mode)")
+        }
+        sslMode = mode
+    }
+
+    /// The address as it may be shown: never with its password.
+    package var redacted: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+}

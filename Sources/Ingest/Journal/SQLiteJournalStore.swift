@@ -1,0 +1,82 @@
+package import Foundation
+import GRDB
+
+/// The embedded journal: one SQLite file in WAL mode through GRDB. Several `tl` processes on one machine may
+/// share it: each transaction is `IMMEDIATE`, and a writer waits up to ``busyTimeout`` for another.
+package final class SQLiteJournalStore: JournalStore {
+    package let dialect = SQLDialect.sqlite
+    package let location: String
+    private let pool: DatabasePool
+
+    /// How long a writer waits for another process's transaction.
+    package static let busyTimeout: TimeInterval = 30
+
+    /// Opens (creating when missing) the journal at `path`. Its folder is made `0700` and the file `0600`.
+    package init(path: String) throws {
+        location = path
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try PrivateFiles.ensureDirectory(folder)
+        try PrivateFiles.ensureFile(path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.label = "ingest-journal"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw JournalError(.unavailable, "cannot open the journal \(path): \(error)")
+        }
+        // The WAL and shared-memory files SQLite makes beside the journal get the journal's own mode.
+        for suffix in ["-wal", "-shm"] { chmod(path + suffix, 0o600) }
+    }
+
+    package func transaction(_ statements: [Statement]) async throws -> [[JournalRow]] {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                var results: [[JournalRow]] = []
+                try db.inTransaction(.immediate) {
+                    for (index, statement) in statements.enumerated() {
+                        let arguments = StatementArguments(statement.arguments.map(\.databaseValue))
+                        let rows = try Row.fetchAll(db, sql: statement.sql, arguments: arguments)
+                        if statement.guarding == .rowsRequired, rows.isEmpty { throw JournalGuardFailure(index: index) }
+                        results.append(rows.map(Self.journalRow))
+                    }
+                    return .commit
+                }
+                return results
+            }
+        } catch let failure as JournalGuardFailure {
+            throw failure
+        } catch let error as DatabaseError {
+            throw JournalError(.unavailable, "the journal \(location) refused a write: \(error.message ?? error.description)")
+        }
+    }
+
+    package func close() async {
+        try? pool.close()
+    }
+
+    private static func journalRow(_ row: Row) -> JournalRow {
+        var values: [String: SQLValue] = [:]
+        for (column, value) in row {
+            switch value.storage {
+            case .null: values[column] = .null
+            case .int64(let number): values[column] = .integer(number)
+            case .double(let number): values[column] = .real(number)
+            case .string(let text): values[column] = .text(text)
+            case .blob(let data): values[column] = .text(String(decoding: data, as: UTF8.self))
+            }
+        }
+        return JournalRow(values)
+    }
+}
+
+extension SQLValue {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .text(let text): text.databaseValue
+        case .integer(let number): number.databaseValue
+        case .real(let number): number.databaseValue
+        case .null: .null
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+@testable import Ingest
+import Testing
+
+/// One suite, two drivers: every test runs against SQLite and PostgreSQL alike.
+@Suite("Journal conformance")
+struct JournalConformanceTests {
+    static let job = JobSpec(name: "library", prompts: ["Summarise.", "List the people."])
+
+    private func journalWithItems(_ kind: JournalKind, count: Int) async throws -> IngestJournal {
+        let (journal, _) = try await JournalFixture.make(kind)
+        try await journal.openJob(Self.job)
+        try await journal.discover(job: Self.job, files: (0..<count).map { JournalFixture.file($0) })
+        return journal
+    }
+
+    @Test("Migrations: applied once, again a no-op, and from several processes at once", arguments: JournalFixture.kinds)
+    func migrations(kind: JournalKind) async throws {
+        let (journal, location) = try await JournalFixture.make(kind)
+        #expect(try await journal.schemaVersion() == JournalSchema.currentVersion)
+        try await journal.migrate()
+        #expect(try await journal.schemaVersion() == JournalSchema.currentVersion)
+        await journal.close()
+
+        // A new store, opened by three "processes" at once: each migration is applied exactly once.
+        let fresh = kind == .sqlite
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("vp-mig-\(UUID().uuidString)/j.sqlite").path
+            : try await JournalFixture.freshDatabase()
+        _ = location
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    let journal = try IngestJournal.open(fresh)
+                    try await journal.migrate()
+                    await journal.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+        let reopened = try IngestJournal.open(fresh)
+        #expect(try await reopened.schemaVersion() == JournalSchema.currentVersion)
+        let rows = try await reopened.store.transaction([Statement("SELECT COUNT(*) AS n FROM ingest_schema")])
+        #expect(rows[0].first?.integer("n") == Int64(JournalSchema.currentVersion))
+        await reopened.close()
+    }
+
+    @Test("A journal from a newer version is refused, not changed", arguments: JournalFixture.kinds)
+    func newerSchema(kind: JournalKind) async throws {
+        let (journal, _) = try await JournalFixture.make(kind)
+        _ = try await journal.store.transaction([Statement("INSERT INTO ingest_schema (version, applied_at) VALUES (99, 0)")])
+        await #expect { try await journal.migrate() } throws: { ($0 as? JournalError)?.code == .tooNew }
+        await journal.close()
+    }
+
+    @Test("A job reopened with other settings is refused", arguments: JournalFixture.kinds)
+    func jobMismatch(kind: JournalKind) async throws {
+        let (journal, _) = try await JournalFixture.make(kind)
+        try await journal.openJob(Self.job)
+        try await journal.openJob(Self.job)
+        var other = Self.job
+        other.prompts = ["Something else."]
+        await #expect { try await journal.openJob(other) } throws: { ($0 as? JournalError)?.code == .jobMismatch }
+        #expect(try await journal.job(named: "library") == Self.job)
+        #expect(try await journal.jobNames() == ["library"])
+        await journal.close()
+    }
+
+    @Test("Items are content: a renamed file is the same item, changed content a new one", arguments: JournalFixture.kinds)
+    func identity(kind: JournalKind) async throws {
+        let (journal, _) = try await JournalFixture.make(kind)
+        try await journal.openJob(Self.job)
+        #expect(try await journal.discover(job: Self.job, files: [JournalFixture.file(1), JournalFixture.file(2)]) == 2)
+        #expect(try await journal.discover(job: Self.job, files: [JournalFixture.file(1, path: "/moved/one.mp4")]) == 0)
+        #expect(try await journal.discover(job: Self.job, files: [JournalFixture.file(1, size: 1001)]) == 1)
+        let records = try await journal.results(job: "library")
+        #expect(records.count == 6) // three items, two prompts each
+        #expect(records.contains { $0.path == "/moved/one.mp4" })
+        #expect(!records.contains { $0.path == "/videos/1.mp4" && $0.fingerprint.hasPrefix("1000:") })
+        // custom_ids are deterministic: the same content of the same job has the same ids on any machine.
+        let key = JournalFixture.file(1).fingerprint.itemKey(job: "library")
+        #expect(records.contains { $0.customID == key + "-p0-g0" })
+        #expect(records.contains { $0.customID == key + "-p1-g0" })
+        #expect(records.allSatisfy { ($0.customID ?? "").count <= 64 })
+        await journal.close()
+    }
+
+    @Test("Claims are disjoint across workers, bounded by the limit", arguments: JournalFixture.kinds)
+    func disjointClaims(kind: JournalKind) async throws {
+        let journal = try await journalWithItems(kind, count: 60)
+        let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    var mine: [Int64] = []
+                    while true {
+                        let items = try await journal.claim(job: "library", owner: "w\(worker)", limit: 4, leaseSeconds: 60)
+                        #expect(items.count <= 4)
+                        #expect(items.allSatisfy { $0.requests.count == 2 && $0.lease.owner == "w\(worker)" })
+                        if items.isEmpty { return mine }
+                        mine += items.map(\.id)
+                    }
+                }
+            }
+            return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
+        }
+        let all = claims.flatMap { $0 }
+        #expect(all.count == 60)
+        #expect(Set(all).count == 60)
+        await journal.close()
+    }
+
+    @Test("An expired lease is taken over with a higher token; the old holder's writes are refused", arguments: JournalFixture.kinds)
+    func fencing(kind: JournalKind) async throws {
+        let journal = try await journalWithItems(kind, count: 1)
+        let first = try #require(try await journal.claim(job: "library", owner: "a", limit: 1, leaseSeconds: 0.4).first)
+        #expect(try await journal.claim(job: "library", owner: "b", limit: 1, leaseSeconds: 30).isEmpty)
+        try await journal.apply(ItemUpdate.to(.checked), under: first.lease)
+        try await Task.sleep(for: .milliseconds(700))
+        let second = try #require(try await journal.claim(job: "library", owner: "b", limit: 1, leaseSeconds: 30).first)
+        #expect(second.id == first.id)
+        #expect(second.state == .checked)
+        #expect(second.lease.token == first.lease.token + 1)
+        // The paused worker wakes up: its write, its heartbeat and its request update are all refused.
+        await #expect { try await journal.apply(ItemUpdate.to(.rejected).request(0, state: .failed, error: "late"), under: first.lease) } throws: {
+            ($0 as? JournalError)?.code == .fenced
+        }
+        #expect(try await journal.heartbeat([first.lease], leaseSeconds: 30).isEmpty)
+        #expect(try await journal.heartbeat([second.lease], leaseSeconds: 30) == [second.lease])
+        try await journal.apply(ItemUpdate.to(.assetReady).assetID("asset-1").request(0, state: .intent), under: second.lease)
+        try await journal.apply(ItemUpdate().releasing(), under: second.lease)
+        let third = try #require(try await journal.claim(job: "library", owner: "c", limit: 1, leaseSeconds: 30).first)
+        #expect(third.state == .assetReady)
+        #expect(third.assetID == "asset-1")
+        #expect(third.requests.first?.state == .intent)
+        #expect(third.requests.first?.error == nil)
+        await journal.close()
+    }
+
+    @Test("A heartbeat keeps a lease; a release with a delay hides the item until then", arguments: JournalFixture.kinds)
+    func heartbeatAndDelay(kind: JournalKind) async throws {
+        let journal = try await journalWithItems(kind, count: 1)
+        let item = try #require(try await journal.claim(job: "library", owner: "a", limit: 1, leaseSeconds: 0.5).first)
+        for _ in 0..<3 {
+            try await Task.sleep(for: .milliseconds(250))
+            #expect(try await journal.heartbeat([item.lease], leaseSeconds: 0.5) == [item.lease])
+        }
+        #expect(try await journal.claim(job: "library", owner: "b", limit: 1, leaseSeconds: 30).isEmpty)
+        try await journal.apply(ItemUpdate().failedAttempt("boom").releasing(after: 0.6), under: item.lease)
+        #expect(try await journal.claim(job: "library", owner: "b", limit: 1, leaseSeconds: 30).isEmpty)
+        try await Task.sleep(for: .milliseconds(900))
+        let again = try #require(try await journal.claim(job: "library", owner: "b", limit: 1, leaseSeconds: 30).first)
+        #expect(again.attempts == 1)
+        #expect(again.lastError == "boom")
+        #expect(try await journal.releaseAll(owner: "b") == 1)
+        await journal.close()
+    }
+
+    @Test("A 429's backoff is shared by every worker of the job", arguments: JournalFixture.kinds)
+    func sharedBackoff(kind: JournalKind) async throws {
+        let (journal, location) = try await JournalFixture.make(kind)
+        try await journal.openJob(Self.job)
+        #expect(try await journal.backoffRemaining(job: "library") == nil)
+        try await journal.backOff(job: "library", seconds: 5)
+        try await journal.backOff(job: "library", seconds: 1) // a shorter wait never shortens a longer one
+        let other = try IngestJournal.open(location)
+        let remaining = try #require(try await other.backoffRemaining(job: "library"))
+        #expect(remaining > 3 && remaining <= 5)
+        await other.close()
+        await journal.close()
+    }
+
+    @Test("Status, results, retry and forget", arguments: JournalFixture.kinds)
+    func lifecycle(kind: JournalKind) async throws {
+        let journal = try await journalWithItems(kind, count: 3)
+        let items = try await journal.claim(job: "library", owner: "a", limit: 3, leaseSeconds: 30)
+        try await journal.apply(ItemUpdate.to(.rejected).codes(["video_too_short"]).releasing(), under: items[0].lease)
+        try await journal.apply(
+            ItemUpdate.to(.done).assetID("a1").request(0, state: .done, taskID: "t1", result: "{\"data\":\"x\"}")
+                .request(1, state: .done, taskID: "t2", result: "{}").releasing(),
+            under: items[1].lease)
+        try await journal.apply(
+            ItemUpdate().givenUp("1 of 2 tasks failed", from: .submitted).assetID("a2")
+                .request(0, state: .done, taskID: "t3", result: "{}").request(1, state: .failed, taskID: "t4", error: "video_not_supported").releasing(),
+            under: items[2].lease)
+
+        let status = try await journal.status(job: "library")
+        #expect(status.items["rejected"] == 1 && status.items["done"] == 1 && status.items["failed"] == 1 && status.items["discovered"] == 0)
+        #expect(status.requests["done"] == 3 && status.requests["failed"] == 1)
+        #expect(status.etaSeconds == 0)
+        #expect(status.recentErrors.map(\.error) == ["1 of 2 tasks failed"])
+
+        let records = try await journal.results(job: "library")
+        #expect(records.map(\.status) == ["rejected", "rejected", "done", "done", "done", "failed"])
+        #expect(records[0].error == "video_too_short")
+        #expect(records[2].taskID == "t1" && records[2].result == "{\"data\":\"x\"}")
+        #expect(records[5].error == "video_not_supported")
+
+        // Retry: the failed item goes back to its asset with a new custom_id for the failed task only.
+        #expect(try await journal.retry(job: "library", failed: true, rejected: false) == 1)
+        let retried = try #require(try await journal.claim(job: "library", owner: "b", limit: 5, leaseSeconds: 30).first)
+        #expect(retried.state == .assetReady && retried.attempts == 0 && retried.lastError == nil)
+        #expect(retried.requests[0].state == .done && retried.requests[0].generation == 0)
+        #expect(retried.requests[1].state == .pending && retried.requests[1].generation == 1 && retried.requests[1].taskID == nil)
+        #expect(retried.requests[1].customID.hasSuffix("-p1-g1"))
+        _ = try await journal.releaseAll(owner: "b")
+        #expect(try await journal.retry(job: "library", failed: false, rejected: true) == 1)
+        #expect(try await journal.status(job: "library").items["discovered"] == 1)
+
+        #expect(try await journal.forget(job: "library"))
+        #expect(!(try await journal.forget(job: "library")))
+        #expect(try await journal.results(job: "library").isEmpty)
+        await journal.close()
+    }
+}
