@@ -10,7 +10,7 @@ struct TL: AsyncParsableCommand {
         abstract: "Check videos against TwelveLabs' async-analysis limits, and work with analysis tasks.",
         version: "0.1.0",
         subcommands: [PreflightCommand.self, SubmitCommand.self, TasksCommand.self, BatchesCommand.self, AssetsCommand.self,
-                      UploadsCommand.self, WebhooksCommand.self, SandboxCommand.self, CompletionCommand.self]
+                      UploadsCommand.self, IngestCommand.self, WebhooksCommand.self, SandboxCommand.self, CompletionCommand.self]
     )
 
     /// Checks the arguments (``ArgumentCheck``), parses them, and runs the command. Unlike

@@ -25,7 +25,7 @@ public enum ItemState: String, Sendable, Hashable, Codable, CaseIterable {
     public var isTerminal: Bool { self == .rejected || self == .done || self == .failed }
 
     /// The states a worker may claim.
-    static let claimable: [ItemState] = allCases.filter { !$0.isTerminal }
+    public static let claimable: [ItemState] = allCases.filter { !$0.isTerminal }
 }
 
 /// Where one task of an item (one prompt) is.
