@@ -83,6 +83,7 @@ public struct IngestEngine: Sendable {
     ///
     /// - Returns: How many files were seen and how many are new items; unreadable files are listed.
     /// - Throws: ``IngestError`` `path_missing` for a path that does not exist.
+    @discardableResult
     public func discover(paths: [String]) async throws -> Discovery {
         var files: [DiscoveredFile] = []
         var skipped: [(path: String, reason: String)] = []

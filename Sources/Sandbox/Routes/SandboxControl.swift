@@ -53,7 +53,8 @@ extension SandboxResponder {
     }
 
     private func stats() -> JSONValue {
-        state.storage.withLock { storage in
+        let creates = state.tasksByCustomID
+        return state.storage.withLock { storage in
             let assets = storage.assets
             var uploads: [String: JSONValue] = [:]
             for id in assets.uploadOrder {
@@ -64,12 +65,6 @@ extension SandboxResponder {
                     ])
                 }
                 uploads[id] = .object(["asset_id": .string(assets.uploads[id]?.assetID ?? ""), "chunk_puts": .object(chunks)])
-            }
-            // Tasks created per custom_id (idempotent replays are not creates): exactly-once checks read this.
-            var creates: [String: Int] = [:]
-            for record in storage.tasks.values {
-                guard let id = record.customID else { continue }
-                creates[id, default: 0] += 1
             }
             return .object([
                 "tasks_created": .integer(storage.createdCount),

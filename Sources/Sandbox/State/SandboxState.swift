@@ -92,6 +92,15 @@ public final class SandboxState: Sendable {
     /// Tasks currently stored.
     public var taskCount: Int { storage.withLock { $0.tasks.count } }
 
+    /// Tasks stored per `custom_id` (idempotent replays are not tasks): what exactly-once checks compare.
+    public var tasksByCustomID: [String: Int] {
+        storage.withLock { storage in
+            storage.tasks.values.reduce(into: [String: Int]()) { counts, record in
+                if let id = record.customID { counts[id, default: 0] += 1 }
+            }
+        }
+    }
+
     /// The requests received so far, in arrival order (the latest ``requestLogLimit`` of them).
     public var requests: [RecordedRequest] { storage.withLock { $0.log } }
 

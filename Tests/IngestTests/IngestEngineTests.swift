@@ -1,0 +1,152 @@
+import AnalyzeAPI
+import Foundation
+@testable import Ingest
+import Sandbox
+import Submission
+import Testing
+
+/// The engine end to end: real files probed by FFmpeg, real HTTP over loopback to an in-process sandbox, a
+/// real journal. The sandbox's own counts prove what was created.
+@Suite(.timeLimit(.minutes(3))) struct IngestEngineTests {
+    static let key = "sk-ingest-0123456789"
+    static let media = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("TestMedia")
+
+    /// A library: `good` distinct passing videos (one sample, each with its own trailing bytes), two that
+    /// fail preflight, and a copy of the first good one under another name.
+    static func library(good: Int) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vp-lib-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        let sample = try Data(contentsOf: media.appendingPathComponent("ok_640x360_5s.mp4"))
+        for index in 0..<good {
+            let name = index % 2 == 0 ? "good\(index).mp4" : "sub/good\(index).mp4"
+            try (sample + Data("vp-unique-\(index)".utf8)).write(to: folder.appendingPathComponent(name))
+        }
+        try (sample + Data("vp-unique-0".utf8)).write(to: folder.appendingPathComponent("copy-of-good0.mp4"))
+        try FileManager.default.copyItem(at: media.appendingPathComponent("res_359x360.mp4"), to: folder.appendingPathComponent("small.mp4"))
+        try FileManager.default.copyItem(at: media.appendingPathComponent("empty.mp4"), to: folder.appendingPathComponent("empty.mp4"))
+        try Data("not a video".utf8).write(to: folder.appendingPathComponent("notes.txt")) // not a video extension: not taken
+        return folder
+    }
+
+    static let job = JobSpec(name: "lib", prompts: ["Summarise.", "Who speaks?"])
+
+    func withEngine<T: Sendable>(
+        kind: JournalKind = .sqlite,
+        sandbox configure: (inout SandboxConfiguration) -> Void = { _ in },
+        engine adjust: @escaping @Sendable (inout IngestConfiguration) -> Void = { _ in },
+        _ body: (RunningSandbox, IngestJournal, @Sendable () -> IngestEngine) async throws -> T
+    ) async throws -> T {
+        var configuration = SandboxConfiguration(apiKey: Self.key)
+        configuration.port = 0
+        configuration.lifecycle = TaskLifecycle(queued: .milliseconds(20), pending: .milliseconds(20), processing: .milliseconds(50))
+        configuration.uploads.assetProcessing = .milliseconds(20)
+        configuration.uploads.chunkSize = 16 * 1024
+        configure(&configuration)
+        let (journal, _) = try await JournalFixture.make(kind)
+        defer { Task { await journal.close() } }
+        return try await Sandbox.withRunning(configuration) { sandbox in
+            var client = AnalyzeClient.Configuration(apiKey: Self.key, baseURL: sandbox.baseURL)
+            client.retryPolicy.initialBackoff = .milliseconds(5)
+            client.retryPolicy.maximumBackoff = .milliseconds(20)
+            return try await AnalyzeClient.withClient(configuration: client) { client in
+                try await journal.openJob(Self.job)
+                let make: @Sendable () -> IngestEngine = {
+                    var settings = IngestConfiguration(job: Self.job)
+                    settings.pollSeconds = 0.05
+                    settings.retryBaseSeconds = 0.05
+                    settings.leaseSeconds = 10
+                    let fast = WaitOptions(minimumInterval: .milliseconds(10), maximumInterval: .milliseconds(50), timeout: .seconds(30))
+                    settings.multipart.waitOptions = fast
+                    adjust(&settings)
+                    return IngestEngine(journal: journal, client: client, configuration: settings)
+                }
+                return try await body(sandbox, journal, make)
+            }
+        }
+    }
+
+    @Test("A library end to end: one task per good file and prompt, rejections with their codes, again a no-op", arguments: JournalFixture.kinds)
+    func endToEnd(kind: JournalKind) async throws {
+        let folder = try Self.library(good: 4)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await withEngine(kind: kind) { sandbox, journal, engine in
+            let discovery = try await engine().discover(paths: [folder.path])
+            #expect(discovery.seen == 7)
+            #expect(discovery.new == 6) // the copy is the same item
+            let status = try await engine().run()
+            #expect(status.items["done"] == 4)
+            #expect(status.items["rejected"] == 2)
+            #expect(status.items["failed"] == 0)
+            let created = sandbox.state.tasksByCustomID
+            #expect(created.count == 8)
+            #expect(created.values.allSatisfy { $0 == 1 })
+            #expect(sandbox.state.assetCount == 4)
+
+            let records = try await journal.results(job: "lib")
+            let done = records.filter { $0.status == "done" }
+            #expect(done.count == 8)
+            #expect(done.allSatisfy { $0.result?.contains("Sandbox analysis") == true && $0.taskID != nil })
+            let rejected = Dictionary(grouping: records.filter { $0.status == "rejected" }, by: \.path).mapValues { $0[0].error }
+            #expect(rejected[folder.appendingPathComponent("small.mp4").path] == "resolution_too_small")
+            #expect(rejected[folder.appendingPathComponent("empty.mp4").path] == "empty_file")
+
+            // Again: nothing new is sent.
+            let requestsBefore = sandbox.state.requestCount
+            #expect(try await engine().discover(paths: [folder.path]).new == 0)
+            _ = try await engine().run()
+            #expect(sandbox.state.requestCount == requestsBefore)
+
+            // A changed file is a new item; the old one keeps its results.
+            let changed = folder.appendingPathComponent("good0.mp4")
+            let handle = try FileHandle(forWritingTo: changed)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("more".utf8))
+            try handle.close()
+            #expect(try await engine().discover(paths: [folder.path]).new == 1)
+            let after = try await engine().run()
+            #expect(after.items["done"] == 5)
+            #expect(sandbox.state.tasksByCustomID.count == 10)
+        }
+    }
+
+    @Test("Exactly once under faults: creates dropped after they took effect, on a platform that ignores Idempotency-Key")
+    func exactlyOnceUnderFaults() async throws {
+        let folder = try Self.library(good: 8)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await withEngine(sandbox: {
+            $0.honorsIdempotencyKeys = false
+            $0.faults = FaultInjection(rate: 0.3, kinds: [.dropAfterCreate, .serverError, .dropConnection, .rateLimited], seed: 11)
+        }, engine: { $0.maximumAttempts = 60 }) { sandbox, journal, engine in
+            try await engine().discover(paths: [folder.path])
+            let status = try await engine().run()
+            #expect(status.items["done"] == 8, "\(status)")
+            #expect(status.items["rejected"] == 2)
+            let created = sandbox.state.tasksByCustomID
+            #expect(created.count == 16)
+            #expect(created.filter { $0.value != 1 }.isEmpty, "duplicates: \(created.filter { $0.value != 1 })")
+            // The faults did strike creates: some were answered by reconciliation rather than by their own answer.
+            let drops = sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/analyze/tasks" && $0.status == 0 }
+            #expect(!drops.isEmpty)
+            let stored = try await journal.taskIDs(job: "lib")
+            #expect(Set(stored.map(\.taskID)).count == 16)
+        }
+    }
+
+    @Test("A worker that lost its lease stops: its writes are refused and the new owner finishes the item")
+    func lostLease() async throws {
+        let folder = try Self.library(good: 1)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await withEngine { sandbox, journal, engine in
+            try await engine().discover(paths: [folder.path])
+            let stale = try #require(try await journal.claim(job: "lib", owner: "paused", limit: 10, leaseSeconds: 0.2).first { $0.path.hasSuffix("good0.mp4") })
+            try await Task.sleep(for: .milliseconds(400))
+            let status = try await engine().run()
+            #expect(status.items["done"] == 1)
+            await #expect { try await journal.apply(ItemUpdate.to(.failed), under: stale.lease) } throws: {
+                ($0 as? JournalError)?.code == .fenced
+            }
+            #expect(sandbox.state.tasksByCustomID.values.allSatisfy { $0 == 1 })
+        }
+    }
+}
