@@ -186,7 +186,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "tlTests", dependencies: ["tl"], exclude: ["Golden"]),
+        .testTarget(name: "tlTests", dependencies: ["tl", "Ingest", "Submission"], exclude: ["Golden"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

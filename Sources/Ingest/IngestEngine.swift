@@ -158,11 +158,18 @@ public struct IngestEngine: Sendable {
                 while try await group.next() != nil {}
             }
         } catch {
-            _ = try? await journal.releaseAll(owner: configuration.owner)
+            await releaseAll()
             throw error
         }
-        _ = try? await journal.releaseAll(owner: configuration.owner)
-        return try await journal.status(job: job.name)
+        await releaseAll()
+        return try await Task { try await journal.status(job: job.name) }.value
+    }
+
+    /// Lets go of every item this worker holds, also when the run was canceled (the journal's drivers refuse
+    /// to start work in a canceled task, so the release runs in a task of its own).
+    private func releaseAll() async {
+        let journal = journal, owner = configuration.owner
+        await Task { _ = try? await journal.releaseAll(owner: owner) }.value
     }
 
     /// Carries one claimed item as far as it goes now; lets go of it (with a delay when it waits for

@@ -2,6 +2,7 @@ import Foundation
 package import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The shared journal for a fleet of workers: PostgreSQL through PostgresNIO's connection pool.
 ///
@@ -13,6 +14,12 @@ package final class PostgresJournalStore: JournalStore {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     private let logger: Logger
+    /// Whether a transaction has succeeded yet: until one has, an unreachable server is said within
+    /// ``firstContactSeconds`` rather than after the pool's own retries (a minute and more).
+    private let reached = Mutex(false)
+    static let firstContactSeconds: Double = 10
+    /// No transaction may take longer: a server that stops answering is an error, never a hang.
+    static let transactionSeconds: Double = 60
 
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`).
     /// A password missing from the URL is read from `PGPASSWORD`.
@@ -31,12 +38,31 @@ package final class PostgresJournalStore: JournalStore {
             database: address.database, tls: tls)
         configuration.options.maximumConnections = 8
         configuration.options.connectionIdleTimeout = .seconds(60)
+        configuration.options.connectTimeout = .seconds(5)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
     }
 
     package func transaction(_ statements: [Statement]) async throws -> [[JournalRow]] {
+        let limit = reached.withLock { $0 } ? Self.transactionSeconds : Self.firstContactSeconds
+        let rows = try await withThrowingTaskGroup(of: [[JournalRow]]?.self) { group in
+            group.addTask { try await self.run(statements) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(limit))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let rows = first else {
+                throw JournalError(.unavailable, "no answer from the journal \(self.location) within \(Int(limit)) s (is the server running and reachable?)")
+            }
+            return rows
+        }
+        reached.withLock { $0 = true }
+        return rows
+    }
+
+    private func run(_ statements: [Statement]) async throws -> [[JournalRow]] {
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 var results: [[JournalRow]] = []

@@ -154,6 +154,9 @@ struct IngestCommand: AsyncParsableCommand {
             }.filter { $0.severity == .error }
             guard issues.isEmpty else { throw UsageError(issues.map(\.description).joined(separator: "; ")) }
 
+            for path in paths where !FileManager.default.fileExists(atPath: path) {
+                throw UsageError("\(path) does not exist.")
+            }
             let clientConfiguration = try api.configuration()
             let opened = try await journal.open()
             let format = api.format

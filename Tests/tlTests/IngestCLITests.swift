@@ -1,0 +1,210 @@
+import AnalyzeAPI
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+@testable import Ingest
+import Submission
+import Testing
+
+/// `tl ingest` as a user runs it: the built binary against a `tl sandbox` child, killed with real signals.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct IngestCLITests {
+    static let media = TLProcess.packageRoot.appendingPathComponent("TestMedia")
+
+    /// `good` distinct passing videos and `bad` distinct failing ones (too small), plus one empty file.
+    static func library(good: Int, bad: Int) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vp-cli-lib-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let sample = try Data(contentsOf: media.appendingPathComponent("ok_640x360_5s.mp4"))
+        let small = try Data(contentsOf: media.appendingPathComponent("res_359x360.mp4"))
+        for index in 0..<good { try (sample + Data("vp-unique-\(index)".utf8)).write(to: folder.appendingPathComponent(String(format: "good%03d.mp4", index))) }
+        for index in 0..<bad { try (small + Data("vp-unique-\(index)".utf8)).write(to: folder.appendingPathComponent(String(format: "small%03d.mp4", index))) }
+        try Data().write(to: folder.appendingPathComponent("empty.mp4"))
+        return folder
+    }
+
+    static func temporary(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vp-\(name)-\(UUID().uuidString)")
+    }
+
+    /// GET `/_sandbox/stats` as JSON.
+    static func stats(_ sandbox: SandboxProcess) async throws -> [String: Any] {
+        let url = URL(string: sandbox.baseURL.replacingOccurrences(of: "/v1.3", with: "") + "/_sandbox/stats")!
+        let data: Data = try await withCheckedThrowingContinuation { continuation in
+            URLSession.shared.dataTask(with: url) { data, _, error in
+                if let error { return continuation.resume(throwing: error) }
+                continuation.resume(returning: data ?? Data())
+            }.resume()
+        }
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+
+    func ingestArguments(_ folder: URL, journal: String, extra: [String] = []) -> [String] {
+        ["ingest", "run", folder.path, "--prompt", "Summarise.", "--prompt", "Who speaks?", "--journal", journal,
+         "--lease-seconds", "2", "--poll-seconds", "0.2", "--retries", "2"] + extra
+    }
+
+    @Test("Crash safety: 100 files, 20 % faults with drop-after-create, SIGKILL at 10 seeded moments, then to the end")
+    func crashSafety() async throws {
+        let folder = try Self.library(good: 88, bad: 11)
+        let journalPath = Self.temporary("crash").path + "/ingest.sqlite"
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sandbox = try await SandboxProcess(arguments: [
+            "--queued", "0.05", "--pending", "0.05", "--processing", "0.2", "--asset-processing", "0.05", "--chunk-size", "16384",
+            "--fault-rate", "0.2", "--fault-kinds", "drop-after-create,server-error,drop,rate-limited,delay", "--fault-seed", "7",
+            "--fault-delay", "0.3", "--ignore-idempotency-keys",
+        ])
+        defer { Task { await sandbox.stop() } }
+        let environment = sandbox.environment
+
+        // Seeded moments: the same kill points every run.
+        var seed: UInt64 = 0x5eed
+        func nextDelay() -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return 300 + Int((seed >> 33) % 2200)
+        }
+        var committed: [String: Int] = [:] // "upload/chunk" → PUTs received when its completion was committed
+        let journal = try IngestJournal.sqlite(path: journalPath)
+        defer { Task { await journal.close() } }
+        for _ in 0..<10 {
+            let run = try LiveProcess(ingestArguments(folder, journal: journalPath), environment: environment)
+            try await Task.sleep(for: .milliseconds(nextDelay()))
+            run.signal(SIGKILL)
+            _ = await run.finish(timeout: .seconds(10))
+            try await recordCommittedChunks(journal: journal, sandbox: sandbox, into: &committed)
+        }
+        var finalStatus: Int32 = -1
+        var output = ""
+        for _ in 0..<5 where finalStatus != 0 {
+            let run = try LiveProcess(ingestArguments(folder, journal: journalPath, extra: ["-f", "json"]), environment: environment)
+            finalStatus = await run.finish(timeout: .seconds(240))
+            output = run.out + run.err
+        }
+        #expect(finalStatus == 0, "\(output)")
+
+        let stats = try await Self.stats(sandbox)
+        let creates = stats["creates_by_custom_id"] as? [String: Int] ?? [:]
+        #expect(creates.count == 88 * 2, "\(creates.count) custom ids created")
+        #expect(creates.filter { $0.value != 1 }.isEmpty, "duplicates: \(creates.filter { $0.value != 1 })")
+
+        let records = try await journal.results(job: "default")
+        #expect(records.filter { $0.status == "done" && $0.result != nil && $0.taskID != nil }.count == 88 * 2)
+        let rejected = records.filter { $0.status == "rejected" }
+        #expect(rejected.count == 12 * 2)
+        #expect(rejected.filter { $0.path.contains("small") }.allSatisfy { $0.error == "resolution_too_small" })
+        #expect(rejected.filter { $0.path.hasSuffix("empty.mp4") }.allSatisfy { $0.error == "empty_file" })
+        // Every task the journal holds is one the sandbox created for that custom_id.
+        for (customID, _) in try await journal.taskIDs(job: "default") { #expect(creates[customID] == 1) }
+
+        // No chunk whose completion was committed was sent again.
+        #expect(!committed.isEmpty, "no kill caught an upload with committed chunks")
+        let uploads = stats["uploads"] as? [String: [String: Any]] ?? [:]
+        for (key, received) in committed {
+            let parts = key.split(separator: "/")
+            let puts = (uploads[String(parts[0])]?["chunk_puts"] as? [String: [String: Int]])?[String(parts[1])]?["received"]
+            #expect(puts == received, "chunk \(key) was PUT \(puts ?? 0) times, \(received) when its completion was committed")
+        }
+        // Nothing is left held.
+        let held = try await journal.store.transaction([Statement("SELECT COUNT(*) AS n FROM ingest_items WHERE lease_owner IS NOT NULL")])
+        #expect(held[0].first?.integer("n") == 0)
+    }
+
+    /// For every upload state in the journal, the PUTs each committed chunk had received by now.
+    private func recordCommittedChunks(journal: IngestJournal, sandbox: SandboxProcess, into committed: inout [String: Int]) async throws {
+        let rows = try await journal.store.transaction([Statement("SELECT upload_state FROM ingest_items WHERE upload_state IS NOT NULL")])
+        let states = rows[0].compactMap { $0.text("upload_state") }.compactMap { try? IngestJournal.decode(UploadState.self, $0) }
+        guard !states.isEmpty else { return }
+        let uploads = try await Self.stats(sandbox)["uploads"] as? [String: [String: Any]] ?? [:]
+        for state in states {
+            let puts = uploads[state.uploadID]?["chunk_puts"] as? [String: [String: Int]] ?? [:]
+            for chunk in state.finished where !chunk.etag.isEmpty {
+                let key = "\(state.uploadID)/\(chunk.chunkIndex)"
+                if committed[key] == nil { committed[key] = puts[String(chunk.chunkIndex)]?["received"] ?? 0 }
+            }
+        }
+    }
+
+    @Test("SIGINT stops cleanly: exit 130, every lease let go of; the next run finishes and a finished job is a no-op")
+    func interruptAndContinue() async throws {
+        let folder = try Self.library(good: 12, bad: 1)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journalPath = Self.temporary("sigint").path + "/ingest.sqlite"
+        let sandbox = try await SandboxProcess(arguments: ["--queued", "0.5", "--pending", "0.5", "--processing", "1", "--asset-processing", "0.05"])
+        defer { Task { await sandbox.stop() } }
+        let run = try LiveProcess(ingestArguments(folder, journal: journalPath), environment: sandbox.environment)
+        #expect(await run.waitFor("new; journal", onStderr: true))
+        try await Task.sleep(for: .milliseconds(800))
+        run.signal(SIGINT)
+        #expect(await run.finish(timeout: .seconds(30)) == 130)
+        #expect(run.err.contains("interrupted; every held item was let go of"))
+        let journal = try IngestJournal.sqlite(path: journalPath)
+        let held = try await journal.store.transaction([Statement("SELECT COUNT(*) AS n FROM ingest_items WHERE lease_owner IS NOT NULL")])
+        #expect(held[0].first?.integer("n") == 0)
+        await journal.close()
+
+        let again = try await TLProcess.run(ingestArguments(folder, journal: journalPath), environment: sandbox.environment)
+        #expect(again.status == 0, "\(again.err)")
+        #expect(again.out.contains("12 done, 2 rejected, 0 failed"))
+        let requests = (try await Self.stats(sandbox)["creates_by_custom_id"] as? [String: Int]) ?? [:]
+        #expect(requests.count == 24 && requests.values.allSatisfy { $0 == 1 })
+
+        let noop = try await TLProcess.run(ingestArguments(folder, journal: journalPath), environment: sandbox.environment)
+        #expect(noop.status == 0)
+        #expect(noop.err.contains("14 files found, 0 new"))
+
+        let status = try await TLProcess.run(["ingest", "status", "--journal", journalPath, "-f", "json"])
+        let decoded = try JSONDecoder().decode(JobStatus.self, from: Data(status.out.utf8))
+        #expect(decoded.items["done"] == 12 && decoded.items["rejected"] == 2)
+
+        let csv = try await TLProcess.run(["ingest", "results", "--journal", journalPath, "--format", "csv"])
+        let lines = csv.out.split(separator: "\n")
+        #expect(lines.first == "path,fingerprint,prompt_index,custom_id,task_id,status,result,error")
+        #expect(lines.count == 1 + 28)
+        let jsonl = try await TLProcess.run(["ingest", "results", "--journal", journalPath])
+        let first = try #require(jsonl.out.split(separator: "\n").first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+        #expect(object["custom_id"] is String)
+        #expect(object["result"] is [String: Any] || object["status"] as? String == "rejected")
+
+        #expect(try await TLProcess.run(["ingest", "retry", "--rejected", "--journal", journalPath]).out.hasPrefix("2 items back in line"))
+        #expect(try await TLProcess.run(["ingest", "forget", "--job", "default", "--journal", journalPath]).status == 0)
+        #expect(try await TLProcess.run(["ingest", "status", "--journal", journalPath]).status == 64)
+    }
+
+    @Test("Usage and tool errors: exit 64 or 2 with a sentence, never a crash")
+    func errors() async throws {
+        let journalPath = Self.temporary("errors").path + "/ingest.sqlite"
+        let env = ["TWELVE_LABS_API_KEY": "k", "TWELVELABS_BASE_URL": "http://127.0.0.1:9/v1.3"]
+        let noPrompt = try await TLProcess.run(["ingest", "run", "/tmp", "--journal", journalPath], environment: env)
+        #expect(noPrompt.status == 64 && noPrompt.err.contains("--prompt"))
+        let missing = try await TLProcess.run(["ingest", "run", "/nonexistent/videos", "--prompt", "x", "--journal", journalPath], environment: env)
+        #expect(missing.status == 64 && missing.err.contains("does not exist"))
+        let batches = try await TLProcess.run(["ingest", "run", "/tmp", "--prompt", "x", "--mode", "nonsense"], environment: env)
+        #expect(batches.status == 64)
+        let badPrompt = try await TLProcess.run(["ingest", "run", "/tmp", "--prompt", "", "--journal", journalPath], environment: env)
+        #expect(badPrompt.status == 64)
+        let badJournal = try await TLProcess.run(["ingest", "status", "--journal", "postgres://"], environment: env)
+        #expect(badJournal.status == 64)
+        let unreachable = try await TLProcess.run(["ingest", "status", "--journal", "postgres://nobody@127.0.0.1:9/x?sslmode=disable"], environment: env)
+        #expect(unreachable.status == 2 && unreachable.err.contains("journal_unavailable"))
+        #expect(!unreachable.err.contains("password"))
+
+        // A journal path through a planted symlink is refused, and the target is left alone.
+        let folder = Self.temporary("symlink")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let target = folder.appendingPathComponent("victim")
+        try Data("precious".utf8).write(to: target)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("ingest.sqlite").path, withDestinationPath: target.path)
+        let planted = try await TLProcess.run(["ingest", "status", "--journal", folder.appendingPathComponent("ingest.sqlite").path])
+        #expect(planted.status == 2 && planted.err.contains("symbolic link"))
+        #expect(try Data(contentsOf: target) == Data("precious".utf8))
+
+        // The journal and its folder are private.
+        let made = try await TLProcess.run(["ingest", "status", "--journal", journalPath])
+        #expect(made.status == 64) // no job yet
+        let fileMode = try FileManager.default.attributesOfItem(atPath: journalPath)[.posixPermissions] as? Int
+        let folderMode = try FileManager.default.attributesOfItem(atPath: URL(fileURLWithPath: journalPath).deletingLastPathComponent().path)[.posixPermissions] as? Int
+        #expect(fileMode == 0o600)
+        #expect(folderMode == 0o700)
+    }
+}
