@@ -182,11 +182,13 @@ let package = Package(
             name: "IngestTests",
             dependencies: [
                 "Ingest", "Sandbox", "AnalyzeAPI", "Submission", "Preflight", "MediaProbe", "PlatformRules",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "tlTests", dependencies: ["tl", "Ingest", "Submission"], exclude: ["Golden"]),
+        .testTarget(
+            name: "tlTests",
+            dependencies: ["tl", "Ingest", "Submission", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Golden"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

@@ -1,7 +1,6 @@
 import Foundation
 @testable import Ingest
 import Logging
-import PostgresNIO
 import Testing
 
 /// The two journal drivers every conformance test runs on.
@@ -40,20 +39,7 @@ enum JournalFixture {
             Issue.record("TL_TEST_POSTGRES_URL is not set: run the suite with `make test` (scripts/ensure-postgres.sh starts a server)")
             throw CancellationError()
         }
-        let address = try PostgresAddress(base, environment: [:])
-        let name = "tl_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-        let configuration = PostgresClient.Configuration(
-            host: address.host, port: address.port, username: address.user, password: address.password,
-            database: address.database, tls: .disable)
-        let client = PostgresClient(configuration: configuration)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-            group.cancelAll()
-        }
-        var components = URLComponents(string: base)!
-        components.path = "/" + name
-        return components.string!
+        return try await PostgresJournalStore.createDatabase(base: base, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     /// Whether the PostgreSQL tests can run here: always in CI (where a missing server fails them).

@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 @testable import Ingest
+import Logging
 import Submission
 import Testing
 
@@ -169,6 +170,73 @@ import Testing
         #expect(try await TLProcess.run(["ingest", "retry", "--rejected", "--journal", journalPath]).out.hasPrefix("2 items back in line"))
         #expect(try await TLProcess.run(["ingest", "forget", "--job", "default", "--journal", journalPath]).status == 0)
         #expect(try await TLProcess.run(["ingest", "status", "--journal", journalPath]).status == 64)
+    }
+
+    /// A fresh database on the test server, as a URL without its password (given in `PGPASSWORD`, never argv).
+    static func fleetJournal() async throws -> (url: String, environment: [String: String], withPassword: String) {
+        let base = try #require(ProcessInfo.processInfo.environment["TL_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 },
+                                "TL_TEST_POSTGRES_URL is not set: run the suite with `make test` (scripts/ensure-postgres.sh starts a server)")
+        let full = try await PostgresJournalStore.createDatabase(base: base, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        var components = try #require(URLComponents(string: full))
+        let password = components.password ?? ""
+        components.password = nil
+        return (components.string ?? "", ["PGPASSWORD": password], full)
+    }
+
+    static var postgresAvailable: Bool {
+        ProcessInfo.processInfo.environment["TL_TEST_POSTGRES_URL"] != nil || ProcessInfo.processInfo.environment["CI"] != nil
+    }
+
+    @Test("A fleet on one PostgreSQL journal: one worker killed, one paused past its lease; everything done exactly once",
+          .enabled(if: postgresAvailable, "needs TL_TEST_POSTGRES_URL (make test starts a server; CI always runs this)"))
+    func fleet() async throws {
+        let folder = try Self.library(good: 30, bad: 3)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (url, pgEnvironment, ownURL) = try await Self.fleetJournal()
+        let sandbox = try await SandboxProcess(arguments: [
+            "--queued", "0.1", "--pending", "0.1", "--processing", "0.4", "--asset-processing", "0.05", "--chunk-size", "16384",
+            "--chunk-delay", "0.15", "--ignore-idempotency-keys",
+        ])
+        defer { Task { await sandbox.stop() } }
+        let environment = sandbox.environment.merging(pgEnvironment) { $1 }
+        let arguments = ingestArguments(folder, journal: url, extra: ["--concurrency", "3"])
+        let journal = try IngestJournal.postgres(url: ownURL)
+        defer { Task { await journal.close() } }
+
+        let doomed = try LiveProcess(arguments, environment: environment)
+        let paused = try LiveProcess(arguments, environment: environment)
+        let steady = try LiveProcess(arguments, environment: environment)
+        #expect(await doomed.waitFor("new; journal", onStderr: true, timeout: .seconds(60)))
+        try await Task.sleep(for: .milliseconds(1500))
+        doomed.signal(SIGKILL)
+
+        // Pause a worker while it holds an item, for three leases' time: the others take its items over.
+        let owner = "%:\(paused.pid):%"
+        var holding = false
+        for _ in 0..<200 where !holding {
+            let rows = try await journal.store.transaction([Statement(
+                "SELECT COUNT(*) AS n FROM ingest_items WHERE lease_owner LIKE ?", [.text(owner)])])
+            holding = (rows[0].first?.integer("n") ?? 0) > 0
+            if !holding { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(holding, "the worker to pause never held an item")
+        paused.signal(SIGSTOP)
+        try await Task.sleep(for: .seconds(6))
+        paused.signal(SIGCONT)
+
+        let steadyStatus = await steady.finish(timeout: .seconds(300))
+        let pausedStatus = await paused.finish(timeout: .seconds(300))
+        #expect(steadyStatus == 0, "\(steady.err)")
+        #expect(pausedStatus == 0, "\(paused.err)")
+        #expect(paused.err.contains("another worker took over"), "\(paused.err)")
+
+        let creates = (try await Self.stats(sandbox)["creates_by_custom_id"] as? [String: Int]) ?? [:]
+        #expect(creates.count == 60)
+        #expect(creates.filter { $0.value != 1 }.isEmpty, "duplicates: \(creates.filter { $0.value != 1 })")
+        let status = try await journal.status(job: "default")
+        #expect(status.items["done"] == 30 && status.items["rejected"] == 4)
+        let held = try await journal.store.transaction([Statement("SELECT COUNT(*) AS n FROM ingest_items WHERE lease_owner IS NOT NULL")])
+        #expect(held[0].first?.integer("n") == 0)
     }
 
     @Test("Usage and tool errors: exit 64 or 2 with a sentence, never a crash")

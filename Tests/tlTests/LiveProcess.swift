@@ -49,6 +49,9 @@ final class LiveProcess: Sendable {
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// The child's process id.
+    var pid: Int32 { process.processIdentifier }
+
     /// Waits for the child to end (at most `timeout`) and returns its exit status; a child that
     /// is still running is killed and reported as -1.
     func finish(timeout: Duration = .seconds(30)) async -> Int32 {

@@ -92,6 +92,24 @@ package final class PostgresJournalStore: JournalStore {
         _ = await runner.value
     }
 
+    /// Creates a new, empty database on the server `base` names (its user needs `CREATEDB`) and returns its
+    /// URL: what the tests of both the journal and `tl ingest` start from.
+    package static func createDatabase(base: String, logger: Logger) async throws -> String {
+        let address = try PostgresAddress(base, environment: [:])
+        let name = "tl_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let client = PostgresClient(configuration: PostgresClient.Configuration(
+            host: address.host, port: address.port, username: address.user, password: address.password,
+            database: address.database, tls: .disable), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+        guard var components = URLComponents(string: base) else { throw JournalError(.badLocation, "not a URL: \(address.redacted)") }
+        components.path = "/" + name
+        return components.string ?? base
+    }
+
     private static func describe(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return message }

@@ -170,7 +170,13 @@ struct IngestCommand: AsyncParsableCommand {
                     configuration.pollSeconds = pollSeconds
                     configuration.maximumAttempts = maxAttempts
                     let display = IngestProgress()
-                    configuration.onEvent = { display.note($0) }
+                    configuration.onEvent = { event in
+                        display.note(event)
+                        if case .leaseLost(let path) = event {
+                            CLI.endProgress()
+                            Console.note("another worker took over \(path) (this one held it past its lease); left it to them")
+                        }
+                    }
                     let engine = IngestEngine(journal: opened, client: client, configuration: configuration)
                     let discovery = try await engine.discover(paths: paths)
                     for skipped in discovery.skipped { Console.note("skipped \(skipped.path): \(skipped.reason)") }
