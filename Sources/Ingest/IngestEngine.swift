@@ -106,6 +106,45 @@ public struct IngestEngine: Sendable {
         public var skipped: [(path: String, reason: String)]
     }
 
+    /// What `--watch` takes: new files under `paths`, each once its size and modification time have not
+    /// changed for `settleSeconds` (a file still being copied is never probed half-written).
+    public struct Watch: Sendable {
+        public var paths: [String]
+        public var settleSeconds: Double
+        /// Seconds between two looks at the paths.
+        public var scanSeconds: Double
+
+        public init(paths: [String], settleSeconds: Double = 5, scanSeconds: Double = 1) {
+            self.paths = paths
+            self.settleSeconds = settleSeconds
+            self.scanSeconds = scanSeconds
+        }
+    }
+
+    private func watchLoop(_ watch: Watch) async {
+        var stability = StabilityTracker(settleSeconds: watch.settleSeconds)
+        while !Task.isCancelled {
+            let clock = ContinuousClock.now
+            if let found = try? FileWalker.files(under: watch.paths) {
+                let ready = stability.observe(found.compactMap { path in
+                    FileWalker.signature(of: path).map { (path, $0) }
+                }, at: clock)
+                var files: [DiscoveredFile] = []
+                for path in ready {
+                    if let fingerprint = try? ContentFingerprint.of(file: path) {
+                        files.append(DiscoveredFile(path: path, fingerprint: fingerprint))
+                    } else {
+                        stability.forget(path)
+                    }
+                }
+                if !files.isEmpty, let new = try? await journal.discover(job: job, files: files) {
+                    configuration.onEvent?(.discovered(new: new, total: files.count))
+                }
+            }
+            try? await Task.sleep(for: .seconds(watch.scanSeconds))
+        }
+    }
+
     // MARK: - Working
 
     /// Works on the job's items until none is left that is not finished, or the task is canceled. On
@@ -115,7 +154,15 @@ public struct IngestEngine: Sendable {
     /// - Throws: ``IngestError`` `probe_unavailable` (FFmpeg missing), or a ``JournalError`` the journal raised
     ///   outside an item (its items are then released).
     public func run() async throws -> JobStatus {
+        try await run(watching: nil)
+    }
+
+    /// Like ``run()``, and with `watch` it never finishes on its own: it keeps taking new files from the
+    /// watched paths (each once it is stable) until canceled.
+    public func run(watching watch: Watch?) async throws -> JobStatus {
         let holder = LeaseHolder()
+        let watcher = watch.map { watch in Task { await self.watchLoop(watch) } }
+        defer { watcher?.cancel() }
         let heartbeat = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(max(0.05, configuration.leaseSeconds / 3)))
@@ -149,7 +196,7 @@ public struct IngestEngine: Sendable {
                     if claimed.isEmpty {
                         let status = try await journal.status(job: job.name)
                         let open = ItemState.claimable.reduce(0) { $0 + (status.items[$1.rawValue] ?? 0) }
-                        if open == 0 { break }
+                        if open == 0, watch == nil { break }
                         // Items are waiting for their next poll or retry, or are held by other workers.
                         try await Task.sleep(for: .seconds(min(configuration.pollSeconds, 1)))
                     }

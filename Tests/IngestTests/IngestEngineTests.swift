@@ -150,3 +150,49 @@ import Testing
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(3))) struct IngestWatchTests {
+    @Test("--watch takes a file only once it has settled: a file that grows for a while is one item, of its whole content")
+    func growingFile() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vp-watch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sample = try Data(contentsOf: IngestEngineTests.media.appendingPathComponent("ok_640x360_5s.mp4"))
+        try await IngestEngineTests().withEngine { sandbox, journal, engine in
+            let watcher = engine()
+            let watching = Task { try await watcher.run(watching: IngestEngine.Watch(paths: [folder.path], settleSeconds: 0.8, scanSeconds: 0.1)) }
+            defer { watching.cancel() }
+            // Copied in pieces over about two seconds, each piece sooner than the settle time.
+            let target = folder.appendingPathComponent("arriving.mp4")
+            #expect(FileManager.default.createFile(atPath: target.path, contents: nil))
+            let handle = try FileHandle(forWritingTo: target)
+            let pieces = stride(from: 0, to: sample.count, by: sample.count / 6 + 1).map { sample[$0..<min($0 + sample.count / 6 + 1, sample.count)] }
+            for piece in pieces {
+                try handle.write(contentsOf: piece)
+                try await Task.sleep(for: .milliseconds(350))
+            }
+            try handle.close()
+            var status = try await journal.status(job: "lib")
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(60)
+            while (status.items["done"] ?? 0) < 1, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try await journal.status(job: "lib")
+            }
+            #expect(status.items["done"] == 1)
+            #expect(status.items.values.reduce(0, +) == 1, "\(status.items)")
+            let records = try await journal.results(job: "lib")
+            #expect(records.first?.fingerprint == (try ContentFingerprint.of(file: target.path)).text)
+            #expect(records.first?.fingerprint.hasPrefix("\(sample.count):") == true)
+
+            // A second file dropped in later is taken too, while the first stays done.
+            try (sample + Data("later".utf8)).write(to: folder.appendingPathComponent("later.mp4"))
+            while (status.items["done"] ?? 0) < 2, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try await journal.status(job: "lib")
+            }
+            #expect(status.items["done"] == 2)
+            #expect(sandbox.state.tasksByCustomID.count == 4)
+        }
+    }
+}

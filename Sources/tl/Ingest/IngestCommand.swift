@@ -120,6 +120,12 @@ struct IngestCommand: AsyncParsableCommand {
         @Option(name: .customLong("max-attempts"), help: "Failed attempts before an item is given up.")
         var maxAttempts: Int = 6
 
+        @Flag(help: "Keep taking new files from the paths until SIGINT or SIGTERM (each once it has stopped changing).")
+        var watch = false
+
+        @Option(name: .customLong("settle-seconds"), help: "With --watch: seconds a file's size and modification time must stay unchanged before it is taken.")
+        var settleSeconds: Double = 5
+
         @OptionGroup var journal: JournalOptions
         @OptionGroup var api: APIOptions
 
@@ -130,6 +136,7 @@ struct IngestCommand: AsyncParsableCommand {
             guard leaseSeconds >= 1, leaseSeconds <= 3600 else { throw ValidationError("--lease-seconds must be 1–3600.") }
             guard pollSeconds > 0, pollSeconds <= 600 else { throw ValidationError("--poll-seconds must be more than 0 and at most 600.") }
             guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1–100.") }
+            guard settleSeconds >= 0, settleSeconds <= 3600 else { throw ValidationError("--settle-seconds must be 0–3600.") }
             guard let mode = IngestMode(rawValue: mode) else { throw ValidationError("--mode must be tasks or batches.") }
             if mode == .batches {
                 throw ValidationError("--mode batches is not available yet; use --mode tasks.")
@@ -181,7 +188,11 @@ struct IngestCommand: AsyncParsableCommand {
                     let discovery = try await engine.discover(paths: paths)
                     for skipped in discovery.skipped { Console.note("skipped \(skipped.path): \(skipped.reason)") }
                     Console.note("\(discovery.seen) file\(discovery.seen == 1 ? "" : "s") found, \(discovery.new) new; journal \(opened.location), job \(spec.name)")
-                    return try await Self.untilSignal { try await engine.run() }
+                    guard watch else { return try await Self.untilSignal { try await engine.run() } }
+                    // Watching ends with a signal: that is its normal end, and the status says how it went.
+                    let watching = IngestEngine.Watch(paths: paths, settleSeconds: settleSeconds)
+                    _ = try? await Self.untilSignal { try await engine.run(watching: watching) }
+                    return try await opened.status(job: spec.name)
                 }
             } catch let error as JournalError {
                 await opened.close()
