@@ -1,5 +1,6 @@
 public import AnalyzeAPI
 import Foundation
+import PlatformRules
 public import Logging
 public import MediaProbe
 public import Preflight
@@ -23,6 +24,10 @@ public struct IngestConfiguration: Sendable {
     public var policy: Policy = .platformDefault
     /// How files are probed.
     public var probeOptions: ProbeOptions = ProbeOptions()
+    /// Batches mode: the most requests in one batch (the platform's 1,000 when `nil`).
+    public var batchSize: Int?
+    /// Batches mode: the most unfinished batches at once across the journal (the platform's 5 per account).
+    public var maximumActiveBatches: Int = PlatformRules.current.batches.maxActive
     /// How assets are uploaded (the resume state always goes to the journal).
     public var multipart: MultipartUploadOptions = MultipartUploadOptions()
     /// This worker's name in leases: unique per process.
@@ -51,6 +56,8 @@ public enum IngestEvent: Sendable {
     case retrying(path: String, error: String, afterSeconds: Double)
     case rateLimited(seconds: Double)
     case leaseLost(path: String)
+    case batchCreated(batchKey: String, batchID: String, requests: Int, reconciled: Bool)
+    case batchEnded(batchID: String, status: String)
     case uploaded(path: String, bytes: Int64)
 }
 
@@ -167,9 +174,12 @@ public struct IngestEngine: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(max(0.05, configuration.leaseSeconds / 3)))
                 let held = await holder.leases()
-                guard !held.isEmpty, let kept = try? await journal.heartbeat(held, leaseSeconds: configuration.leaseSeconds) else { continue }
-                let lost = Set(held).subtracting(kept)
-                if !lost.isEmpty { await holder.lost(lost) }
+                if !held.isEmpty, let kept = try? await journal.heartbeat(held, leaseSeconds: configuration.leaseSeconds) {
+                    let lost = Set(held).subtracting(kept)
+                    if !lost.isEmpty { await holder.lost(lost) }
+                }
+                let batches = await holder.batchLeases()
+                if !batches.isEmpty { _ = try? await journal.heartbeat(batches: batches, leaseSeconds: configuration.leaseSeconds) }
             }
         }
         defer { heartbeat.cancel() }
@@ -179,7 +189,8 @@ public struct IngestEngine: Sendable {
                 while !Task.isCancelled {
                     let free = max(0, configuration.concurrency - running)
                     let claimed = free == 0 ? [] : try await journal.claim(
-                        job: job.name, owner: configuration.owner, limit: free, leaseSeconds: configuration.leaseSeconds)
+                        job: job.name, owner: configuration.owner, limit: free, leaseSeconds: configuration.leaseSeconds,
+                        states: job.mode == .batches ? Self.beforeBatches : ItemState.claimable)
                     for item in claimed {
                         await holder.hold(item.lease)
                         running += 1
@@ -188,12 +199,30 @@ public struct IngestEngine: Sendable {
                             try await self.work(item, holder: holder)
                         }
                     }
-                    if running > 0, claimed.isEmpty || running >= configuration.concurrency {
+                    var started = claimed.count
+                    if job.mode == .batches, running < configuration.concurrency {
+                        var batches = try await journal.claimBatches(
+                            job: job.name, owner: configuration.owner, limit: configuration.concurrency - running,
+                            leaseSeconds: configuration.leaseSeconds)
+                        if running + batches.count < configuration.concurrency, let packed = try await packIfReady() {
+                            batches.append(packed)
+                        }
+                        for batch in batches {
+                            await holder.hold(batch: batch.lease)
+                            running += 1
+                            group.addTask {
+                                defer { Task { await holder.drop(batch: batch.lease) } }
+                                try await self.follow(batch, fresh: batch.lease.token == 1 && batch.batchID == nil)
+                            }
+                        }
+                        started += batches.count
+                    }
+                    if running > 0, started == 0 || running >= configuration.concurrency {
                         // Wait for one item to be let go of before claiming more.
                         if try await group.next() != nil { running -= 1 }
                         continue
                     }
-                    if claimed.isEmpty {
+                    if started == 0 {
                         let status = try await journal.status(job: job.name)
                         let open = ItemState.claimable.reduce(0) { $0 + (status.items[$1.rawValue] ?? 0) }
                         if open == 0, watch == nil { break }
@@ -224,12 +253,14 @@ public struct IngestEngine: Sendable {
     private func work(_ claimed: IngestItem, holder: LeaseHolder) async throws {
         var item = claimed
         do {
-            while !item.state.isTerminal {
+            steps: while !item.state.isTerminal {
                 if await holder.isLost(item.lease) { throw JournalError(.fenced, "the lease was taken over") }
                 switch item.state {
                 case .discovered: item = try await check(item)
                 case .checked, .uploading: item = try await upload(item)
                 case .assetReady, .submitting, .submitted:
+                    // In batches mode a ready asset waits for the packer; its tasks are followed by batch.
+                    if job.mode == .batches { break steps }
                     guard let next = try await advanceTasks(item) else { return }
                     item = next
                 case .rejected, .done, .failed: return
@@ -262,6 +293,117 @@ public struct IngestEngine: Sendable {
         } catch let error as JournalError where error.code == .fenced {
             configuration.onEvent?(.leaseLost(path: item.path))
         }
+    }
+
+    // MARK: - Batches
+
+    /// The item states a batches-mode worker takes items in: up to the ready asset.
+    static let beforeBatches: [ItemState] = [.discovered, .checked, .uploading]
+
+    /// Commits the next batch's intent when it is worth sending: full, or the last of the job (nothing is
+    /// left to check or upload), and the journal has room under the active-batch limit.
+    private func packIfReady() async throws -> JournalBatch? {
+        let packer = BatchPacker(maximumRequests: configuration.batchSize)
+        if try await journal.backoffRemaining(job: job.name) != nil { return nil }
+        guard try await journal.activeBatchCount() < configuration.maximumActiveBatches else { return nil }
+        let candidates = try await journal.batchCandidates(job: job.name, limit: packer.maximumRequests)
+        guard !candidates.isEmpty else { return nil }
+        let (members, full) = packer.pack(candidates)
+        if !full, try await journal.count(job: job.name, states: Self.beforeBatches) > 0 { return nil }
+        return try await journal.insertBatch(
+            job: job.name, key: BatchPacker.key(job: job.name, members: members), members: members, owner: configuration.owner,
+            leaseSeconds: configuration.leaseSeconds, maxActive: configuration.maximumActiveBatches)
+    }
+
+    /// Creates a batch intent (reconciling first unless it was just packed), then follows it: stores each
+    /// finished item's result; when it ends, its unfinished items go back in line for a new batch.
+    private func follow(_ claimed: JournalBatch, fresh: Bool) async throws {
+        var batch = claimed
+        do {
+            if batch.state == .intent {
+                guard let id = try await createOrReconcile(batch, fresh: fresh) else { return }
+                batch.batchID = id
+                batch.state = .active
+            }
+            guard let id = batch.batchID else { return }
+            let status = try await client.retrieveBatch(id)
+            let ended = status.status.isTerminal
+            guard ended || status.finishedItems > 0 else {
+                try await journal.release(batch, after: configuration.pollSeconds)
+                return
+            }
+            let endedEarly = status.status == .expired || status.status == .canceled
+            let outcomes: [BatchOutcome] = try await client.batchResults(id).compactMap { item in
+                guard let customID = item.customID, item.status.isTerminal else { return nil }
+                if item.status == .ready {
+                    let result = try item.data.map { String(decoding: try WireCoding.encoder().encode($0), as: UTF8.self) } ?? "null"
+                    return BatchOutcome(customID: customID, taskID: item.taskID, state: .done, taskStatus: item.status.rawValue, result: result)
+                }
+                // Canceled because the batch expired or was canceled: sent again in a new batch, not failed.
+                if item.status == .canceled, endedEarly { return nil }
+                let message = item.error.map { "\($0.code.map { "\($0): " } ?? "")\($0.message)" } ?? "the task is \(item.status.rawValue)"
+                return BatchOutcome(customID: customID, taskID: item.taskID, state: .failed, taskStatus: item.status.rawValue, error: message)
+            }
+            try await journal.record(outcomes, of: batch, closing: ended, pollSeconds: configuration.pollSeconds)
+            if ended { configuration.onEvent?(.batchEnded(batchID: id, status: status.status.rawValue)) }
+        } catch let error as JournalError where error.code == .fenced {
+            configuration.onEvent?(.leaseLost(path: "batch \(batch.key)"))
+        } catch is CancellationError {
+            return
+        } catch {
+            if Task.isCancelled { return }
+            configuration.onEvent?(.retrying(path: "batch \(batch.batchID ?? batch.key)", error: Self.describe(error), afterSeconds: configuration.retryBaseSeconds))
+            try? await journal.release(batch, after: configuration.retryBaseSeconds)
+        }
+    }
+
+    /// The platform's id of `batch`: found by reconciliation (an intent someone committed before, whose create
+    /// may have happened), or created now. `nil` when it was let go of, undone or refused.
+    private func createOrReconcile(_ batch: JournalBatch, fresh: Bool) async throws -> String? {
+        let members = try await journal.members(ofBatch: batch.key)
+        guard let first = members.first else {
+            try await journal.abandon(batch)
+            return nil
+        }
+        if !fresh, let found = try await reconcile(assetID: first.assetID, customID: first.customID), let batchID = found.batchID {
+            let items = try await client.batchResults(batchID)
+            try await journal.activate(batch, batchID: batchID, taskIDs: Self.taskIDs(items.map { ($0.customID, $0.taskID) }))
+            configuration.onEvent?(.batchCreated(batchKey: batch.key, batchID: batchID, requests: members.count, reconciled: true))
+            return batchID
+        }
+        let request = CreateAnalyzeBatchRequest(
+            modelName: job.modelName ?? PlatformRules.current.batches.model, analysisMode: "general",
+            defaults: BatchSettings(responseFormat: job.responseFormat, temperature: job.temperature, maxTokens: job.maxTokens),
+            requests: members.map { member in
+                BatchItemRequest(assetID: member.assetID, customID: member.customID,
+                                 overrides: BatchSettings(prompt: PromptV2(inputText: job.prompts[member.promptIndex])))
+            })
+        do {
+            let created = try await client.createBatch(request, contentSeconds: members.map(\.seconds), idempotencyKey: batch.key,
+                                                       retryPolicy: RetryPolicy.none)
+            try await journal.activate(batch, batchID: created.id, taskIDs: Self.taskIDs(created.items.map { ($0.customID, $0.taskID) }))
+            configuration.onEvent?(.batchCreated(batchKey: batch.key, batchID: created.id, requests: members.count, reconciled: false))
+            return created.id
+        } catch let error as APIError where error.code == .rateLimited || error.code == .conflict {
+            // Known not created (too many requests, or the account's active batches are full): undone, and
+            // every worker waits before packing again.
+            let seconds = max(1, error.retryAfter.map { Double($0.components.seconds) } ?? 10)
+            try await journal.backOff(job: job.name, seconds: seconds)
+            try await journal.abandon(batch)
+            configuration.onEvent?(.rateLimited(seconds: seconds))
+            return nil
+        } catch let error as APIError where !error.isTransient {
+            let message = Self.describe(error)
+            try await journal.record(members.map { member in
+                BatchOutcome(customID: member.customID, taskID: "", state: .failed, taskStatus: "refused", error: message)
+            }, of: batch, closing: true, pollSeconds: 0)
+            return nil
+        }
+        // Any other error: the outcome is unknown; the intent stays for the next follower to reconcile.
+    }
+
+    private static func taskIDs(_ pairs: [(String?, String)]) -> [String: String] {
+        pairs.reduce(into: [:]) { map, pair in if let customID = pair.0 { map[customID] = pair.1 } }
     }
 
     // MARK: - Steps
@@ -437,6 +579,11 @@ public struct IngestEngine: Sendable {
 actor LeaseHolder {
     private var held: Set<Lease> = []
     private var lostLeases: Set<Lease> = []
+    private var batches: Set<BatchLease> = []
+
+    func hold(batch lease: BatchLease) { batches.insert(lease) }
+    func drop(batch lease: BatchLease) { batches.remove(lease) }
+    func batchLeases() -> [BatchLease] { Array(batches) }
 
     func hold(_ lease: Lease) { held.insert(lease) }
     func drop(_ lease: Lease) {

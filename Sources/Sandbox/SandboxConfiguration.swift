@@ -44,8 +44,8 @@ public struct SandboxConfiguration: Sendable {
     public var webhooks = WebhookSettings()
     /// The platform's rules the create checks apply (the same data the client validates with).
     public var rules: PlatformRules = .current
-    /// Whether a repeated `Idempotency-Key` returns the first task (the platform's documented behaviour). Off:
-    /// every create makes a task, so only a client's own reconciliation prevents duplicates.
+    /// Whether a repeated `Idempotency-Key` returns the first task or batch (the platform's documented
+    /// behaviour). Off: every create makes a new one, so only a client's own reconciliation prevents duplicates.
     public var honorsIdempotencyKeys = true
     /// Asset uploads: size limits, chunk size, URL lifetime, processing time, storage faults.
     public var uploads: UploadSettings = UploadSettings()

@@ -86,7 +86,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(name: .customLong("strict-upload-headers"), help: "Refuse (403) a chunk PUT without the announced upload_headers. Off by default, as the platform's own SDK sends none.")
     var strictUploadHeaders = false
 
-    @Flag(name: .customLong("ignore-idempotency-keys"), help: "Create a new task for every create, even one repeating an Idempotency-Key: a platform that does not keep the key, where only reconciliation prevents duplicates.")
+    @Flag(name: .customLong("ignore-idempotency-keys"), help: "Create a new task or batch for every create, even one repeating an Idempotency-Key: a platform that does not keep the key, where only reconciliation prevents duplicates.")
     var ignoreIdempotencyKeys = false
 
     @OptionGroup var output: OutputOptions

@@ -196,3 +196,119 @@ import Testing
         }
     }
 }
+
+@Suite("Batches mode", .timeLimit(.minutes(3))) struct IngestBatchTests {
+    static func candidates(_ count: Int, seconds: Double) -> [PackCandidate] {
+        (0..<count).map { PackCandidate(itemID: Int64($0), promptIndex: 0, customID: "c\($0)", assetID: "a\($0)", seconds: seconds) }
+    }
+
+    @Test("Packing stops at 1,000 requests and at 2,000 content hours, counted from the probed durations")
+    func packingEdges() {
+        let packer = BatchPacker()
+        let many = packer.pack(Self.candidates(1001, seconds: 60))
+        #expect(many.members.count == 1000 && many.full)
+        let exactly = packer.pack(Self.candidates(1000, seconds: 60))
+        #expect(exactly.members.count == 1000 && exactly.full)
+        let few = packer.pack(Self.candidates(999, seconds: 60))
+        #expect(few.members.count == 999 && !few.full)
+        // Three hours each: 666 make 1,998 h; the 667th would make 2,001 h.
+        let long = packer.pack(Self.candidates(700, seconds: 3 * 3600))
+        #expect(long.members.count == 666 && long.full)
+        // Exactly 2,000 h is allowed and full.
+        let edge = packer.pack(Self.candidates(1000, seconds: 2 * 3600))
+        #expect(edge.members.count == 1000 && edge.full)
+        // A request longer than a batch may hold goes alone.
+        let huge = packer.pack(Self.candidates(3, seconds: 2001 * 3600))
+        #expect(huge.members.count == 1 && huge.full)
+        #expect(BatchPacker(maximumRequests: 4).pack(Self.candidates(10, seconds: 1)).members.count == 4)
+        #expect(BatchPacker(maximumRequests: 5000).maximumRequests == 1000)
+        #expect(BatchPacker.key(job: "j", members: Array(Self.candidates(3, seconds: 1).reversed())) == BatchPacker.key(job: "j", members: Self.candidates(3, seconds: 1)))
+    }
+
+    static let job = JobSpec(name: "lib", prompts: ["Summarise.", "Who speaks?"], mode: .batches)
+
+    func run(kind: JournalKind = .sqlite, good: Int, sandbox configure: (inout SandboxConfiguration) -> Void = { _ in },
+             engines: Int = 1, adjust: @escaping @Sendable (inout IngestConfiguration) -> Void,
+             check: (RunningSandbox, IngestJournal, [JobStatus]) async throws -> Void) async throws {
+        let folder = try IngestEngineTests.library(good: good)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = SandboxConfiguration(apiKey: IngestEngineTests.key)
+        configuration.port = 0
+        configuration.lifecycle = TaskLifecycle(queued: .milliseconds(20), pending: .milliseconds(20), processing: .milliseconds(100))
+        configuration.uploads.assetProcessing = .milliseconds(20)
+        configure(&configuration)
+        let (journal, _) = try await JournalFixture.make(kind)
+        defer { Task { await journal.close() } }
+        try await Sandbox.withRunning(configuration) { sandbox in
+            var client = AnalyzeClient.Configuration(apiKey: IngestEngineTests.key, baseURL: sandbox.baseURL)
+            client.retryPolicy.initialBackoff = .milliseconds(5)
+            client.retryPolicy.maximumBackoff = .milliseconds(20)
+            try await AnalyzeClient.withClient(configuration: client) { client in
+                try await journal.openJob(Self.job)
+                let statuses = try await withThrowingTaskGroup(of: JobStatus.self) { group in
+                    for _ in 0..<engines {
+                        group.addTask {
+                            var settings = IngestConfiguration(job: Self.job)
+                            settings.pollSeconds = 0.05
+                            settings.retryBaseSeconds = 0.05
+                            settings.leaseSeconds = 10
+                            settings.multipart.waitOptions = WaitOptions(minimumInterval: .milliseconds(10), maximumInterval: .milliseconds(50), timeout: .seconds(30))
+                            adjust(&settings)
+                            let engine = IngestEngine(journal: journal, client: client, configuration: settings)
+                            try await engine.discover(paths: [folder.path])
+                            return try await engine.run()
+                        }
+                    }
+                    return try await group.reduce(into: [JobStatus]()) { $0.append($1) }
+                }
+                try await check(sandbox, journal, statuses)
+            }
+        }
+    }
+
+    @Test("Ready assets are packed into batches; every result is stored, each request created once", arguments: JournalFixture.kinds)
+    func endToEnd(kind: JournalKind) async throws {
+        try await run(kind: kind, good: 6, adjust: { $0.batchSize = 4 }) { sandbox, journal, statuses in
+            #expect(statuses[0].items["done"] == 6, "\(statuses[0])")
+            #expect(statuses[0].items["rejected"] == 2)
+            #expect(sandbox.state.tasksByCustomID.count == 12)
+            #expect(sandbox.state.tasksByCustomID.values.allSatisfy { $0 == 1 })
+            let creates = sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/analyze/batches" }
+            #expect(creates.count == 3, "\(creates.map { "\($0.status) \($0.idempotencyKey ?? "")" })") // 12 requests, 4 a batch
+            #expect(sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/analyze/tasks" }.isEmpty)
+            let records = try await journal.results(job: "lib").filter { $0.status == "done" }
+            #expect(records.count == 12 && records.allSatisfy { $0.result?.contains("Sandbox analysis") == true })
+            #expect(try await journal.activeBatchCount() == 0)
+        }
+    }
+
+    @Test("Items of an expired batch are sent again in a new one, under new custom_ids, until every one is done")
+    func expiryAndResubmission() async throws {
+        try await run(good: 3, sandbox: {
+            $0.batchLifetime = .milliseconds(700)
+            $0.batchItemsAtOnce = 1
+            $0.lifecycle = TaskLifecycle(queued: .milliseconds(10), pending: .milliseconds(10), processing: .milliseconds(250))
+        }, adjust: { _ in }) { sandbox, journal, statuses in
+            #expect(statuses[0].items["done"] == 3, "\(statuses[0])")
+            let records = try await journal.results(job: "lib").filter { $0.status == "done" }
+            #expect(records.count == 6)
+            // Some were resubmitted (a later generation), and no custom_id was created twice.
+            #expect(records.contains { $0.customID?.hasSuffix("-g0") == false })
+            #expect(sandbox.state.tasksByCustomID.values.allSatisfy { $0 == 1 })
+            #expect(sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/analyze/batches" }.count >= 2)
+        }
+    }
+
+    @Test("Two workers share the five-active-batches limit: the platform never refuses a sixth")
+    func sharedActiveLimit() async throws {
+        try await run(good: 8, sandbox: {
+            $0.lifecycle = TaskLifecycle(queued: .milliseconds(20), pending: .milliseconds(20), processing: .milliseconds(300))
+        }, engines: 2, adjust: { $0.batchSize = 1; $0.concurrency = 6 }) { sandbox, journal, statuses in
+            #expect(statuses.allSatisfy { $0.items["done"] == 8 }, "\(statuses)")
+            let creates = sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/analyze/batches" }
+            #expect(creates.count == 16)
+            #expect(creates.allSatisfy { $0.status == 201 }, "\(creates.map(\.status))")
+            #expect(sandbox.state.tasksByCustomID.values.allSatisfy { $0 == 1 })
+        }
+    }
+}

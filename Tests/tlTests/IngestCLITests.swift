@@ -125,6 +125,47 @@ import Testing
         }
     }
 
+    @Test("Crash safety in batches mode: killed at seeded moments, every batch intent reconciled, each request created once")
+    func crashSafetyBatches() async throws {
+        let folder = try Self.library(good: 24, bad: 2)
+        let journalPath = Self.temporary("crash-batches").path + "/ingest.sqlite"
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sandbox = try await SandboxProcess(arguments: [
+            "--queued", "0.05", "--pending", "0.05", "--processing", "0.2", "--asset-processing", "0.05",
+            "--fault-rate", "0.2", "--fault-kinds", "drop-after-create,server-error,drop,rate-limited", "--fault-seed", "3",
+            "--ignore-idempotency-keys",
+        ])
+        defer { Task { await sandbox.stop() } }
+        let arguments = ingestArguments(folder, journal: journalPath, extra: ["--mode", "batches", "--batch-size", "6"])
+        var seed: UInt64 = 0xba7c
+        for _ in 0..<6 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let run = try LiveProcess(arguments, environment: sandbox.environment)
+            try await Task.sleep(for: .milliseconds(400 + Int((seed >> 33) % 1800)))
+            run.signal(SIGKILL)
+            _ = await run.finish(timeout: .seconds(10))
+        }
+        var finalStatus: Int32 = -1
+        var output = ""
+        for _ in 0..<5 where finalStatus != 0 {
+            let run = try LiveProcess(arguments, environment: sandbox.environment)
+            finalStatus = await run.finish(timeout: .seconds(240))
+            output = run.out + run.err
+        }
+        #expect(finalStatus == 0, "\(output)")
+        let stats = try await Self.stats(sandbox)
+        let creates = stats["creates_by_custom_id"] as? [String: Int] ?? [:]
+        #expect(creates.filter { $0.value != 1 }.isEmpty, "duplicates: \(creates.filter { $0.value != 1 })")
+        let journal = try IngestJournal.sqlite(path: journalPath)
+        defer { Task { await journal.close() } }
+        let records = try await journal.results(job: "default")
+        let done = records.filter { $0.status == "done" && $0.result != nil }
+        #expect(done.count == 48)
+        for record in done { #expect(creates[record.customID ?? ""] == 1) }
+        #expect(records.filter { $0.status == "rejected" }.count == 6)
+        #expect(try await journal.activeBatchCount() == 0)
+    }
+
     @Test("SIGINT stops cleanly: exit 130, every lease let go of; the next run finishes and a finished job is a no-op")
     func interruptAndContinue() async throws {
         let folder = try Self.library(good: 12, bad: 1)

@@ -11,17 +11,19 @@ extension AnalyzeClient {
     ///   - contentSeconds: Each request's asset duration in seconds, in request order, when known: the
     ///     2,000-content-hour limit is then checked before sending.
     ///   - idempotencyKey: The key to send; a fresh UUID when `nil`.
+    ///   - retryPolicy: Overrides the client's policy for this create (as for ``createTask(_:idempotencyKey:retryPolicy:)``).
     /// - Throws: ``APIError`` (``APIError/Code/validationFailed`` before anything is sent;
     ///   ``APIError/Code/conflict`` when the account already has its most active batches).
     public func createBatch(
-        _ batch: CreateAnalyzeBatchRequest, contentSeconds: [Double]? = nil, idempotencyKey: String? = nil
+        _ batch: CreateAnalyzeBatchRequest, contentSeconds: [Double]? = nil, idempotencyKey: String? = nil,
+        retryPolicy: RetryPolicy? = nil
     ) async throws -> CreatedBatch {
         try checkBeforeSending(BatchValidator(policy: configuration.requestPolicy).issues(in: batch, contentSeconds: contentSeconds),
                                what: "create batch", operation: .createBatch)
         let body = try encode(batch, operation: .createBatch)
         let response = try await send(
             .createBatch, method: "POST", path: "/analyze/batches", body: body,
-            extraHeaders: [HTTPHeader("Idempotency-Key", idempotencyKey ?? UUID().uuidString.lowercased())])
+            extraHeaders: [HTTPHeader("Idempotency-Key", idempotencyKey ?? UUID().uuidString.lowercased())], retryPolicy: retryPolicy)
         return try decode(CreatedBatch.self, from: response, operation: .createBatch)
     }
 

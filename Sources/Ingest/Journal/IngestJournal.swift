@@ -8,8 +8,8 @@ public import Logging
 /// same statements, and one conformance suite tests both.
 public struct IngestJournal: Sendable {
     let store: any JournalStore
-    private var d: SQLDialect { store.dialect }
-    private var now: String { store.dialect.now }
+    var d: SQLDialect { store.dialect }
+    var now: String { store.dialect.now }
 
     init(store: any JournalStore) {
         self.store = store
@@ -159,9 +159,10 @@ public struct IngestJournal: Sendable {
 
     /// Claims up to `limit` due items of `job` for `owner`, each under a new lease of `seconds` with the next
     /// fencing token. Items another live lease holds are skipped; an expired lease is taken over.
-    public func claim(job: String, owner: String, limit: Int, leaseSeconds: Double) async throws -> [IngestItem] {
+    public func claim(job: String, owner: String, limit: Int, leaseSeconds: Double,
+                      states claimable: [ItemState] = ItemState.claimable) async throws -> [IngestItem] {
         guard limit > 0 else { return [] }
-        let states = ItemState.claimable.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let states = claimable.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         let rows = try await store.transaction([
             Statement("""
                 UPDATE ingest_items SET lease_owner = ?, lease_expires_at = \(now) + ?, lease_token = lease_token + 1
@@ -371,7 +372,7 @@ public struct IngestJournal: Sendable {
             requests: requests[id] ?? [], lease: Lease(itemID: id, owner: owner, token: token))
     }
 
-    private static func request(_ row: JournalRow) -> RequestRecord? {
+    static func request(_ row: JournalRow) -> RequestRecord? {
         guard let index = row.integer("prompt_index"), let state = row.text("state").flatMap(RequestState.init(rawValue:)) else { return nil }
         return RequestRecord(
             promptIndex: Int(index), generation: Int(row.integer("generation") ?? 0), customID: row.text("custom_id") ?? "",

@@ -67,5 +67,29 @@ enum JournalSchema {
             """,
             "CREATE INDEX ingest_requests_task ON ingest_requests (task_id)",
         ] },
+        // 2: batches mode. A batch row is committed (as an intent) before `POST /analyze/batches`, with its
+        // requests pointing at it, and is followed under a lease of its own.
+        { d in [
+            """
+            CREATE TABLE ingest_batches (
+                id \(d.identity),
+                job TEXT NOT NULL REFERENCES ingest_jobs (name) ON DELETE CASCADE,
+                batch_key TEXT NOT NULL UNIQUE,
+                batch_id TEXT,
+                state TEXT NOT NULL,
+                request_count \(d.integer) NOT NULL,
+                content_seconds \(d.real) NOT NULL,
+                lease_owner TEXT,
+                lease_expires_at \(d.real),
+                lease_token \(d.integer) NOT NULL DEFAULT 0,
+                next_poll_at \(d.real) NOT NULL DEFAULT 0,
+                created_at \(d.real) NOT NULL,
+                updated_at \(d.real) NOT NULL
+            )
+            """,
+            "CREATE INDEX ingest_batches_claim ON ingest_batches (job, state, next_poll_at)",
+            "ALTER TABLE ingest_requests ADD COLUMN batch_key TEXT",
+            "CREATE INDEX ingest_requests_batch ON ingest_requests (batch_key)",
+        ] },
     ]
 }

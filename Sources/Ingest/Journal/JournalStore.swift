@@ -83,14 +83,18 @@ package struct SQLDialect: Sendable {
     package var claimLock: String
     /// A statement that serialises migrations across processes, if the dialect needs one.
     package var migrationLock: String?
+    /// A statement that serialises batch creation across processes (the count of active batches, then the
+    /// insert), if the dialect needs one.
+    package var batchLock: String?
 
     package static let sqlite = SQLDialect(
         now: "((julianday('now') - 2440587.5) * 86400.0)", greatest: "max", identity: "INTEGER PRIMARY KEY AUTOINCREMENT",
-        integer: "INTEGER", real: "REAL", claimLock: "", migrationLock: nil)
+        integer: "INTEGER", real: "REAL", claimLock: "", migrationLock: nil, batchLock: nil)
     package static let postgres = SQLDialect(
         now: "(extract(epoch from clock_timestamp())::double precision)", greatest: "GREATEST",
         identity: "BIGSERIAL PRIMARY KEY", integer: "BIGINT", real: "DOUBLE PRECISION", claimLock: " FOR UPDATE SKIP LOCKED",
-        migrationLock: "SELECT pg_advisory_xact_lock(7269657574) AS locked")
+        migrationLock: "SELECT pg_advisory_xact_lock(7269657574) AS locked",
+        batchLock: "SELECT pg_advisory_xact_lock(7269657575) AS locked")
 }
 
 /// Where a journal's rows live: runs statement lists as single transactions. The journal's logic

@@ -37,7 +37,8 @@ extension SandboxResponder {
         } catch {
             return self.error(413, .requestTooLarge, "The request body is over 16 MiB.")
         }
-        let scopedKey = request.headers[HTTPField.Name("Idempotency-Key")!].map { apiKey + "\u{0}" + $0 }
+        let scopedKey = configuration.honorsIdempotencyKeys
+            ? request.headers[HTTPField.Name("Idempotency-Key")!].map { apiKey + "\u{0}" + $0 } : nil
         let fingerprint = BodyFingerprint(body)
         if let scopedKey, let existing = state.storage.withLock({ $0.batchIdempotency[scopedKey] }) {
             guard existing.body == fingerprint else {

@@ -2,6 +2,7 @@ import Foundation
 import AnalyzeAPI
 import ArgumentParser
 import Ingest
+import PlatformRules
 import Synchronization
 import UnixSignals
 
@@ -105,8 +106,11 @@ struct IngestCommand: AsyncParsableCommand {
         @Option(name: .customLong("max-tokens"), help: "The most tokens to generate.")
         var maxTokens: Int?
 
-        @Option(help: "How items are sent: tasks (one task per item and prompt).")
+        @Option(help: "How items are sent: tasks (one task per item and prompt) or batches (ready assets packed into /analyze/batches requests).")
         var mode: String = IngestMode.tasks.rawValue
+
+        @Option(name: .customLong("batch-size"), help: "With --mode batches: the most requests in one batch (at most the platform's 1,000).")
+        var batchSize: Int?
 
         @Option(help: "Items worked on at once.")
         var concurrency: Int = 4
@@ -138,8 +142,14 @@ struct IngestCommand: AsyncParsableCommand {
             guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1–100.") }
             guard settleSeconds >= 0, settleSeconds <= 3600 else { throw ValidationError("--settle-seconds must be 0–3600.") }
             guard let mode = IngestMode(rawValue: mode) else { throw ValidationError("--mode must be tasks or batches.") }
-            if mode == .batches {
-                throw ValidationError("--mode batches is not available yet; use --mode tasks.")
+            if mode == .batches, let model, model != PlatformRules.current.batches.model {
+                throw ValidationError("--mode batches takes the model \(PlatformRules.current.batches.model) only, not \(model).")
+            }
+            if let batchSize {
+                guard mode == .batches else { throw ValidationError("--batch-size applies to --mode batches.") }
+                guard PlatformRules.current.batches.requests.contains(batchSize) else {
+                    throw ValidationError("--batch-size must be \(PlatformRules.current.batches.requests.lowerBound)–\(PlatformRules.current.batches.requests.upperBound).")
+                }
             }
         }
 
@@ -176,6 +186,7 @@ struct IngestCommand: AsyncParsableCommand {
                     configuration.leaseSeconds = leaseSeconds
                     configuration.pollSeconds = pollSeconds
                     configuration.maximumAttempts = maxAttempts
+                    configuration.batchSize = batchSize
                     let display = IngestProgress()
                     configuration.onEvent = { event in
                         display.note(event)
@@ -388,9 +399,10 @@ final class IngestProgress: Sendable {
             case .retrying: counts["retries", default: 0] += 1
             case .rateLimited: counts["429s", default: 0] += 1
             case .leaseLost: counts["lost leases", default: 0] += 1
-            case .uploaded, .discovered: return nil
+            case .batchCreated: counts["batches", default: 0] += 1
+            case .uploaded, .discovered, .batchEnded: return nil
             }
-            return ["checked", "rejected", "asset_ready", "tasks", "done", "failed", "retries", "429s", "lost leases"]
+            return ["checked", "rejected", "asset_ready", "tasks", "batches", "done", "failed", "retries", "429s", "lost leases"]
                 .compactMap { key in counts[key].map { "\($0) \(key.replacingOccurrences(of: "_", with: " "))" } }
                 .joined(separator: ", ")
         }
