@@ -23,7 +23,7 @@ test: deps
 	@scripts/ensure-deps.sh --tools
 	@scripts/sdk-env.sh >/dev/null
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	TL_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(SWIFT) test --skip-build
 
 # The CLI tests again, over a release build of tl: the optimizer has broken code the debug build
 # ran correctly (tl tasks wait with several ids crashed only in release builds; issue 9).
@@ -31,7 +31,7 @@ test-release: deps
 	@scripts/ensure-deps.sh --tools
 	$(SWIFT) build -c release --scratch-path .build-release --product tl
 	$(SWIFT) build --build-tests
-	TL_BINARY=$(CURDIR)/.build-release/release/tl $(SWIFT) test --skip-build --filter tlTests
+	TL_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" TL_BINARY=$(CURDIR)/.build-release/release/tl $(SWIFT) test --skip-build --filter tlTests
 
 # tl built with AddressSanitizer over every fixture: FFmpeg allocations freed on every path.
 leakcheck: deps

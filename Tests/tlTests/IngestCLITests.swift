@@ -66,6 +66,7 @@ import Testing
         }
         var committed: [String: Int] = [:] // "upload/chunk" → PUTs received when its completion was committed
         let journal = try IngestJournal.sqlite(path: journalPath)
+        try await journal.migrate() // a first kill may come before tl made the tables
         defer { Task { await journal.close() } }
         for _ in 0..<10 {
             let run = try LiveProcess(ingestArguments(folder, journal: journalPath), environment: environment)

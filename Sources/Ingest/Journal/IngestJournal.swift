@@ -8,11 +8,13 @@ public import Logging
 /// same statements, and one conformance suite tests both.
 public struct IngestJournal: Sendable {
     let store: any JournalStore
+    /// Transactions run through this journal, and the time they took (what `tl ingest run -f json` reports).
+    public let meter = JournalMeter()
     var d: SQLDialect { store.dialect }
     var now: String { store.dialect.now }
 
     init(store: any JournalStore) {
-        self.store = store
+        self.store = MeteredStore(base: store, meter: meter)
     }
 
     /// The SQLite journal at `path` (created `0600` in a `0700` folder when missing).

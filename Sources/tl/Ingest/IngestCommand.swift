@@ -76,12 +76,14 @@ struct IngestCommand: AsyncParsableCommand {
     /// `tl ingest run`.
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ingest files and folders: check each video, upload each good one once, create one task per prompt, store every result.",
+            abstract: "Ingest files and folders: check each video, upload each good one once, analyse it once per prompt, store every result.",
             discussion: """
                 Folders are walked recursively for video files; files named directly are taken whatever their \
                 name. Every file is sent as an asset (never inline): a task on an asset can be found again by \
-                its custom_id after a crash, which is what makes creation exactly-once. SIGINT or SIGTERM stops \
-                cleanly: writes in progress finish and every held item is let go of.
+                its custom_id after a crash, which is what makes creation exactly-once. --mode tasks creates one \
+                task per file and prompt; --mode batches packs ready assets into batches (pegasus1.5, at most \
+                1,000 requests and 2,000 content hours each, at most 5 unfinished across the journal). SIGINT or \
+                SIGTERM stops cleanly: writes in progress finish and every held item is let go of.
 
                 Exit status: 0 every item done or rejected, 1 some failed, 2 tool failure, 64 usage error, 130 \
                 interrupted (run again to continue).
@@ -175,6 +177,7 @@ struct IngestCommand: AsyncParsableCommand {
                 throw UsageError("\(path) does not exist.")
             }
             let clientConfiguration = try api.configuration()
+            let started = ContinuousClock.now
             let opened = try await journal.open()
             let format = api.format
             let status: JobStatus
@@ -226,7 +229,15 @@ struct IngestCommand: AsyncParsableCommand {
             await opened.close()
             CLI.endProgress()
             if format.isJSON {
-                CLI.printJSON(status, format: format)
+                // The job's status, and what this run cost: its wall time and its journal transactions.
+                var object = (try? JSONDecoder().decode([String: JSONValue].self, from: JSONEncoder().encode(status))) ?? [:]
+                let elapsed = ContinuousClock.now - started
+                object["run"] = .object([
+                    "elapsed_seconds": .number(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18),
+                    "journal_transactions": .integer(opened.meter.transactions),
+                    "journal_seconds": .number(opened.meter.seconds),
+                ])
+                CLI.printJSON(JSONValue.object(object), format: format)
             } else {
                 CLI.out(IngestCommand.summary(status))
             }

@@ -1,0 +1,146 @@
+"""The ingest benchmark behind `make bench` (section 6 of scripts/bench.sh; BENCHMARKS.md has the figures).
+
+    python3 scripts/bench_ingest.py TL SDK_PYTHON [POSTGRES_URL]
+
+1. Corpora of distinct small videos (TestMedia/ok_640x360_5s.mp4 with a unique tail each, so every file is
+   its own item): 1,000 and 10,000 files.
+2. For each journal (SQLite, and PostgreSQL when a URL is given) and each corpus: one `tl ingest run` with one
+   prompt against a `tl sandbox` child with the fast lifecycle (0 s queued/pending/processing). Reported:
+   items/s end to end (files / wall time of the run), journal time per item (the run's own meter: seconds
+   inside journal transactions / files), the run's peak RSS (getrusage of the child), and the journal's size.
+3. 200 files: `tl ingest` against a plain sequential loop with the official Python SDK (for each file: create
+   a base64 task, poll it every 0.1 s until it is finished), against the same sandbox; the ratio of wall times.
+Prints one JSON object per measurement and a summary with each target beside its figure.
+"""
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+TL, SDK_PYTHON = sys.argv[1], sys.argv[2]
+POSTGRES = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLE = open(os.path.join(REPO, "TestMedia", "ok_640x360_5s.mp4"), "rb").read()
+KEY = "bench-ingest-key"
+
+
+def corpus(root, count):
+    folder = os.path.join(root, f"corpus{count}")
+    os.makedirs(folder)
+    for index in range(count):
+        with open(os.path.join(folder, f"v{index:05d}.mp4"), "wb") as f:
+            f.write(SAMPLE + f"vp-bench-{index}".encode())
+    return folder
+
+
+def start_sandbox():
+    process = subprocess.Popen([TL, "sandbox", "--port", "0", "--quiet", "--api-key", KEY, "--queued", "0", "--pending", "0",
+                                "--processing", "0", "--asset-processing", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    base = process.stdout.readline().strip()
+    return process, base
+
+
+def child_peak_rss_kib(run):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = run()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return result, after if after > before else None
+
+
+def measure_python_peak(args, env):
+    """Runs args in a fresh Python process that reports its child's peak RSS (RUSAGE_CHILDREN is a maximum over
+    every child so far, so each measurement gets a process of its own)."""
+    code = ("import resource,subprocess,sys,json,time;t=time.monotonic();"
+            "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+            "print(json.dumps({'status':p.returncode,'out':p.stdout,'err':p.stderr[-2000:],'seconds':time.monotonic()-t,"
+            "'rss_kib':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
+    out = subprocess.run([sys.executable, "-c", code] + args, capture_output=True, text=True, env=env).stdout
+    return json.loads(out)
+
+
+def journal_size(location):
+    if location.startswith("postgres"):
+        out = subprocess.run(["psql", location.replace("?sslmode=disable", ""), "-qtAc", "SELECT pg_database_size(current_database())"],
+                             capture_output=True, text=True, env=dict(os.environ, PGPASSWORD=os.environ.get("PGPASSWORD", "")))
+        return int(out.stdout.strip() or 0)
+    return sum(os.path.getsize(location + suffix) for suffix in ("", "-wal", "-shm") if os.path.exists(location + suffix))
+
+
+def fresh_postgres(root_url, name):
+    admin = root_url.replace("?sslmode=disable", "")
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    head, _, _ = root_url.partition("?")
+    return head.rsplit("/", 1)[0] + "/" + name + "?sslmode=disable"
+
+
+def ingest(folder, journal, env, concurrency=16):
+    args = [TL, "ingest", "run", folder, "--prompt", "Summarise the video.", "--journal", journal, "--concurrency", str(concurrency),
+            "--poll-seconds", "0.05", "-f", "json", "--quiet"]
+    result = measure_python_peak(args, env)
+    if result["status"] != 0:
+        raise SystemExit(f"tl ingest failed ({result['status']}): {result['err']}")
+    report = json.loads(result["out"])
+    return result, report
+
+
+def main():
+    root = tempfile.mkdtemp(prefix="vp-bench-ingest-")
+    sandbox, base = start_sandbox()
+    env = dict(os.environ, TWELVE_LABS_API_KEY=KEY, TWELVELABS_BASE_URL=base)
+    results = []
+    try:
+        corpora = {count: corpus(root, count) for count in (1000, 10000)}
+        journals = [("sqlite", lambda n: os.path.join(root, f"journal-{n}.sqlite"))]
+        if POSTGRES:
+            journals.append(("postgres", lambda n: fresh_postgres(POSTGRES, f"tl_bench_{n}")))
+        for kind, make in journals:
+            for count, folder in corpora.items():
+                location = make(count)
+                run, report = ingest(folder, location, env)
+                done = report["items"]["done"]
+                row = {"journal": kind, "files": count, "done": done, "seconds": round(run["seconds"], 2),
+                       "items_per_second": round(count / run["seconds"], 1),
+                       "journal_ms_per_item": round(1000 * report["run"]["journal_seconds"] / count, 3),
+                       "journal_transactions_per_item": round(report["run"]["journal_transactions"] / count, 2),
+                       "peak_rss_mb": round(run["rss_kib"] / 1024, 1), "journal_bytes": journal_size(location)}
+                print(json.dumps(row), flush=True)
+                results.append(row)
+        # tl ingest against the official SDK's sequential loop, 200 files, the same sandbox.
+        small = os.path.join(root, "corpus200")
+        os.makedirs(small)
+        for name in sorted(os.listdir(corpora[1000]))[:200]:
+            os.link(os.path.join(corpora[1000], name), os.path.join(small, name))
+        run, _ = ingest(small, os.path.join(root, "journal-200.sqlite"), env)
+        loop = measure_python_peak([SDK_PYTHON, os.path.join(REPO, "scripts", "bench_sdk_ingest_loop.py"), small], env)
+        if loop["status"] != 0:
+            raise SystemExit(f"the SDK loop failed: {loop['err']}")
+        sdk = json.loads(loop["out"])
+        row = {"comparison": "200 files", "tl_ingest_seconds": round(run["seconds"], 2), "sdk_loop_seconds": round(sdk["seconds"], 2),
+               "sdk_tasks_ready": sdk["ready"], "ratio": round(sdk["seconds"] / run["seconds"], 1)}
+        print(json.dumps(row), flush=True)
+        results.append(row)
+    finally:
+        sandbox.terminate()
+        sandbox.wait()
+        shutil.rmtree(root, ignore_errors=True)
+
+    print("\n== Ingest targets ==")
+    for row in results:
+        if "journal" in row:
+            print(f"{row['journal']:8} {row['files']:6} files: {row['items_per_second']:7.1f} items/s (target >= 200: "
+                  f"{'met' if row['items_per_second'] >= 200 else 'MISS'}), journal {row['journal_ms_per_item']:.3f} ms/item "
+                  f"({'met' if row['journal'] != 'sqlite' or row['journal_ms_per_item'] <= 1 else 'MISS'} <= 1 ms on SQLite), "
+                  f"peak RSS {row['peak_rss_mb']} MB ({'met' if row['peak_rss_mb'] < 150 else 'MISS'} < 150), journal {row['journal_bytes'] / 1e6:.1f} MB")
+        else:
+            print(f"200 files: tl ingest {row['tl_ingest_seconds']} s, SDK loop {row['sdk_loop_seconds']} s: "
+                  f"{row['ratio']}x ({'met' if row['ratio'] >= 10 else 'MISS'} >= 10x)")
+
+
+if __name__ == "__main__":
+    main()
