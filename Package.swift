@@ -33,6 +33,7 @@ let package = Package(
         .executable(name: "tl", targets: ["tl"]),
         .executable(name: "TasksBench", targets: ["TasksBench"]),
         .executable(name: "SubmitBench", targets: ["SubmitBench"]),
+        .executable(name: "IngestBench", targets: ["IngestBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -144,6 +145,7 @@ let package = Package(
         ),
         .executableTarget(name: "ProbeBench", dependencies: ["MediaProbe", "Preflight"]),
         .executableTarget(name: "SubmitBench", dependencies: ["Submission", "AnalyzeAPI"]),
+        .executableTarget(name: "IngestBench", dependencies: ["Ingest"]),
         .executableTarget(
             name: "TasksBench",
             dependencies: ["AnalyzeAPI", "Sandbox", .product(name: "Logging", package: "swift-log")]

@@ -19,6 +19,12 @@ public struct ContentFingerprint: Sendable, Hashable {
     static let interior = 8
     static let wholeBelow: Int64 = 1024 * 1024
 
+    /// A fingerprint from its parts (as read back, or made up by a benchmark).
+    public init(size: Int64, digest: String) {
+        self.size = size
+        self.digest = digest
+    }
+
     /// `size:digest`, as the journal stores it.
     public var text: String { "\(size):\(digest)" }
 

@@ -281,6 +281,49 @@ import Testing
         #expect(held[0].first?.integer("n") == 0)
     }
 
+    /// A TCP port that was free a moment ago.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test("--webhook-port: finished tasks are learned from verified webhooks, not after the 10-minute poll interval")
+    func webhooks() async throws {
+        let folder = try Self.library(good: 4, bad: 0)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let secretFile = Self.temporary("secret").path
+        try Data("whsec-ingest-test".utf8).write(to: URL(fileURLWithPath: secretFile))
+        let port = try Self.freePort()
+        let sandbox = try await SandboxProcess(arguments: [
+            "--queued", "0.05", "--pending", "0.05", "--processing", "0.3", "--asset-processing", "0.05",
+            "--webhook-url", "http://127.0.0.1:\(port)/", "--webhook-secret-file", secretFile,
+        ])
+        defer { Task { await sandbox.stop() } }
+        let journalPath = Self.temporary("webhooks").path + "/ingest.sqlite"
+        let run = try LiveProcess([
+            "ingest", "run", folder.path, "--prompt", "Summarise.", "--journal", journalPath, "--poll-seconds", "600",
+            "--webhook-port", "\(port)", "--webhook-host", "127.0.0.1", "--webhook-secret-file", secretFile,
+        ], environment: sandbox.environment)
+        // Without the webhooks each task would wait out its 600 s poll.
+        #expect(await run.finish(timeout: .seconds(150)) == 0, "\(run.err)")
+        #expect(run.err.contains("webhooks: listening on http://127.0.0.1:\(port)/"))
+        #expect(run.out.contains("4 done, 1 rejected, 0 failed"))
+
+        // A bad secret is refused before anything starts.
+        let noSecret = try await TLProcess.run(["ingest", "run", folder.path, "--prompt", "x", "--journal", journalPath, "--webhook-port", "0"],
+                                               environment: sandbox.environment)
+        #expect(noSecret.status == 64 && noSecret.err.contains("No webhook secret"))
+    }
+
     @Test("Usage and tool errors: exit 64 or 2 with a sentence, never a crash")
     func errors() async throws {
         let journalPath = Self.temporary("errors").path + "/ingest.sqlite"

@@ -215,7 +215,7 @@ extension IngestJournal {
     /// finished. Otherwise it is let go of until its next poll, `pollSeconds` from now.
     public func record(_ outcomes: [BatchOutcome], of batch: JournalBatch, closing: Bool, pollSeconds: Double) async throws {
         var statements = [closing ? fence(batch, "state = 'finished', lease_owner = NULL, lease_expires_at = NULL", [])
-                                  : fence(batch, "lease_owner = NULL, lease_expires_at = NULL, next_poll_at = \(now) + ?", [.real(pollSeconds)])]
+                                  : fence(batch, releaseBatch, [.real(pollSeconds)])]
         for outcome in outcomes {
             statements.append(Statement("""
                 UPDATE ingest_requests SET state = ?, task_id = ?, task_status = ?, result = ?, error = ?, updated_at = \(now)
@@ -258,7 +258,12 @@ extension IngestJournal {
 
     /// Lets go of a batch until `seconds` from now.
     public func release(_ batch: JournalBatch, after seconds: Double) async throws {
-        try await runFenced([fence(batch, "lease_owner = NULL, lease_expires_at = NULL, next_poll_at = \(now) + ?", [.real(seconds)])], batch)
+        try await runFenced([fence(batch, releaseBatch, [.real(seconds)])], batch)
+    }
+
+    /// Lets go of a batch until `?` seconds from now, or at once when a webhook said it finished meanwhile.
+    private var releaseBatch: String {
+        "lease_owner = NULL, lease_expires_at = NULL, next_poll_at = CASE WHEN nudged = 1 THEN \(now) ELSE \(now) + ? END, nudged = 0"
     }
 
     /// The guarded first statement of every write under a batch lease.
@@ -281,5 +286,27 @@ extension IngestJournal {
         else { return nil }
         return JournalBatch(key: key, batchID: row.text("batch_id"), state: state, requestCount: Int(row.integer("request_count") ?? 0),
                             contentSeconds: row.real("content_seconds") ?? 0, lease: BatchLease(rowID: id, owner: owner, token: token))
+    }
+}
+
+extension IngestJournal {
+    /// Makes the items waiting on task `taskID` due now (a verified webhook said it finished): the next poll
+    /// reads its result instead of waiting out the poll interval. Returns how many items. Not fenced: it
+    /// changes only when an item is next looked at.
+    @discardableResult
+    public func pollSoon(taskID: String) async throws -> Int {
+        let rows = try await store.transaction([Statement("""
+            UPDATE ingest_items SET next_attempt_at = 0, nudged = 1
+            WHERE state IN ('submitting', 'submitted') AND id IN (SELECT item_id FROM ingest_requests WHERE task_id = ?) RETURNING id
+            """, [.text(taskID)])])
+        return rows[0].count
+    }
+
+    /// Makes batch `batchID` due for its next look now (its completion webhook arrived).
+    @discardableResult
+    public func pollSoon(batchID: String) async throws -> Int {
+        let rows = try await store.transaction([Statement(
+            "UPDATE ingest_batches SET next_poll_at = 0, nudged = 1 WHERE batch_id = ? AND state = 'active' RETURNING id", [.text(batchID)])])
+        return rows[0].count
     }
 }

@@ -206,7 +206,8 @@ public struct IngestJournal: Sendable {
         var sets = update.assignments.map { "\($0.column) = ?" } + update.expressions + ["updated_at = \(now)"]
         var arguments = update.assignments.map(\.value)
         if let after = update.releaseAfter {
-            sets += ["lease_owner = NULL", "lease_expires_at = NULL", "next_attempt_at = \(now) + ?"]
+            sets += ["lease_owner = NULL", "lease_expires_at = NULL",
+                     "next_attempt_at = CASE WHEN nudged = 1 THEN \(now) ELSE \(now) + ? END", "nudged = 0"]
             arguments.append(.real(after))
         }
         var statements = [Statement(

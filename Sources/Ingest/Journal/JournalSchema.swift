@@ -67,7 +67,7 @@ enum JournalSchema {
             """,
             "CREATE INDEX ingest_requests_task ON ingest_requests (task_id)",
         ] },
-        // 2: batches mode. A batch row is committed (as an intent) before `POST /analyze/batches`, with its
+        // 2: batches mode, and webhook nudges. A batch row is committed (as an intent) before `POST /analyze/batches`, with its
         // requests pointing at it, and is followed under a lease of its own.
         { d in [
             """
@@ -83,12 +83,15 @@ enum JournalSchema {
                 lease_expires_at \(d.real),
                 lease_token \(d.integer) NOT NULL DEFAULT 0,
                 next_poll_at \(d.real) NOT NULL DEFAULT 0,
+                nudged \(d.integer) NOT NULL DEFAULT 0,
                 created_at \(d.real) NOT NULL,
                 updated_at \(d.real) NOT NULL
             )
             """,
             "CREATE INDEX ingest_batches_claim ON ingest_batches (job, state, next_poll_at)",
             "ALTER TABLE ingest_requests ADD COLUMN batch_key TEXT",
+            // Set by a verified webhook: the next release makes the item due at once, not after its poll delay.
+            "ALTER TABLE ingest_items ADD COLUMN nudged \(d.integer) NOT NULL DEFAULT 0",
             "CREATE INDEX ingest_requests_batch ON ingest_requests (batch_key)",
         ] },
     ]

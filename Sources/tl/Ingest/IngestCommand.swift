@@ -132,6 +132,17 @@ struct IngestCommand: AsyncParsableCommand {
         @Option(name: .customLong("settle-seconds"), help: "With --watch: seconds a file's size and modification time must stay unchanged before it is taken.")
         var settleSeconds: Double = 5
 
+        @Option(name: .customLong("webhook-port"), help: "Also learn finished tasks and batches from verified webhooks on this port (polling stays as the fallback; 0 picks a free port).")
+        var webhookPort: Int?
+
+        @Option(name: .customLong("webhook-host"), help: "With --webhook-port: the interface to listen on.")
+        var webhookHost: String = "0.0.0.0"
+
+        @Option(name: .customLong("webhook-secret-file"), help: ArgumentHelp(
+            "With --webhook-port: read the webhooks' signing secret from FILE (default: $\(WebhooksCommand.Listen.secretVariable)).", valueName: "FILE"),
+                completion: .file())
+        var webhookSecretFile: String?
+
         @OptionGroup var journal: JournalOptions
         @OptionGroup var api: APIOptions
 
@@ -143,6 +154,8 @@ struct IngestCommand: AsyncParsableCommand {
             guard pollSeconds > 0, pollSeconds <= 600 else { throw ValidationError("--poll-seconds must be more than 0 and at most 600.") }
             guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1–100.") }
             guard settleSeconds >= 0, settleSeconds <= 3600 else { throw ValidationError("--settle-seconds must be 0–3600.") }
+            if let webhookPort { guard (0...65_535).contains(webhookPort) else { throw ValidationError("--webhook-port must be 0–65535.") } }
+            if webhookSecretFile != nil, webhookPort == nil { throw ValidationError("--webhook-secret-file applies with --webhook-port.") }
             guard let mode = IngestMode(rawValue: mode) else { throw ValidationError("--mode must be tasks or batches.") }
             if mode == .batches, let model, model != PlatformRules.current.batches.model {
                 throw ValidationError("--mode batches takes the model \(PlatformRules.current.batches.model) only, not \(model).")
@@ -177,6 +190,7 @@ struct IngestCommand: AsyncParsableCommand {
                 throw UsageError("\(path) does not exist.")
             }
             let clientConfiguration = try api.configuration()
+            let webhookSecret = try webhookPort.map { _ in try IngestWebhooks.secret(file: webhookSecretFile) }
             let started = ContinuousClock.now
             let opened = try await journal.open()
             let format = api.format
@@ -199,6 +213,11 @@ struct IngestCommand: AsyncParsableCommand {
                         }
                     }
                     let engine = IngestEngine(journal: opened, client: client, configuration: configuration)
+                    var listener: Task<Void, any Error>?
+                    if let webhookPort, let webhookSecret {
+                        listener = try await IngestWebhooks.start(host: webhookHost, port: webhookPort, secret: webhookSecret, journal: opened)
+                    }
+                    defer { listener?.cancel() }
                     let discovery = try await engine.discover(paths: paths)
                     for skipped in discovery.skipped { Console.note("skipped \(skipped.path): \(skipped.reason)") }
                     Console.note("\(discovery.seen) file\(discovery.seen == 1 ? "" : "s") found, \(discovery.new) new; journal \(opened.location), job \(spec.name)")
