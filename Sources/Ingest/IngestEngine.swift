@@ -1,5 +1,6 @@
 public import AnalyzeAPI
 import Foundation
+import Metrics
 import PlatformRules
 public import Logging
 public import MediaProbe
@@ -102,7 +103,7 @@ public struct IngestEngine: Sendable {
             }
         }
         let new = try await journal.discover(job: job, files: files)
-        configuration.onEvent?(.discovered(new: new, total: files.count))
+        emit(.discovered(new: new, total: files.count))
         return Discovery(seen: files.count, new: new, skipped: skipped)
     }
 
@@ -145,7 +146,7 @@ public struct IngestEngine: Sendable {
                     }
                 }
                 if !files.isEmpty, let new = try? await journal.discover(job: job, files: files) {
-                    configuration.onEvent?(.discovered(new: new, total: files.count))
+                    emit(.discovered(new: new, total: files.count))
                 }
             }
             try? await Task.sleep(for: .seconds(watch.scanSeconds))
@@ -268,7 +269,7 @@ public struct IngestEngine: Sendable {
             }
             try await journal.apply(ItemUpdate().releasing(), under: item.lease)
         } catch let error as JournalError where error.code == .fenced {
-            configuration.onEvent?(.leaseLost(path: item.path))
+            emit(.leaseLost(path: item.path))
         } catch let error as IngestError where error.code == .probeUnavailable {
             throw error
         } catch is CancellationError {
@@ -284,14 +285,14 @@ public struct IngestEngine: Sendable {
         do {
             if item.attempts + 1 >= configuration.maximumAttempts {
                 try await journal.apply(ItemUpdate().givenUp(message, from: item.state).failedAttempt(message).releasing(), under: item.lease)
-                configuration.onEvent?(.state(path: item.path, .failed))
+                emit(.state(path: item.path, .failed))
             } else {
                 let delay = min(300, configuration.retryBaseSeconds * pow(2, Double(item.attempts)))
                 try await journal.apply(ItemUpdate().failedAttempt(message).releasing(after: delay), under: item.lease)
-                configuration.onEvent?(.retrying(path: item.path, error: message, afterSeconds: delay))
+                emit(.retrying(path: item.path, error: message, afterSeconds: delay))
             }
         } catch let error as JournalError where error.code == .fenced {
-            configuration.onEvent?(.leaseLost(path: item.path))
+            emit(.leaseLost(path: item.path))
         }
     }
 
@@ -345,14 +346,14 @@ public struct IngestEngine: Sendable {
                 return BatchOutcome(customID: customID, taskID: item.taskID, state: .failed, taskStatus: item.status.rawValue, error: message)
             }
             try await journal.record(outcomes, of: batch, closing: ended, pollSeconds: configuration.pollSeconds)
-            if ended { configuration.onEvent?(.batchEnded(batchID: id, status: status.status.rawValue)) }
+            if ended { emit(.batchEnded(batchID: id, status: status.status.rawValue)) }
         } catch let error as JournalError where error.code == .fenced {
-            configuration.onEvent?(.leaseLost(path: "batch \(batch.key)"))
+            emit(.leaseLost(path: "batch \(batch.key)"))
         } catch is CancellationError {
             return
         } catch {
             if Task.isCancelled { return }
-            configuration.onEvent?(.retrying(path: "batch \(batch.batchID ?? batch.key)", error: Self.describe(error), afterSeconds: configuration.retryBaseSeconds))
+            emit(.retrying(path: "batch \(batch.batchID ?? batch.key)", error: Self.describe(error), afterSeconds: configuration.retryBaseSeconds))
             try? await journal.release(batch, after: configuration.retryBaseSeconds)
         }
     }
@@ -368,7 +369,7 @@ public struct IngestEngine: Sendable {
         if !fresh, let found = try await reconcile(assetID: first.assetID, customID: first.customID), let batchID = found.batchID {
             let items = try await client.batchResults(batchID)
             try await journal.activate(batch, batchID: batchID, taskIDs: Self.taskIDs(items.map { ($0.customID, $0.taskID) }))
-            configuration.onEvent?(.batchCreated(batchKey: batch.key, batchID: batchID, requests: members.count, reconciled: true))
+            emit(.batchCreated(batchKey: batch.key, batchID: batchID, requests: members.count, reconciled: true))
             return batchID
         }
         let request = CreateAnalyzeBatchRequest(
@@ -382,7 +383,7 @@ public struct IngestEngine: Sendable {
             let created = try await client.createBatch(request, contentSeconds: members.map(\.seconds), idempotencyKey: batch.key,
                                                        retryPolicy: RetryPolicy.none)
             try await journal.activate(batch, batchID: created.id, taskIDs: Self.taskIDs(created.items.map { ($0.customID, $0.taskID) }))
-            configuration.onEvent?(.batchCreated(batchKey: batch.key, batchID: created.id, requests: members.count, reconciled: false))
+            emit(.batchCreated(batchKey: batch.key, batchID: created.id, requests: members.count, reconciled: false))
             return created.id
         } catch let error as APIError where error.code == .rateLimited || error.code == .conflict {
             // Known not created (too many requests, or the account's active batches are full): undone, and
@@ -390,7 +391,7 @@ public struct IngestEngine: Sendable {
             let seconds = max(1, error.retryAfter.map { Double($0.components.seconds) } ?? 10)
             try await journal.backOff(job: job.name, seconds: seconds)
             try await journal.abandon(batch)
-            configuration.onEvent?(.rateLimited(seconds: seconds))
+            emit(.rateLimited(seconds: seconds))
             return nil
         } catch let error as APIError where !error.isTransient {
             let message = Self.describe(error)
@@ -428,7 +429,7 @@ public struct IngestEngine: Sendable {
             next.codes = report.violations.map(\.code.rawValue)
             try await journal.apply(ItemUpdate.to(.rejected).report(next.report).codes(next.codes).releasing(), under: item.lease)
         }
-        configuration.onEvent?(.state(path: item.path, next.state))
+        emit(.state(path: item.path, next.state))
         return next
     }
 
@@ -439,8 +440,8 @@ public struct IngestEngine: Sendable {
         options.stateStore = JournalUploadStore(journal: journal, lease: item.lease, saved: item.uploadState, size: item.size)
         let result = try await MultipartUploader(client: client, options: options).upload(file: item.path)
         try await journal.apply(ItemUpdate.to(.assetReady).assetID(result.assetID).uploadState(nil).succeeded(), under: item.lease)
-        configuration.onEvent?(.uploaded(path: item.path, bytes: result.bytesSent))
-        configuration.onEvent?(.state(path: item.path, .assetReady))
+        emit(.uploaded(path: item.path, bytes: result.bytesSent))
+        emit(.state(path: item.path, .assetReady))
         var next = item
         next.state = .assetReady
         next.assetID = result.assetID
@@ -464,7 +465,7 @@ public struct IngestEngine: Sendable {
             var request = requests[index]
             if request.state == .intent, let found = try await reconcile(assetID: assetID, customID: request.customID) {
                 try await journal.apply(ItemUpdate().request(request.promptIndex, state: .submitted, taskID: found.id, taskStatus: found.status.rawValue), under: item.lease)
-                configuration.onEvent?(.taskCreated(path: item.path, customID: request.customID, taskID: found.id, reconciled: true))
+                emit(.taskCreated(path: item.path, customID: request.customID, taskID: found.id, reconciled: true))
                 requests[index].state = .submitted
                 requests[index].taskID = found.id
                 continue
@@ -478,14 +479,14 @@ public struct IngestEngine: Sendable {
             do {
                 let reference = try await client.createTask(create, idempotencyKey: request.customID, retryPolicy: RetryPolicy.none)
                 try await journal.apply(ItemUpdate().request(request.promptIndex, state: .submitted, taskID: reference.id, taskStatus: reference.status.rawValue), under: item.lease)
-                configuration.onEvent?(.taskCreated(path: item.path, customID: request.customID, taskID: reference.id, reconciled: false))
+                emit(.taskCreated(path: item.path, customID: request.customID, taskID: reference.id, reconciled: false))
                 requests[index].state = .submitted
                 requests[index].taskID = reference.id
             } catch let error as APIError where error.code == .rateLimited {
                 // Known not created: every worker waits, and this create is sent again after the wait.
                 let seconds = max(1, error.retryAfter.map { Double($0.components.seconds) } ?? 2)
                 try await journal.backOff(job: job.name, seconds: seconds)
-                configuration.onEvent?(.rateLimited(seconds: seconds))
+                emit(.rateLimited(seconds: seconds))
                 try await journal.apply(ItemUpdate().releasing(after: seconds), under: item.lease)
                 return nil
             } catch let error as APIError where !error.isTransient {
@@ -523,7 +524,7 @@ public struct IngestEngine: Sendable {
         let open = requests.filter { $0.state != .done && $0.state != .failed }
         if !open.isEmpty {
             try await journal.apply(update.releasing(after: configuration.pollSeconds), under: item.lease)
-            if item.state != .submitted { configuration.onEvent?(.state(path: item.path, .submitted)) }
+            if item.state != .submitted { emit(.state(path: item.path, .submitted)) }
             return nil
         }
         let failed = requests.filter { $0.state == .failed }
@@ -535,7 +536,7 @@ public struct IngestEngine: Sendable {
             let message = "\(failed.count) of \(requests.count) task\(requests.count == 1 ? "" : "s") failed"
             try await journal.apply(update.givenUp(message, from: .submitted), under: item.lease)
         }
-        configuration.onEvent?(.state(path: item.path, next.state))
+        emit(.state(path: item.path, next.state))
         return next
     }
 
@@ -562,6 +563,25 @@ public struct IngestEngine: Sendable {
         guard now.text == item.fingerprint else {
             throw IngestError(.fileUnreadable, "\(item.path) changed since it was discovered; run ingest again to take the new content", path: item.path)
         }
+    }
+
+    /// Reports `event` to ``IngestConfiguration/onEvent`` and through swift-metrics:
+    /// `ingest_transitions_total{state}`, `ingest_tasks_created_total{reconciled}`, `ingest_retries_total`,
+    /// `ingest_rate_limited_total`, `ingest_leases_lost_total`, `ingest_batches_created_total` and
+    /// `ingest_uploaded_bytes_total`.
+    private func emit(_ event: IngestEvent) {
+        switch event {
+        case .state(_, let state): Counter(label: "ingest_transitions_total", dimensions: [("state", state.rawValue)]).increment()
+        case .taskCreated(_, _, _, let reconciled):
+            Counter(label: "ingest_tasks_created_total", dimensions: [("reconciled", String(reconciled))]).increment()
+        case .retrying: Counter(label: "ingest_retries_total").increment()
+        case .rateLimited: Counter(label: "ingest_rate_limited_total").increment()
+        case .leaseLost: Counter(label: "ingest_leases_lost_total").increment()
+        case .batchCreated: Counter(label: "ingest_batches_created_total").increment()
+        case .uploaded(_, let bytes): Counter(label: "ingest_uploaded_bytes_total").increment(by: Int64(bytes))
+        case .discovered, .batchEnded: break
+        }
+        configuration.onEvent?(event)
     }
 
     static func describe(_ error: any Error) -> String {

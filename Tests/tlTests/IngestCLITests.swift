@@ -324,6 +324,40 @@ import Testing
         #expect(noSecret.status == 64 && noSecret.err.contains("No webhook secret"))
     }
 
+    @Test("--metrics-port serves Prometheus text: items per state, request latency, bytes uploaded; --watch ends at SIGTERM with the status")
+    func metrics() async throws {
+        let folder = try Self.library(good: 2, bad: 0)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sandbox = try await SandboxProcess(arguments: ["--queued", "0.05", "--pending", "0.05", "--processing", "0.1", "--asset-processing", "0.05"])
+        defer { Task { await sandbox.stop() } }
+        let port = try Self.freePort()
+        let run = try LiveProcess(ingestArguments(folder, journal: Self.temporary("metrics").path + "/ingest.sqlite",
+                                                  extra: ["--watch", "--settle-seconds", "0.2", "--metrics-port", "\(port)"]),
+                                  environment: sandbox.environment)
+        #expect(await run.waitFor("metrics: http://127.0.0.1:\(port)/metrics", onStderr: true))
+        let url = URL(string: "http://127.0.0.1:\(port)/metrics")!
+        var text = ""
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(90)
+        while !text.contains(#"ingest_items{state="done"} 2"#), clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(300))
+            text = await withCheckedContinuation { continuation in
+                URLSession.shared.dataTask(with: url) { data, _, _ in
+                    continuation.resume(returning: String(decoding: data ?? Data(), as: UTF8.self))
+                }.resume()
+            }
+        }
+        #expect(text.contains(#"ingest_items{state="done"} 2"#), "\(text)")
+        #expect(text.contains(#"ingest_items{state="rejected"} 1"#))
+        #expect(text.contains("tl_api_request_duration_seconds_count{"))
+        #expect(text.contains(#"operation="create_task""#))
+        let bytes = text.split(separator: "\n").first { $0.hasPrefix("ingest_uploaded_bytes_total") }?.split(separator: " ").last.flatMap { Double($0) }
+        #expect((bytes ?? 0) > 90_000, "\(text)")
+        run.signal(SIGTERM)
+        #expect(await run.finish(timeout: .seconds(30)) == 0, "\(run.err)")
+        #expect(run.out.contains("2 done, 1 rejected, 0 failed"))
+    }
+
     @Test("Usage and tool errors: exit 64 or 2 with a sentence, never a crash")
     func errors() async throws {
         let journalPath = Self.temporary("errors").path + "/ingest.sqlite"

@@ -300,6 +300,7 @@ public final class AnalyzeClient: Sendable {
             try Task.checkCancellation()
             let failure: APIError
             let outcome: Result<TransportResponse, any Error>
+            let sent = ContinuousClock.now
             do {
                 outcome = .success(try await limiter.withPermit {
                     try await transport.send(request, timeout: configuration.requestTimeout)
@@ -307,6 +308,7 @@ public final class AnalyzeClient: Sendable {
             } catch {
                 outcome = .failure(error)
             }
+            RequestMetrics.record(operation, outcome: outcome, duration: ContinuousClock.now - sent)
             switch outcome {
             case .success(let response):
                 configuration.logger.debug("\(method) \(Self.pathOnly(path)) → \(response.status) (attempt \(attempt))")

@@ -143,6 +143,12 @@ struct IngestCommand: AsyncParsableCommand {
                 completion: .file())
         var webhookSecretFile: String?
 
+        @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics at /metrics on this port (0 picks a free port).")
+        var metricsPort: Int?
+
+        @Option(name: .customLong("metrics-host"), help: "With --metrics-port: the interface to listen on.")
+        var metricsHost: String = "127.0.0.1"
+
         @OptionGroup var journal: JournalOptions
         @OptionGroup var api: APIOptions
 
@@ -155,6 +161,7 @@ struct IngestCommand: AsyncParsableCommand {
             guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1–100.") }
             guard settleSeconds >= 0, settleSeconds <= 3600 else { throw ValidationError("--settle-seconds must be 0–3600.") }
             if let webhookPort { guard (0...65_535).contains(webhookPort) else { throw ValidationError("--webhook-port must be 0–65535.") } }
+            if let metricsPort { guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0–65535.") } }
             if webhookSecretFile != nil, webhookPort == nil { throw ValidationError("--webhook-secret-file applies with --webhook-port.") }
             guard let mode = IngestMode(rawValue: mode) else { throw ValidationError("--mode must be tasks or batches.") }
             if mode == .batches, let model, model != PlatformRules.current.batches.model {
@@ -218,6 +225,11 @@ struct IngestCommand: AsyncParsableCommand {
                         listener = try await IngestWebhooks.start(host: webhookHost, port: webhookPort, secret: webhookSecret, journal: opened)
                     }
                     defer { listener?.cancel() }
+                    var metrics: Task<Void, any Error>?
+                    if let metricsPort {
+                        metrics = try await IngestMetrics.start(host: metricsHost, port: metricsPort, journal: opened, job: spec.name)
+                    }
+                    defer { metrics?.cancel() }
                     let discovery = try await engine.discover(paths: paths)
                     for skipped in discovery.skipped { Console.note("skipped \(skipped.path): \(skipped.reason)") }
                     Console.note("\(discovery.seen) file\(discovery.seen == 1 ? "" : "s") found, \(discovery.new) new; journal \(opened.location), job \(spec.name)")
