@@ -76,8 +76,8 @@ public struct ContentFingerprint: Sendable, Hashable {
         return offsets
     }
 
-    /// A short key for `job`'s item of this content: the first part of every `custom_id`, the same on every
-    /// machine.
+    /// A short key for the item of this content in the job whose journal token is `job`: the first part of
+    /// every `custom_id`, the same on every machine that shares the journal.
     public func itemKey(job: String) -> String {
         let digest = SHA256.hash(data: Data("\(job)\u{0}\(text)".utf8))
         return "vp" + digest.prefix(12).map { String(format: "%02x", $0) }.joined()

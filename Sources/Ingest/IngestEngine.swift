@@ -75,6 +75,7 @@ public struct IngestEngine: Sendable {
     public let journal: IngestJournal
     public let client: AnalyzeClient
     public let configuration: IngestConfiguration
+    private let backoff = BackoffGate()
 
     public init(journal: IngestJournal, client: AnalyzeClient, configuration: IngestConfiguration) {
         self.journal = journal
@@ -253,21 +254,27 @@ public struct IngestEngine: Sendable {
     /// something) before returning.
     private func work(_ claimed: IngestItem, holder: LeaseHolder) async throws {
         var item = claimed
+        var fresh: Set<Int> = []
         do {
-            steps: while !item.state.isTerminal {
+            // Each step's last write lets go of the item when it stops there (a terminal state, a wait, or a
+            // ready asset in batches mode), so no write is spent on letting go alone.
+            while !item.state.isTerminal {
                 if await holder.isLost(item.lease) { throw JournalError(.fenced, "the lease was taken over") }
                 switch item.state {
                 case .discovered: item = try await check(item)
-                case .checked, .uploading: item = try await upload(item)
+                case .checked, .uploading:
+                    (item, fresh) = try await upload(item)
+                    if job.mode == .batches { return }
                 case .assetReady, .submitting, .submitted:
-                    // In batches mode a ready asset waits for the packer; its tasks are followed by batch.
-                    if job.mode == .batches { break steps }
-                    guard let next = try await advanceTasks(item) else { return }
-                    item = next
+                    if job.mode == .batches {
+                        try await journal.apply(ItemUpdate().releasing(), under: item.lease)
+                        return
+                    }
+                    try await advanceTasks(item, freshIntents: fresh)
+                    return
                 case .rejected, .done, .failed: return
                 }
             }
-            try await journal.apply(ItemUpdate().releasing(), under: item.lease)
         } catch let error as JournalError where error.code == .fenced {
             emit(.leaseLost(path: item.path))
         } catch let error as IngestError where error.code == .probeUnavailable {
@@ -287,7 +294,7 @@ public struct IngestEngine: Sendable {
                 try await journal.apply(ItemUpdate().givenUp(message, from: item.state).failedAttempt(message).releasing(), under: item.lease)
                 emit(.state(path: item.path, .failed))
             } else {
-                let delay = min(300, configuration.retryBaseSeconds * pow(2, Double(item.attempts)))
+                let delay = retryDelay(attempts: item.attempts)
                 try await journal.apply(ItemUpdate().failedAttempt(message).releasing(after: delay), under: item.lease)
                 emit(.retrying(path: item.path, error: message, afterSeconds: delay))
             }
@@ -434,77 +441,118 @@ public struct IngestEngine: Sendable {
     }
 
     /// Uploads the file as an asset (resuming from the journal's state), then records the asset.
-    private func upload(_ item: IngestItem) async throws -> IngestItem {
+    private func upload(_ item: IngestItem) async throws -> (IngestItem, Set<Int>) {
         try verifyContent(item)
         var options = configuration.multipart
         options.stateStore = JournalUploadStore(journal: journal, lease: item.lease, saved: item.uploadState, size: item.size)
         let result = try await MultipartUploader(client: client, options: options).upload(file: item.path)
-        try await journal.apply(ItemUpdate.to(.assetReady).assetID(result.assetID).uploadState(nil).succeeded(), under: item.lease)
+        var update = ItemUpdate.to(.assetReady).assetID(result.assetID).uploadState(nil).succeeded()
+        var next = item
+        var fresh: Set<Int> = []
+        if job.mode == .batches {
+            update = update.releasing()
+        } else {
+            // The creates follow at once: their intents are committed with the asset, one write fewer.
+            update = update.state(.submitting)
+            for index in next.requests.indices where next.requests[index].state == .pending {
+                update = update.request(next.requests[index].promptIndex, state: .intent)
+                next.requests[index].state = .intent
+                fresh.insert(next.requests[index].promptIndex)
+            }
+        }
+        try await journal.apply(update, under: item.lease)
         emit(.uploaded(path: item.path, bytes: result.bytesSent))
         emit(.state(path: item.path, .assetReady))
-        var next = item
-        next.state = .assetReady
+        next.state = job.mode == .batches ? .assetReady : .submitting
         next.assetID = result.assetID
         next.uploadState = nil
-        return next
+        return (next, fresh)
     }
 
-    /// Creates the tasks not yet created (reconciling unknown outcomes first), then polls the created ones.
-    /// Returns the item when it went on to a terminal state, or `nil` when it was let go of to wait.
-    private func advanceTasks(_ item: IngestItem) async throws -> IngestItem? {
+    /// Creates the tasks not yet created (reconciling unknown outcomes first), or, when all are created, polls
+    /// them. Lets go of the item before it returns: until the next poll, the end of a 429's wait, or a retry.
+    ///
+    /// The task ids of one pass are written together at its end, with the release: a crash before that leaves
+    /// intents, which the next pass reconciles, never a second create.
+    private func advanceTasks(_ item: IngestItem, freshIntents: Set<Int>) async throws {
         guard let assetID = item.assetID else {
             try await journal.apply(ItemUpdate.to(.checked).releasing(), under: item.lease)
-            return nil
+            return
         }
         var requests = item.requests
-        for index in requests.indices where requests[index].state == .pending || requests[index].state == .intent {
-            if let remaining = try await journal.backoffRemaining(job: job.name) {
-                try await journal.apply(ItemUpdate().releasing(after: remaining), under: item.lease)
-                return nil
-            }
-            var request = requests[index]
-            if request.state == .intent, let found = try await reconcile(assetID: assetID, customID: request.customID) {
-                try await journal.apply(ItemUpdate().request(request.promptIndex, state: .submitted, taskID: found.id, taskStatus: found.status.rawValue), under: item.lease)
-                emit(.taskCreated(path: item.path, customID: request.customID, taskID: found.id, reconciled: true))
-                requests[index].state = .submitted
-                requests[index].taskID = found.id
-                continue
-            }
-            if request.state == .pending {
-                try await journal.apply(ItemUpdate.to(.submitting).request(request.promptIndex, state: .intent), under: item.lease)
-                request.state = .intent
+        guard requests.contains(where: { $0.state == .pending || $0.state == .intent }) else { return try await poll(item) }
+        if let remaining = try await backoff.remaining(journal: journal, job: job.name) {
+            try await journal.apply(ItemUpdate().releasing(after: remaining), under: item.lease)
+            return
+        }
+        // Requests never sent (or sent again by `tl ingest retry`): their intents first, in one write.
+        let pending = requests.indices.filter { requests[$0].state == .pending }
+        if !pending.isEmpty {
+            var intents = ItemUpdate.to(.submitting)
+            for index in pending {
+                intents = intents.request(requests[index].promptIndex, state: .intent)
                 requests[index].state = .intent
             }
-            let create = createRequest(for: request, assetID: assetID)
+            try await journal.apply(intents, under: item.lease)
+        }
+        let fresh = freshIntents.union(pending.map { requests[$0].promptIndex })
+        var update = ItemUpdate.to(.submitted)
+        var unknown: String?
+        for index in requests.indices where requests[index].state == .intent {
+            let request = requests[index]
+            if !fresh.contains(request.promptIndex), let found = try await reconcile(assetID: assetID, customID: request.customID) {
+                update = update.request(request.promptIndex, state: .submitted, taskID: found.id, taskStatus: found.status.rawValue)
+                emit(.taskCreated(path: item.path, customID: request.customID, taskID: found.id, reconciled: true))
+                requests[index].state = .submitted
+                continue
+            }
             do {
-                let reference = try await client.createTask(create, idempotencyKey: request.customID, retryPolicy: RetryPolicy.none)
-                try await journal.apply(ItemUpdate().request(request.promptIndex, state: .submitted, taskID: reference.id, taskStatus: reference.status.rawValue), under: item.lease)
+                let reference = try await client.createTask(createRequest(for: request, assetID: assetID), idempotencyKey: request.customID,
+                                                            retryPolicy: RetryPolicy.none)
+                update = update.request(request.promptIndex, state: .submitted, taskID: reference.id, taskStatus: reference.status.rawValue)
                 emit(.taskCreated(path: item.path, customID: request.customID, taskID: reference.id, reconciled: false))
                 requests[index].state = .submitted
-                requests[index].taskID = reference.id
             } catch let error as APIError where error.code == .rateLimited {
                 // Known not created: every worker waits, and this create is sent again after the wait.
                 let seconds = max(1, error.retryAfter.map { Double($0.components.seconds) } ?? 2)
                 try await journal.backOff(job: job.name, seconds: seconds)
+                await backoff.set(seconds)
                 emit(.rateLimited(seconds: seconds))
-                try await journal.apply(ItemUpdate().releasing(after: seconds), under: item.lease)
-                return nil
+                try await journal.apply(update.releasing(after: seconds), under: item.lease)
+                return
             } catch let error as APIError where !error.isTransient {
                 // Refused: this request will never be taken as it is.
-                try await journal.apply(ItemUpdate().request(request.promptIndex, state: .failed, error: Self.describe(error)), under: item.lease)
+                update = update.request(request.promptIndex, state: .failed, error: Self.describe(error))
                 requests[index].state = .failed
+            } catch let error as APIError {
+                // The outcome is unknown: the intent stays, and the next attempt reconciles it.
+                unknown = Self.describe(error)
             }
-            // Any other error: the outcome is unknown; the intent stays, and the next attempt reconciles.
         }
         var next = item
         next.requests = requests
-        return try await poll(next)
+        if requests.allSatisfy({ $0.state == .done || $0.state == .failed }) {
+            return try await finish(next, update)
+        }
+        if let unknown {
+            let delay = retryDelay(attempts: item.attempts)
+            if item.attempts + 1 >= configuration.maximumAttempts {
+                try await journal.apply(update.givenUp(unknown, from: .submitting).failedAttempt(unknown).releasing(), under: item.lease)
+                emit(.state(path: item.path, .failed))
+            } else {
+                try await journal.apply(update.state(.submitting).failedAttempt(unknown).releasing(after: delay), under: item.lease)
+                emit(.retrying(path: item.path, error: unknown, afterSeconds: delay))
+            }
+            return
+        }
+        try await journal.apply(update.releasing(after: configuration.pollSeconds), under: item.lease)
+        emit(.state(path: item.path, .submitted))
     }
 
-    /// Polls the item's created tasks; stores each finished one's result.
-    private func poll(_ item: IngestItem) async throws -> IngestItem? {
+    /// Polls the item's created tasks; stores each finished one's result, and lets go of the item.
+    private func poll(_ item: IngestItem) async throws {
         var requests = item.requests
-        var update = item.state == .submitted ? ItemUpdate() : ItemUpdate.to(.submitted)
+        var update = ItemUpdate.to(.submitted)
         for index in requests.indices where requests[index].state == .submitted {
             guard let taskID = requests[index].taskID else { continue }
             let task = try await client.retrieveTask(taskID)
@@ -521,23 +569,28 @@ public struct IngestEngine: Sendable {
         }
         var next = item
         next.requests = requests
-        let open = requests.filter { $0.state != .done && $0.state != .failed }
-        if !open.isEmpty {
+        if requests.contains(where: { $0.state != .done && $0.state != .failed }) {
             try await journal.apply(update.releasing(after: configuration.pollSeconds), under: item.lease)
-            if item.state != .submitted { emit(.state(path: item.path, .submitted)) }
-            return nil
+            return
         }
-        let failed = requests.filter { $0.state == .failed }
+        try await finish(next, update)
+    }
+
+    /// The item's every request is finished: done, or failed when one failed; let go of in the same write.
+    private func finish(_ item: IngestItem, _ update: ItemUpdate) async throws {
+        let failed = item.requests.filter { $0.state == .failed }
         if failed.isEmpty {
-            next.state = .done
-            try await journal.apply(update.state(.done).succeeded(), under: item.lease)
+            try await journal.apply(update.state(.done).succeeded().releasing(), under: item.lease)
+            emit(.state(path: item.path, .done))
         } else {
-            next.state = .failed
-            let message = "\(failed.count) of \(requests.count) task\(requests.count == 1 ? "" : "s") failed"
-            try await journal.apply(update.givenUp(message, from: .submitted), under: item.lease)
+            let message = "\(failed.count) of \(item.requests.count) task\(item.requests.count == 1 ? "" : "s") failed"
+            try await journal.apply(update.givenUp(message, from: .submitted).releasing(), under: item.lease)
+            emit(.state(path: item.path, .failed))
         }
-        emit(.state(path: item.path, next.state))
-        return next
+    }
+
+    private func retryDelay(attempts: Int) -> Double {
+        min(300, configuration.retryBaseSeconds * pow(2, Double(attempts)))
     }
 
     /// The task of `customID` on `assetID`, if the platform has one (the earliest, should there be several).
@@ -592,6 +645,32 @@ public struct IngestEngine: Sendable {
         case let error as JournalError: error.description
         default: String(describing: error)
         }
+    }
+}
+
+/// The job's shared backoff as this worker last read it from the journal: read at most once a second, so a
+/// create does not cost a journal read.
+actor BackoffGate {
+    private var until: ContinuousClock.Instant?
+    private var readAt: ContinuousClock.Instant?
+
+    func remaining(journal: IngestJournal, job: String) async throws -> Double? {
+        let now = ContinuousClock.now
+        if readAt == nil || now - readAt! >= .seconds(1) {
+            let seconds = try await journal.backoffRemaining(job: job)
+            readAt = now
+            until = seconds.map { now + .seconds($0) }
+        }
+        guard let until, until > now else { return nil }
+        let left = until - now
+        return Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+    }
+
+    /// This worker got a 429 itself: it knows without reading.
+    func set(_ seconds: Double) {
+        let now = ContinuousClock.now
+        until = max(until ?? now, now + .seconds(seconds))
+        readAt = now
     }
 }
 

@@ -77,10 +77,17 @@ struct JournalConformanceTests {
         #expect(records.contains { $0.path == "/moved/one.mp4" })
         #expect(!records.contains { $0.path == "/videos/1.mp4" && $0.fingerprint.hasPrefix("1000:") })
         // custom_ids are deterministic: the same content of the same job has the same ids on any machine.
-        let key = JournalFixture.file(1).fingerprint.itemKey(job: "library")
+        let token = try #require(try await journal.store.transaction([Statement("SELECT token FROM ingest_jobs WHERE name = 'library'")])[0].first?.text("token"))
+        let key = JournalFixture.file(1).fingerprint.itemKey(job: token)
         #expect(records.contains { $0.customID == key + "-p0-g0" })
         #expect(records.contains { $0.customID == key + "-p1-g0" })
         #expect(records.allSatisfy { ($0.customID ?? "").count <= 64 })
+        // Another journal's job of the same name gives the same file other ids.
+        let (other, _) = try await JournalFixture.make(kind)
+        try await other.openJob(Self.job)
+        try await other.discover(job: Self.job, files: [JournalFixture.file(1)])
+        #expect(try await other.results(job: "library").allSatisfy { !($0.customID ?? "").hasPrefix(key) })
+        await other.close()
         await journal.close()
     }
 

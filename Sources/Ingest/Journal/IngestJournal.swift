@@ -92,8 +92,10 @@ public struct IngestJournal: Sendable {
     public func openJob(_ spec: JobSpec) async throws {
         let text = try Self.encode(spec)
         let rows = try await store.transaction([
-            Statement("INSERT INTO ingest_jobs (name, spec, created_at) VALUES (?, ?, \(now)) ON CONFLICT (name) DO NOTHING",
-                      [.text(spec.name), .text(text)]),
+            // The token makes this journal's custom_ids its own: the same job name and file in another journal
+            // (or after `forget`) never meet this one's tasks on the platform.
+            Statement("INSERT INTO ingest_jobs (name, token, spec, created_at) VALUES (?, ?, ?, \(now)) ON CONFLICT (name) DO NOTHING",
+                      [.text(spec.name), .text(UUID().uuidString.lowercased()), .text(text)]),
             Statement("SELECT spec FROM ingest_jobs WHERE name = ?", [.text(spec.name)]),
         ])
         guard let stored = rows[1].first?.text("spec"), let existing = try? Self.decode(JobSpec.self, stored) else {
@@ -129,6 +131,10 @@ public struct IngestJournal: Sendable {
     /// has its path updated. Returns how many items are new.
     @discardableResult
     public func discover(job: JobSpec, files: [DiscoveredFile]) async throws -> Int {
+        let tokens = try await store.transaction([Statement("SELECT token FROM ingest_jobs WHERE name = ?", [.text(job.name)])])
+        guard let token = tokens[0].first?.text("token") else {
+            throw JournalError(.unknownJob, "no job \(job.name) in \(location); open it first")
+        }
         var new = 0
         for start in stride(from: 0, to: files.count, by: 200) {
             var statements: [Statement] = []
@@ -137,7 +143,7 @@ public struct IngestJournal: Sendable {
                 statements.append(Statement("""
                     INSERT INTO ingest_items (job, fingerprint, item_key, path, size, state, discovered_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, 'discovered', \(now), \(now)) ON CONFLICT (job, fingerprint) DO NOTHING RETURNING id
-                    """, [.text(job.name), .text(fingerprint), .text(file.fingerprint.itemKey(job: job.name)), .text(file.path),
+                    """, [.text(job.name), .text(fingerprint), .text(file.fingerprint.itemKey(job: token)), .text(file.path),
                           .integer(file.fingerprint.size)]))
                 statements.append(Statement(
                     "UPDATE ingest_items SET path = ? WHERE job = ? AND fingerprint = ? AND path <> ?",

@@ -17,6 +17,7 @@ enum JournalSchema {
             """
             CREATE TABLE ingest_jobs (
                 name TEXT PRIMARY KEY,
+                token TEXT NOT NULL,
                 spec TEXT NOT NULL,
                 created_at \(d.real) NOT NULL,
                 backoff_until \(d.real)
