@@ -37,9 +37,9 @@ def corpus(root, count):
     return folder
 
 
-def start_sandbox():
+def start_sandbox(processing="0"):
     process = subprocess.Popen([TL, "sandbox", "--port", "0", "--quiet", "--api-key", KEY, "--queued", "0", "--pending", "0",
-                                "--processing", "0", "--asset-processing", "0"],
+                                "--processing", processing, "--asset-processing", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     base = process.stdout.readline().strip()
     return process, base
@@ -111,20 +111,27 @@ def main():
                        "peak_rss_mb": round(run["rss_kib"] / 1024, 1), "journal_bytes": journal_size(location)}
                 print(json.dumps(row), flush=True)
                 results.append(row)
-        # tl ingest against the official SDK's sequential loop, 200 files, the same sandbox.
+        # tl ingest against the official SDK's sequential loop, 200 files, the same sandbox: tasks ready at once
+        # (what each costs), then tasks that take 2 s to process (what waiting costs, as on the platform).
         small = os.path.join(root, "corpus200")
         os.makedirs(small)
         for name in sorted(os.listdir(corpora[1000]))[:200]:
             os.link(os.path.join(corpora[1000], name), os.path.join(small, name))
-        run, _ = ingest(small, os.path.join(root, "journal-200.sqlite"), env)
-        loop = measure_python_peak([SDK_PYTHON, os.path.join(REPO, "scripts", "bench_sdk_ingest_loop.py"), small], env)
-        if loop["status"] != 0:
-            raise SystemExit(f"the SDK loop failed: {loop['err']}")
-        sdk = json.loads(loop["out"])
-        row = {"comparison": "200 files", "tl_ingest_seconds": round(run["seconds"], 2), "sdk_loop_seconds": round(sdk["seconds"], 2),
-               "sdk_tasks_ready": sdk["ready"], "ratio": round(sdk["seconds"] / run["seconds"], 1)}
-        print(json.dumps(row), flush=True)
-        results.append(row)
+        for processing in ("0", "2"):
+            if processing != "0":
+                sandbox.terminate()
+                sandbox.wait()
+                sandbox, base = start_sandbox(processing)
+                env = dict(env, TWELVELABS_BASE_URL=base)
+            run, _ = ingest(small, os.path.join(root, f"journal-200-{processing}.sqlite"), env)
+            loop = measure_python_peak([SDK_PYTHON, os.path.join(REPO, "scripts", "bench_sdk_ingest_loop.py"), small], env)
+            if loop["status"] != 0:
+                raise SystemExit(f"the SDK loop failed: {loop['err']}")
+            sdk = json.loads(loop["out"])
+            row = {"comparison": f"200 files, tasks processing {processing} s", "tl_ingest_seconds": round(run["seconds"], 2),
+                   "sdk_loop_seconds": round(sdk["seconds"], 2), "sdk_tasks_ready": sdk["ready"], "ratio": round(sdk["seconds"] / run["seconds"], 1)}
+            print(json.dumps(row), flush=True)
+            results.append(row)
     finally:
         sandbox.terminate()
         sandbox.wait()
@@ -135,10 +142,10 @@ def main():
         if "journal" in row:
             print(f"{row['journal']:8} {row['files']:6} files: {row['items_per_second']:7.1f} items/s (target >= 200: "
                   f"{'met' if row['items_per_second'] >= 200 else 'MISS'}), journal {row['journal_ms_per_item']:.3f} ms/item "
-                  f"({'met' if row['journal'] != 'sqlite' or row['journal_ms_per_item'] <= 1 else 'MISS'} <= 1 ms on SQLite), "
+                  f"({'met' if row['journal_ms_per_item'] <= 1 else 'MISS'} <= 1 ms; the target is SQLite's), "
                   f"peak RSS {row['peak_rss_mb']} MB ({'met' if row['peak_rss_mb'] < 150 else 'MISS'} < 150), journal {row['journal_bytes'] / 1e6:.1f} MB")
         else:
-            print(f"200 files: tl ingest {row['tl_ingest_seconds']} s, SDK loop {row['sdk_loop_seconds']} s: "
+            print(f"{row['comparison']}: tl ingest {row['tl_ingest_seconds']} s, SDK loop {row['sdk_loop_seconds']} s: "
                   f"{row['ratio']}x ({'met' if row['ratio'] >= 10 else 'MISS'} >= 10x)")
 
 

@@ -282,6 +282,25 @@ import Testing
         }
     }
 
+    @Test("An item the platform fails inside a batch fails alone; the others are done")
+    func perItemFailure() async throws {
+        try await run(good: 4, sandbox: {
+            // The sandbox measures the asset of good1 as three hours long: its batch item fails with
+            // video_duration_too_long, as the platform's would.
+            $0.durationProbe = { url in
+                let data = (try? Data(contentsOf: url)) ?? Data()
+                return data.suffix(11) == Data("vp-unique-1".utf8) ? 3 * 3600 : 5
+            }
+        }, adjust: { _ in }) { sandbox, journal, statuses in
+            #expect(statuses[0].items["done"] == 3, "\(statuses[0])")
+            #expect(statuses[0].items["failed"] == 1)
+            let failed = try await journal.results(job: "lib").filter { $0.status == "failed" }
+            #expect(failed.count == 2)
+            #expect(failed.allSatisfy { $0.path.hasSuffix("good1.mp4") && $0.error?.contains("video_duration_too_long") == true }, "\(failed)")
+            #expect(sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/analyze/batches" }.count == 1)
+        }
+    }
+
     @Test("Items of an expired batch are sent again in a new one, under new custom_ids, until every one is done")
     func expiryAndResubmission() async throws {
         try await run(good: 3, sandbox: {

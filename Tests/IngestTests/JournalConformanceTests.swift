@@ -143,6 +143,36 @@ struct JournalConformanceTests {
         await journal.close()
     }
 
+    @Test("Group commit: concurrent writes share a transaction, and a fenced one fails alone", arguments: JournalFixture.kinds)
+    func groupCommit(kind: JournalKind) async throws {
+        let journal = try await journalWithItems(kind, count: 40)
+        let items = try await journal.claim(job: "library", owner: "a", limit: 40, leaseSeconds: 60)
+        #expect(items.count == 40)
+        let before = journal.meter.transactions
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for (index, item) in items.enumerated() {
+                group.addTask {
+                    // Every other write carries a stale token: refused, while its neighbours commit.
+                    var lease = item.lease
+                    if index % 2 == 1 { lease.token -= 1 }
+                    do {
+                        try await journal.apply(ItemUpdate.to(.checked).releasing(), under: lease)
+                        return true
+                    } catch let error as JournalError where error.code == .fenced {
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 20)
+        #expect(journal.meter.transactions - before == 40)
+        let status = try await journal.status(job: "library")
+        #expect(status.items["checked"] == 20)
+        #expect(status.items["discovered"] == 20)
+        await journal.close()
+    }
+
     @Test("A heartbeat keeps a lease; a release with a delay hides the item until then", arguments: JournalFixture.kinds)
     func heartbeatAndDelay(kind: JournalKind) async throws {
         let journal = try await journalWithItems(kind, count: 1)

@@ -14,7 +14,7 @@ public struct IngestJournal: Sendable {
     var now: String { store.dialect.now }
 
     init(store: any JournalStore) {
-        self.store = MeteredStore(base: store, meter: meter)
+        self.store = MeteredStore(base: GroupCommitStore(base: store), meter: meter)
     }
 
     /// The SQLite journal at `path` (created `0600` in a `0700` folder when missing).

@@ -32,5 +32,9 @@ struct MeteredStore: JournalStore {
         return try await base.transaction(statements)
     }
 
+    func transactions(_ groups: [[Statement]]) async throws -> [Result<[[JournalRow]], any Error>] {
+        try await base.transactions(groups)
+    }
+
     func close() async { await base.close() }
 }

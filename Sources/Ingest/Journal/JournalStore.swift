@@ -91,7 +91,9 @@ package struct SQLDialect: Sendable {
         now: "((julianday('now') - 2440587.5) * 86400.0)", greatest: "max", identity: "INTEGER PRIMARY KEY AUTOINCREMENT",
         integer: "INTEGER", real: "REAL", claimLock: "", migrationLock: nil, batchLock: nil)
     package static let postgres = SQLDialect(
-        now: "(extract(epoch from clock_timestamp())::double precision)", greatest: "GREATEST",
+        // The transaction's start (`now()`), not `clock_timestamp()`: a stable value lets the claim's index serve
+        // `next_attempt_at <= now`, where a volatile one is evaluated row by row (a scan of the whole job).
+        now: "(extract(epoch from now())::double precision)", greatest: "GREATEST",
         identity: "BIGSERIAL PRIMARY KEY", integer: "BIGINT", real: "DOUBLE PRECISION", claimLock: " FOR UPDATE SKIP LOCKED",
         migrationLock: "SELECT pg_advisory_xact_lock(7269657574) AS locked",
         batchLock: "SELECT pg_advisory_xact_lock(7269657575) AS locked")
@@ -107,6 +109,10 @@ package protocol JournalStore: Sendable {
     /// Runs `statements` in one transaction and returns each one's rows. A ``Statement/Guard/rowsRequired``
     /// statement that finds no row rolls everything back and throws ``JournalGuardFailure``.
     func transaction(_ statements: [Statement]) async throws -> [[JournalRow]]
+    /// Runs several callers' statement lists in one transaction (one commit, so one flush to disk), each in a
+    /// savepoint of its own: a list whose guard fails, or whose statement fails, is rolled back alone and its
+    /// result is that error; the others commit. Throws only when the transaction itself fails.
+    func transactions(_ groups: [[Statement]]) async throws -> [Result<[[JournalRow]], any Error>]
     /// Closes the store's connections.
     func close() async
 }

@@ -6,7 +6,7 @@ import Synchronization
 
 /// The shared journal for a fleet of workers: PostgreSQL through PostgresNIO's connection pool.
 ///
-/// Times are the server's (`clock_timestamp()`), so the workers' own clocks never decide a lease; claims take
+/// Times are the server's (`now()`, the transaction's start), so the workers' own clocks never decide a lease; claims take
 /// rows with `FOR UPDATE SKIP LOCKED`, so two workers never wait on, or take, the same item.
 package final class PostgresJournalStore: JournalStore {
     package let dialect = SQLDialect.postgres
@@ -45,9 +45,18 @@ package final class PostgresJournalStore: JournalStore {
     }
 
     package func transaction(_ statements: [Statement]) async throws -> [[JournalRow]] {
+        try await bounded { try await self.run(statements) }
+    }
+
+    package func transactions(_ groups: [[Statement]]) async throws -> [Result<[[JournalRow]], any Error>] {
+        try await bounded { try await self.runGroups(groups) }
+    }
+
+    /// `work`, or ``JournalError`` `journal_unavailable` when it takes longer than a transaction may.
+    private func bounded<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let limit = reached.withLock { $0 } ? Self.transactionSeconds : Self.firstContactSeconds
-        let rows = try await withThrowingTaskGroup(of: [[JournalRow]]?.self) { group in
-            group.addTask { try await self.run(statements) }
+        let rows = try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
             group.addTask {
                 try await Task.sleep(for: .seconds(limit))
                 return nil
@@ -63,18 +72,47 @@ package final class PostgresJournalStore: JournalStore {
     }
 
     private func run(_ statements: [Statement]) async throws -> [[JournalRow]] {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                var results: [[JournalRow]] = []
-                for (index, statement) in statements.enumerated() {
-                    let rows = try await connection.query(try Self.query(statement), logger: logger)
-                    var collected: [JournalRow] = []
-                    for try await row in rows { collected.append(try Self.journalRow(row)) }
-                    if statement.guarding == .rowsRequired, collected.isEmpty { throw JournalGuardFailure(index: index) }
-                    results.append(collected)
+        try await mapped { try await self.client.withTransaction(logger: self.logger) { try await Self.run(statements, on: $0, logger: self.logger) } }
+    }
+
+    private func runGroups(_ groups: [[Statement]]) async throws -> [Result<[[JournalRow]], any Error>] {
+        try await mapped {
+            try await self.client.withTransaction(logger: self.logger) { connection in
+                var results: [Result<[[JournalRow]], any Error>] = []
+                for group in groups {
+                    try await connection.query("SAVEPOINT journal_group", logger: self.logger)
+                    do {
+                        let rows = try await Self.run(group, on: connection, logger: self.logger)
+                        try await connection.query("RELEASE SAVEPOINT journal_group", logger: self.logger)
+                        results.append(.success(rows))
+                    } catch {
+                        try await connection.query("ROLLBACK TO SAVEPOINT journal_group", logger: self.logger)
+                        try await connection.query("RELEASE SAVEPOINT journal_group", logger: self.logger)
+                        results.append(.failure(error is JournalGuardFailure ? error
+                            : JournalError(.unavailable, "the journal \(self.location) failed: \(Self.describe(error))")))
+                    }
                 }
                 return results
             }
+        }
+    }
+
+    private static func run(_ statements: [Statement], on connection: PostgresConnection, logger: Logger) async throws -> [[JournalRow]] {
+        var results: [[JournalRow]] = []
+        for (index, statement) in statements.enumerated() {
+            let rows = try await connection.query(try query(statement), logger: logger)
+            var collected: [JournalRow] = []
+            for try await row in rows { collected.append(try journalRow(row)) }
+            if statement.guarding == .rowsRequired, collected.isEmpty { throw JournalGuardFailure(index: index) }
+            results.append(collected)
+        }
+        return results
+    }
+
+    /// `work`'s errors as journal errors (a guard failure as it is).
+    private func mapped<T>(_ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
         } catch let failure as JournalGuardFailure {
             throw failure
         } catch let error as PostgresTransactionError {

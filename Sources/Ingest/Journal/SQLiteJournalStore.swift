@@ -34,12 +34,7 @@ package final class SQLiteJournalStore: JournalStore {
             return try await pool.writeWithoutTransaction { db in
                 var results: [[JournalRow]] = []
                 try db.inTransaction(.immediate) {
-                    for (index, statement) in statements.enumerated() {
-                        let arguments = StatementArguments(statement.arguments.map(\.databaseValue))
-                        let rows = try Row.fetchAll(db, sql: statement.sql, arguments: arguments)
-                        if statement.guarding == .rowsRequired, rows.isEmpty { throw JournalGuardFailure(index: index) }
-                        results.append(rows.map(Self.journalRow))
-                    }
+                    results = try Self.run(statements, in: db)
                     return .commit
                 }
                 return results
@@ -49,6 +44,45 @@ package final class SQLiteJournalStore: JournalStore {
         } catch let error as DatabaseError {
             throw JournalError(.unavailable, "the journal \(location) refused a write: \(error.message ?? error.description)")
         }
+    }
+
+    package func transactions(_ groups: [[Statement]]) async throws -> [Result<[[JournalRow]], any Error>] {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                var results: [Result<[[JournalRow]], any Error>] = []
+                try db.inTransaction(.immediate) {
+                    for group in groups {
+                        var rows: [[JournalRow]] = []
+                        do {
+                            try db.inSavepoint {
+                                rows = try Self.run(group, in: db)
+                                return .commit
+                            }
+                            results.append(.success(rows))
+                        } catch let failure as JournalGuardFailure {
+                            results.append(.failure(failure))
+                        } catch let error as DatabaseError {
+                            results.append(.failure(JournalError(.unavailable, "the journal refused a write: \(error.message ?? error.description)")))
+                        }
+                    }
+                    return .commit
+                }
+                return results
+            }
+        } catch let error as DatabaseError {
+            throw JournalError(.unavailable, "the journal \(location) refused a write: \(error.message ?? error.description)")
+        }
+    }
+
+    private static func run(_ statements: [Statement], in db: Database) throws -> [[JournalRow]] {
+        var results: [[JournalRow]] = []
+        for (index, statement) in statements.enumerated() {
+            let arguments = StatementArguments(statement.arguments.map(\.databaseValue))
+            let rows = try Row.fetchAll(db, sql: statement.sql, arguments: arguments)
+            if statement.guarding == .rowsRequired, rows.isEmpty { throw JournalGuardFailure(index: index) }
+            results.append(rows.map(journalRow))
+        }
+        return results
     }
 
     package func close() async {
