@@ -13,6 +13,14 @@ guard arguments.count == 5, let items = Int(arguments[2]), let workers = Int(arg
     FileHandle.standardError.write(Data("usage: IngestBench JOURNAL ITEMS WORKERS SECONDS\n".utf8))
     exit(64)
 }
+do {
+    try await measure()
+} catch {
+    FileHandle.standardError.write(Data("IngestBench: \(error)\n".utf8))
+    exit(2)
+}
+
+func measure() async throws {
 let journal = try IngestJournal.open(arguments[1])
 try await journal.migrate()
 let job = JobSpec(name: "claims-\(UUID().uuidString.prefix(8))", prompts: ["Summarise."])
@@ -55,3 +63,4 @@ print(String(format: #"{"journal": "%@", "workers": %d, "seconds": %.2f, "items_
              Double(counts.claims) / wall, Double(transactions) / wall))
 _ = try await journal.forget(job: job.name)
 await journal.close()
+}

@@ -14,12 +14,16 @@ public struct IngestJournal: Sendable {
     var now: String { store.dialect.now }
 
     init(store: any JournalStore) {
-        self.store = MeteredStore(base: GroupCommitStore(base: store), meter: meter)
+        self.store = MeteredStore(base: store, meter: meter)
     }
 
     /// The SQLite journal at `path` (created `0600` in a `0700` folder when missing).
+    ///
+    /// SQLite has one writer at a time, so concurrent transactions are group-committed (``GroupCommitStore``):
+    /// many share one flush to disk. PostgreSQL needs no such help: its concurrent commits, on connections of
+    /// their own, already share WAL flushes, and grouping them on one connection measured slower.
     public static func sqlite(path: String) throws -> IngestJournal {
-        IngestJournal(store: try SQLiteJournalStore(path: path))
+        IngestJournal(store: GroupCommitStore(base: try SQLiteJournalStore(path: path)))
     }
 
     /// The PostgreSQL journal at `url` (`postgres://USER@HOST[:PORT]/DATABASE`; the password from the URL or
