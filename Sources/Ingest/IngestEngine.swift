@@ -347,8 +347,11 @@ public struct IngestEngine: Sendable {
                     let result = try item.data.map { String(decoding: try WireCoding.encoder().encode($0), as: UTF8.self) } ?? "null"
                     return BatchOutcome(customID: customID, taskID: item.taskID, state: .done, taskStatus: item.status.rawValue, result: result)
                 }
-                // Canceled because the batch expired or was canceled: sent again in a new batch, not failed.
-                if item.status == .canceled, endedEarly { return nil }
+                // Canceled because the batch expired or was canceled: sent again in a new batch, not failed. The
+                // item's own code says so even when the batch's status was read a moment before it ended.
+                if item.status == .canceled, endedEarly || ["batch_expired", "batch_canceled"].contains(item.error?.code ?? "") {
+                    return nil
+                }
                 let message = item.error.map { "\($0.code.map { "\($0): " } ?? "")\($0.message)" } ?? "the task is \(item.status.rawValue)"
                 return BatchOutcome(customID: customID, taskID: item.taskID, state: .failed, taskStatus: item.status.rawValue, error: message)
             }
