@@ -14,6 +14,8 @@
 #     --jobs 1 vs 2, RSS over 10,000 files, and the three deep modes against `ffmpeg -f null`.
 #  4. TasksBench: 1,000 tasks created and waited on concurrently with one AnalyzeClient against an
 #     in-process sandbox (fast lifecycle): wall time, requests per task, time to ready, peak RSS.
+#  6. Ingest: scripts/bench_ingest.py (10,000 files through each journal against `tl sandbox`; 200 files
+#     against the official SDK's sequential loop) and IngestBench (claims per second through each journal).
 #  5. scripts/bench-submit.sh: the streamed base64 body vs `base64 -w0`, peak RSS of `tl submit`, and a
 #     200 MB multipart upload vs `curl -T` to the same storage route.
 #
@@ -37,6 +39,7 @@ echo "== Building (release, --scratch-path $scratch) =="
 "$swift_bin" build -c release --scratch-path "$scratch" --product ProbeBench
 "$swift_bin" build -c release --scratch-path "$scratch" --product TasksBench
 "$swift_bin" build -c release --scratch-path "$scratch" --product SubmitBench
+"$swift_bin" build -c release --scratch-path "$scratch" --product IngestBench
 bin="$("$swift_bin" build -c release --scratch-path "$scratch" --show-bin-path)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/videopreflight-bench.XXXXXX")"
@@ -99,6 +102,14 @@ done
   "$bin/TasksBench" --tasks 1000
   echo
   scripts/bench-submit.sh "$bin" "$work"
+  echo
+  echo "== Ingest: 10,000 files through each journal; 200 against the official SDK's loop (scripts/bench_ingest.py) =="
+  postgres_url="$(scripts/ensure-postgres.sh)"
+  python3 scripts/bench_ingest.py "$bin/tl" "$(scripts/sdk-env.sh)" "$postgres_url"
+  echo
+  echo "== Claims per second through each journal (IngestBench, 20,000 items, 6 s) =="
+  for workers in 1 8; do "$bin/IngestBench" "$work/claims-$workers.sqlite" 20000 "$workers" 6; done
+  if [ -n "$postgres_url" ]; then for workers in 1 8; do "$bin/IngestBench" "$postgres_url" 20000 "$workers" 6; done; fi
   echo
   echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, after measuring)"
 } 2>&1 | tee "$log"

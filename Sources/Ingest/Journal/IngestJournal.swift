@@ -8,13 +8,23 @@ public import Logging
 /// same statements, and one conformance suite tests both.
 public struct IngestJournal: Sendable {
     let store: any JournalStore
-    /// Transactions run through this journal, and the time they took (what `tl ingest run -f json` reports).
+    /// Transactions asked of this journal, and the time callers spent in them, waits for a turn included.
     public let meter = JournalMeter()
+    /// The database's own time: transactions as run (a group commit is one), and the time they took. Per
+    /// item, this is what the journal costs (`tl ingest run -f json` reports both).
+    public let busyMeter: JournalMeter
     var d: SQLDialect { store.dialect }
     var now: String { store.dialect.now }
 
     init(store: any JournalStore) {
+        busyMeter = meter
         self.store = MeteredStore(base: store, meter: meter)
+    }
+
+    init(grouping base: any JournalStore) {
+        let busy = JournalMeter()
+        self.busyMeter = busy
+        self.store = MeteredStore(base: GroupCommitStore(base: MeteredStore(base: base, meter: busy)), meter: meter)
     }
 
     /// The SQLite journal at `path` (created `0600` in a `0700` folder when missing).
@@ -23,7 +33,7 @@ public struct IngestJournal: Sendable {
     /// many share one flush to disk. PostgreSQL needs no such help: its concurrent commits, on connections of
     /// their own, already share WAL flushes, and grouping them on one connection measured slower.
     public static func sqlite(path: String) throws -> IngestJournal {
-        IngestJournal(store: GroupCommitStore(base: try SQLiteJournalStore(path: path)))
+        IngestJournal(grouping: try SQLiteJournalStore(path: path))
     }
 
     /// The PostgreSQL journal at `url` (`postgres://USER@HOST[:PORT]/DATABASE`; the password from the URL or

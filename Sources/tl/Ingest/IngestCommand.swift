@@ -267,6 +267,8 @@ struct IngestCommand: AsyncParsableCommand {
                     "elapsed_seconds": .number(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18),
                     "journal_transactions": .integer(opened.meter.transactions),
                     "journal_seconds": .number(opened.meter.seconds),
+                    "journal_busy_seconds": .number(opened.busyMeter.seconds),
+                    "journal_commits": .integer(opened.busyMeter.transactions),
                 ])
                 CLI.printJSON(JSONValue.object(object), format: format)
             } else {
