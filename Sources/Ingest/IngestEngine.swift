@@ -169,14 +169,16 @@ public struct IngestEngine: Sendable {
     /// Like ``run()``, and with `watch` it never finishes on its own: it keeps taking new files from the
     /// watched paths (each once it is stable) until canceled.
     public func run(watching watch: Watch?) async throws -> JobStatus {
-        let holder = LeaseHolder()
+        let holder = LeaseHolder(leaseSeconds: configuration.leaseSeconds)
         let watcher = watch.map { watch in Task { await self.watchLoop(watch) } }
         defer { watcher?.cancel() }
         let heartbeat = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(max(0.05, configuration.leaseSeconds / 3)))
                 let held = await holder.leases()
+                let sent = ContinuousClock.now
                 if !held.isEmpty, let kept = try? await journal.heartbeat(held, leaseSeconds: configuration.leaseSeconds) {
+                    await holder.kept(kept, since: sent)
                     let lost = Set(held).subtracting(kept)
                     if !lost.isEmpty { await holder.lost(lost) }
                 }
@@ -190,11 +192,12 @@ public struct IngestEngine: Sendable {
                 var running = 0
                 while !Task.isCancelled {
                     let free = max(0, configuration.concurrency - running)
+                    let claimedAt = ContinuousClock.now
                     let claimed = free == 0 ? [] : try await journal.claim(
                         job: job.name, owner: configuration.owner, limit: free, leaseSeconds: configuration.leaseSeconds,
                         states: job.mode == .batches ? Self.beforeBatches : ItemState.claimable)
                     for item in claimed {
-                        await holder.hold(item.lease)
+                        await holder.hold(item.lease, since: claimedAt)
                         running += 1
                         group.addTask {
                             defer { Task { await holder.drop(item.lease) } }
@@ -270,7 +273,7 @@ public struct IngestEngine: Sendable {
                         try await journal.apply(ItemUpdate().releasing(), under: item.lease)
                         return
                     }
-                    try await advanceTasks(item, freshIntents: fresh)
+                    try await advanceTasks(item, freshIntents: fresh, holder: holder)
                     return
                 case .rejected, .done, .failed: return
                 }
@@ -477,7 +480,7 @@ public struct IngestEngine: Sendable {
     ///
     /// The task ids of one pass are written together at its end, with the release: a crash before that leaves
     /// intents, which the next pass reconciles, never a second create.
-    private func advanceTasks(_ item: IngestItem, freshIntents: Set<Int>) async throws {
+    private func advanceTasks(_ item: IngestItem, freshIntents: Set<Int>, holder: LeaseHolder) async throws {
         guard let assetID = item.assetID else {
             try await journal.apply(ItemUpdate.to(.checked).releasing(), under: item.lease)
             return
@@ -508,6 +511,9 @@ public struct IngestEngine: Sendable {
                 emit(.taskCreated(path: item.path, customID: request.customID, taskID: found.id, reconciled: true))
                 requests[index].state = .submitted
                 continue
+            }
+            guard await holder.mayAct(item.lease) else {
+                throw JournalError(.fenced, "the lease may have run out while this worker was paused; its item is left to whoever holds it now")
             }
             do {
                 let reference = try await client.createTask(createRequest(for: request, assetID: assetID), idempotencyKey: request.customID,
@@ -682,15 +688,40 @@ actor LeaseHolder {
     private var held: Set<Lease> = []
     private var lostLeases: Set<Lease> = []
     private var batches: Set<BatchLease> = []
+    /// By this worker's own monotonic clock, how long each lease surely lasts: from just before the claim or
+    /// the last heartbeat that kept it, plus the lease's length.
+    private var validUntil: [Lease: ContinuousClock.Instant] = [:]
+    let leaseSeconds: Double
+
+    init(leaseSeconds: Double) {
+        self.leaseSeconds = leaseSeconds
+    }
+
+    func hold(_ lease: Lease, since: ContinuousClock.Instant) {
+        held.insert(lease)
+        validUntil[lease] = since + .seconds(leaseSeconds)
+    }
+
+    func kept(_ leases: [Lease], since: ContinuousClock.Instant) {
+        for lease in leases where held.contains(lease) { validUntil[lease] = since + .seconds(leaseSeconds) }
+    }
+
+    /// Whether a side effect outside the journal (a create) may start under `lease`: not lost, and surely held
+    /// for a third of a lease more. A worker that was paused (SIGSTOP, a VM migration) past its lease finds the
+    /// time gone when it wakes, and does not send a create that its item's new owner may already have made.
+    func mayAct(_ lease: Lease) -> Bool {
+        guard !lostLeases.contains(lease), let until = validUntil[lease] else { return false }
+        return until - ContinuousClock.now > .seconds(leaseSeconds / 3)
+    }
 
     func hold(batch lease: BatchLease) { batches.insert(lease) }
     func drop(batch lease: BatchLease) { batches.remove(lease) }
     func batchLeases() -> [BatchLease] { Array(batches) }
 
-    func hold(_ lease: Lease) { held.insert(lease) }
     func drop(_ lease: Lease) {
         held.remove(lease)
         lostLeases.remove(lease)
+        validUntil[lease] = nil
     }
     func leases() -> [Lease] { Array(held) }
     func lost(_ leases: Set<Lease>) { lostLeases.formUnion(leases) }

@@ -118,11 +118,12 @@ struct JournalConformanceTests {
     @Test("An expired lease is taken over with a higher token; the old holder's writes are refused", arguments: JournalFixture.kinds)
     func fencing(kind: JournalKind) async throws {
         let journal = try await journalWithItems(kind, count: 1)
-        // Lease lengths and sleeps leave slack for a loaded machine: only "at least this long" is relied on.
-        let first = try #require(try await journal.claim(job: "library", owner: "a", limit: 1, leaseSeconds: 3).first)
+        // The lease runs out by the database's clock, set back by hand: no sleep whose length a loaded machine
+        // could stretch past the lease.
+        let first = try #require(try await journal.claim(job: "library", owner: "a", limit: 1, leaseSeconds: 600).first)
         #expect(try await journal.claim(job: "library", owner: "b", limit: 1, leaseSeconds: 30).isEmpty)
         try await journal.apply(ItemUpdate.to(.checked), under: first.lease)
-        try await Task.sleep(for: .milliseconds(3300))
+        _ = try await journal.store.transaction([Statement("UPDATE ingest_items SET lease_expires_at = 0")])
         let second = try #require(try await journal.claim(job: "library", owner: "b", limit: 1, leaseSeconds: 30).first)
         #expect(second.id == first.id)
         #expect(second.state == .checked)
@@ -176,15 +177,17 @@ struct JournalConformanceTests {
     @Test("A heartbeat keeps a lease; a release with a delay hides the item until then", arguments: JournalFixture.kinds)
     func heartbeatAndDelay(kind: JournalKind) async throws {
         let journal = try await journalWithItems(kind, count: 1)
-        // Claimed for 2 s, then extended to a minute at once: 2.5 s later it is still held.
-        let item = try #require(try await journal.claim(job: "library", owner: "a", limit: 1, leaseSeconds: 2).first)
-        #expect(try await journal.heartbeat([item.lease], leaseSeconds: 60) == [item.lease])
-        try await Task.sleep(for: .milliseconds(2500))
+        // Claimed for 1 s, then extended to ten minutes: a heartbeat needs only the token, so even one that
+        // comes late (on a loaded machine) keeps the lease, and 1.5 s later it is still held.
+        let item = try #require(try await journal.claim(job: "library", owner: "a", limit: 1, leaseSeconds: 1).first)
+        #expect(try await journal.heartbeat([item.lease], leaseSeconds: 600) == [item.lease])
+        try await Task.sleep(for: .milliseconds(1500))
         #expect(try await journal.claim(job: "library", owner: "b", limit: 1, leaseSeconds: 30).isEmpty)
-        #expect(try await journal.heartbeat([item.lease], leaseSeconds: 60) == [item.lease])
-        try await journal.apply(ItemUpdate().failedAttempt("boom").releasing(after: 3), under: item.lease)
+        #expect(try await journal.heartbeat([item.lease], leaseSeconds: 600) == [item.lease])
+        try await journal.apply(ItemUpdate().failedAttempt("boom").releasing(after: 600), under: item.lease)
         #expect(try await journal.claim(job: "library", owner: "b", limit: 1, leaseSeconds: 30).isEmpty)
-        try await Task.sleep(for: .milliseconds(3300))
+        // Its retry time comes (set by hand on the database's clock): claimable again.
+        _ = try await journal.store.transaction([Statement("UPDATE ingest_items SET next_attempt_at = 0")])
         let again = try #require(try await journal.claim(job: "library", owner: "b", limit: 1, leaseSeconds: 30).first)
         #expect(again.attempts == 1)
         #expect(again.lastError == "boom")

@@ -3,6 +3,23 @@ import Foundation
 import Logging
 import Testing
 
+/// Runs one piece of work at a time.
+actor PostgresGate {
+    static let shared = PostgresGate()
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func serialized<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        while busy { await withCheckedContinuation { waiters.append($0) } }
+        busy = true
+        defer {
+            busy = false
+            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        }
+        return try await work()
+    }
+}
+
 /// The two journal drivers every conformance test runs on.
 enum JournalKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
@@ -26,10 +43,15 @@ enum JournalFixture {
             try await journal.migrate()
             return (journal, path)
         case .postgres:
-            let url = try await freshDatabase()
-            let journal = try IngestJournal.postgres(url: url)
-            try await journal.migrate()
-            return (journal, url)
+            // One database made and migrated at a time: dozens of tests start at once, and concurrent
+            // CREATE DATABASE and DDL on one server, under the whole suite's load, is what a first contact
+            // waits on.
+            return try await PostgresGate.shared.serialized {
+                let url = try await freshDatabase()
+                let journal = try IngestJournal.postgres(url: url)
+                try await journal.migrate()
+                return (journal, url)
+            }
         }
     }
 

@@ -167,7 +167,10 @@ import Testing
 /// reader that went away.
 @Suite(.timeLimit(.minutes(2))) struct AssetListingCLITests {
     @Test func listFilterDeleteAndTheServersIncompleteUploads() async throws {
-        let sandbox = try await SandboxProcess(arguments: ["--asset-processing", "0.05", "--processing", "60", "--chunk-size", "20000"])
+        // Chunks held 2 s each: the interrupted submit below is still uploading when its SIGINT comes, however
+        // loaded the machine is.
+        let sandbox = try await SandboxProcess(arguments: ["--asset-processing", "0.05", "--processing", "60", "--chunk-size", "20000",
+                                                           "--chunk-delay", "2"])
         let cache = try AssetsCLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: cache) }
         var environment = sandbox.environment

@@ -17,7 +17,7 @@ package final class PostgresJournalStore: JournalStore {
     /// Whether a transaction has succeeded yet: until one has, an unreachable server is said within
     /// ``firstContactSeconds`` rather than after the pool's own retries (a minute and more).
     private let reached = Mutex(false)
-    static let firstContactSeconds: Double = 10
+    static let firstContactSeconds: Double = 30
     /// No transaction may take longer: a server that stops answering is an error, never a hang.
     static let transactionSeconds: Double = 60
 
