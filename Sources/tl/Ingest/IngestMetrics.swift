@@ -20,49 +20,19 @@ enum IngestMetrics {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
-        let limit = ConnectionLimit(limit: 64)
-        let (opened, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [limit.handler()], idleTimeout: .seconds(30))),
-            configuration: .init(address: .hostname(host, port: port), serverName: "tl-ingest-metrics"),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: Logger(label: "tl-ingest-metrics", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let server = Task {
-            defer { continuation.finish() }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await application.runService(gracefulShutdownSignals: []) }
-                group.addTask {
-                    while !Task.isCancelled {
-                        if let status = try? await journal.status(job: job) {
-                            for (state, count) in status.items {
-                                Gauge(label: "ingest_items", dimensions: [("state", state)]).record(count)
-                            }
+        let (server, bound) = try await IngestListener.start(
+            router.buildResponder(), host: host, port: port, name: "tl-ingest-metrics", connections: 64, option: "--metrics-port",
+            alongside: {
+                while !Task.isCancelled {
+                    if let status = try? await journal.status(job: job) {
+                        for (state, count) in status.items {
+                            Gauge(label: "ingest_items", dimensions: [("state", state)]).record(count)
                         }
-                        try await Task.sleep(for: .seconds(2))
                     }
+                    try await Task.sleep(for: .seconds(2))
                 }
-                try await group.next()
-                group.cancelAll()
-            }
-        }
-        var iterator = opened.makeAsyncIterator()
-        guard let bound = await iterator.next() else {
-            let failure: String
-            do {
-                try await server.value
-                failure = "it stopped"
-            } catch let error as IOError where error.errnoCode == EADDRINUSE {
-                failure = "the address is in use; pick another --metrics-port, or 0 for a free one"
-            } catch {
-                failure = "\(error)"
-            }
-            throw UsageError("Could not serve metrics on \(host):\(port): \(failure).")
-        }
-        Console.note("metrics: http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/metrics")
+            })
+        Console.note("metrics: http://\(IngestListener.shown(host)):\(bound)/metrics")
         return server
     }
 }

@@ -29,35 +29,9 @@ enum IngestWebhooks {
         let receiver = WebhookReceiver<BasicRequestContext>(secret: secret) { event in
             await nudge(event, journal: journal)
         }
-        let limit = ConnectionLimit(limit: 256)
-        let (opened, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            responder: receiver,
-            server: .http1(configuration: .init(additionalChannelHandlers: [limit.handler()], idleTimeout: .seconds(30))),
-            configuration: .init(address: .hostname(host, port: port), serverName: "tl-ingest-webhooks"),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: Logger(label: "tl-ingest-webhooks", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let server = Task {
-            defer { continuation.finish() }
-            try await application.runService(gracefulShutdownSignals: [])
-        }
-        var iterator = opened.makeAsyncIterator()
-        guard let bound = await iterator.next() else {
-            let failure: String
-            do {
-                try await server.value
-                failure = "it stopped"
-            } catch let error as IOError where error.errnoCode == EADDRINUSE {
-                failure = "the address is in use; pick another --webhook-port, or 0 for a free one"
-            } catch {
-                failure = "\(error)"
-            }
-            throw UsageError("Could not listen for webhooks on \(host):\(port): \(failure).")
-        }
-        Console.note("webhooks: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/")
+        let (server, bound) = try await IngestListener.start(
+            receiver, host: host, port: port, name: "tl-ingest-webhooks", connections: 256, option: "--webhook-port")
+        Console.note("webhooks: listening on http://\(IngestListener.shown(host)):\(bound)/")
         return server
     }
 
