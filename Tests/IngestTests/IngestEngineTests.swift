@@ -298,7 +298,9 @@ import Testing
             let failed = try await journal.results(job: "lib").filter { $0.status == "failed" }
             #expect(failed.count == 2)
             #expect(failed.allSatisfy { $0.path.hasSuffix("good1.mp4") && $0.error?.contains("video_duration_too_long") == true }, "\(failed)")
-            #expect(sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/analyze/batches" }.count == 1)
+            // One batch: a create sent again after a slow answer (a loaded machine) reuses its key.
+            let keys = Set(sandbox.state.requests.filter { $0.method == "POST" && $0.path == "/analyze/batches" }.compactMap(\.idempotencyKey))
+            #expect(keys.count == 1)
         }
     }
 
