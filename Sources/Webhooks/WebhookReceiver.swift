@@ -1,7 +1,7 @@
 public import Foundation
 import HTTPTypes
 public import Hummingbird
-public import NIOCore
+import NIOCore
 import Synchronization
 
 /// One verified webhook delivery.
@@ -18,7 +18,8 @@ public struct WebhookEvent: Sendable, Hashable {
 /// `tl webhooks listen`: it reads the raw body (at most ``maxBodyBytes``), verifies `TL-Signature`,
 /// hands the event to `onEvent`, and answers 200. A bad signature is 401 and the event is not
 /// handed on; a body over the limit is 413; anything but `POST` is 405; a body that is not a JSON
-/// object is 400.
+/// object is 400. A delivery seen before (its event `id`, or its signature when it has no id) is answered
+/// 200 and not handed on again: see ``replayGuard``.
 public struct WebhookReceiver<Context: RequestContext>: HTTPResponder {
     /// The signing secret of the webhook endpoint.
     public var secret: String
@@ -30,6 +31,10 @@ public struct WebhookReceiver<Context: RequestContext>: HTTPResponder {
     public var onEvent: @Sendable (WebhookEvent) async -> Void
     /// Called with each refused delivery and why (for a log line).
     public var onRefusal: @Sendable (_ status: Int, _ reason: String) async -> Void = { _, _ in }
+    /// The deliveries already handed on; `nil` hands on every verified delivery, repeats included.
+    public var replayGuard: ReplayGuard? = ReplayGuard()
+    /// Called with each verified delivery that was not handed on because it was seen before.
+    public var onRepeat: @Sendable (WebhookEvent) async -> Void = { _ in }
 
     /// A receiver that verifies with `secret` and hands events to `onEvent`.
     public init(secret: String, onEvent: @escaping @Sendable (WebhookEvent) async -> Void) {
@@ -46,15 +51,23 @@ public struct WebhookReceiver<Context: RequestContext>: HTTPResponder {
             return await refuse(.contentTooLarge, "the body is larger than \(maxBodyBytes) bytes")
         }
         let body = Data(buffer.readableBytesView)
+        let signature = request.headers[HTTPField.Name("TL-Signature")!]
         do throws(TLSignature.Failure) {
-            try TLSignature.verify(header: request.headers[HTTPField.Name("TL-Signature")!], body: body, secret: secret, tolerance: tolerance)
+            try TLSignature.verify(header: signature, body: body, secret: secret, tolerance: tolerance)
         } catch {
             return await refuse(.unauthorized, error.description)
         }
         guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
             return await refuse(.badRequest, "the body is not a JSON object")
         }
-        await onEvent(WebhookEvent(body: body, id: object["id"] as? String, type: object["type"] as? String))
+        let event = WebhookEvent(body: body, id: object["id"] as? String, type: object["type"] as? String)
+        // Acknowledged either way, so that the platform stops retrying; handed on once.
+        if let replayGuard, !replayGuard.admit(event.id.map { "id:" + $0 } ?? "sig:" + (signature ?? "")) {
+            await onRepeat(event)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"received":true,"repeat":true}"#)))
+        }
+        await onEvent(event)
         return Response(status: .ok, headers: [.contentType: "application/json"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"received":true}"#)))
     }
@@ -63,42 +76,5 @@ public struct WebhookReceiver<Context: RequestContext>: HTTPResponder {
         await onRefusal(status.code, reason)
         let text = (try? JSONSerialization.data(withJSONObject: ["error": reason])) ?? Data()
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
-    }
-}
-
-/// Closes connections beyond `limit` open at once, so that a flood of idle sockets cannot exhaust the
-/// receiver (with the HTTP channel's idle timeout, a slowloris client is dropped too). Add one
-/// instance's ``handler()`` to every connection (`additionalChannelHandlers`).
-public final class ConnectionLimit: Sendable {
-    /// The most connections open at once.
-    public let limit: Int
-    private let open = Atomic<Int>(0)
-
-    /// A limit of `limit` connections.
-    public init(limit: Int) { self.limit = limit }
-
-    /// The connections open now.
-    public var current: Int { open.load(ordering: .relaxed) }
-
-    /// The handler for one new connection.
-    public func handler() -> any RemovableChannelHandler { Handler(limit: self) }
-
-    fileprivate func enter() -> Bool {
-        let now = open.wrappingAdd(1, ordering: .relaxed).newValue
-        return now <= limit
-    }
-
-    fileprivate func leave() { open.wrappingSubtract(1, ordering: .relaxed) }
-
-    private final class Handler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
-        typealias InboundIn = NIOAny
-        let limit: ConnectionLimit
-        init(limit: ConnectionLimit) { self.limit = limit }
-
-        func handlerAdded(context: ChannelHandlerContext) {
-            if !limit.enter() { context.close(promise: nil) }
-        }
-
-        func handlerRemoved(context: ChannelHandlerContext) { limit.leave() }
     }
 }

@@ -22,8 +22,11 @@ struct WebhooksCommand: ParsableCommand {
                 The signing secret comes from --secret-file (a file, FIFO or '-'), else $\(secretVariable); never from \
                 argv, where every user of the machine could read it. A delivery whose TL-Signature does not verify \
                 (missing, malformed, older than --tolerance, or not matching) is answered 401 and not printed. \
-                The listener is bounded: bodies over --max-body are refused (413), a connection idle for \
-                --idle-timeout is closed (so a slow client cannot hold one), and at most --max-connections are open. \
+                An event seen before (the same id: a retry, or a replay inside the tolerance) is answered 200 and \
+                not printed again; the last --remember-events ids are kept. \
+                The listener is bounded: bodies over --max-body are refused (413); a client must send a request's \
+                head within --header-timeout and all of it within --read-timeout, and a connection idle for \
+                --idle-timeout is closed (so a slow client cannot hold one); at most --max-connections are open. \
                 Stops on SIGINT or SIGTERM.
                 """)
 
@@ -45,8 +48,17 @@ struct WebhooksCommand: ParsableCommand {
         @Option(name: .customLong("max-body"), help: "The largest body accepted, in bytes.")
         var maxBody = 1 << 20
 
-        @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay idle (or trickle a request) before it is closed.")
+        @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay idle before it is closed.")
         var idleTimeout: Double = 10
+
+        @Option(name: .customLong("header-timeout"), help: "Seconds a client has to send a request's head.")
+        var headerTimeout: Double = 10
+
+        @Option(name: .customLong("read-timeout"), help: "Seconds a client has to send a whole request, head and body.")
+        var readTimeout: Double = 30
+
+        @Option(name: .customLong("remember-events"), help: "Event ids remembered to refuse repeats and replays.")
+        var rememberEvents = 100_000
 
         @Option(name: .customLong("max-connections"), help: "Connections open at once.")
         var maxConnections = 256
@@ -57,7 +69,11 @@ struct WebhooksCommand: ParsableCommand {
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0–65535.") }
             guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be more than 0 seconds.") }
             guard (1...(64 << 20)).contains(maxBody) else { throw ValidationError("--max-body must be 1 byte to 64 MiB.") }
-            guard idleTimeout > 0, idleTimeout <= 3600 else { throw ValidationError("--idle-timeout must be more than 0 and at most 3600 seconds.") }
+            for (name, value) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--read-timeout", readTimeout)] {
+                guard value > 0, value <= 3600 else { throw ValidationError("\(name) must be more than 0 and at most 3600 seconds.") }
+            }
+            guard headerTimeout <= readTimeout else { throw ValidationError("--header-timeout must not be longer than --read-timeout.") }
+            guard (1...10_000_000).contains(rememberEvents) else { throw ValidationError("--remember-events must be 1–10000000.") }
             guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1–100000.") }
         }
 
@@ -87,12 +103,16 @@ struct WebhooksCommand: ParsableCommand {
             receiver.onRefusal = { status, reason in
                 if !quiet { CLI.err("tl: refused a delivery (\(status)): \(reason)") }
             }
-            let limit = ConnectionLimit(limit: maxConnections)
+            receiver.replayGuard = ReplayGuard(capacity: rememberEvents)
+            receiver.onRepeat = { event in
+                if !quiet { CLI.err("tl: acknowledged a repeated delivery of \(event.id ?? "an event without an id") without printing it") }
+            }
+            let limits = ListenerLimits(maxConnections: maxConnections, idleTimeout: .seconds(idleTimeout),
+                                        headerTimeout: .seconds(headerTimeout), readTimeout: .seconds(readTimeout))
             let host = self.host
             let application = Application(
                 responder: receiver,
-                server: .http1(configuration: .init(additionalChannelHandlers: [limit.handler()],
-                                                    idleTimeout: .nanoseconds(Int64(idleTimeout * 1e9)))),
+                server: limits.http1Server(),
                 configuration: .init(address: .hostname(host, port: port), serverName: "tl-webhooks"),
                 onServerRunning: { channel in
                     let shown = host.contains(":") ? "[\(host)]" : host

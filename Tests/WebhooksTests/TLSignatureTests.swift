@@ -83,3 +83,25 @@ import Webhooks
         try TLSignature.verify(header: header, body: Self.body, secret: Self.secret, now: Self.now.addingTimeInterval(3000), tolerance: .seconds(3600))
     }
 }
+
+@Suite struct ReplayGuardTests {
+    @Test func aKeyIsAdmittedOnceAndTheOldestIsForgottenWhenFull() {
+        let guardian = ReplayGuard(capacity: 3)
+        #expect(guardian.admit("a") && guardian.admit("b") && guardian.admit("c"))
+        #expect(!guardian.admit("a") && !guardian.admit("c"))
+        #expect(guardian.admit("d"), "a fourth key takes the oldest one's place")
+        #expect(guardian.count == 3)
+        #expect(guardian.admit("a"), "a was forgotten")
+        #expect(!guardian.admit("d") && !guardian.admit("a"))
+        #expect(guardian.admit("b"), "b went when a came back")
+    }
+
+    @Test func concurrentDeliveriesOfOneEventAdmitExactlyOne() async {
+        let guardian = ReplayGuard(capacity: 1000)
+        let admitted = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<64 { group.addTask { guardian.admit("evt_same") } }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(admitted == 1)
+    }
+}

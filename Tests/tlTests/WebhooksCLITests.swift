@@ -104,6 +104,84 @@ import Testing
         #expect(await live.finish() == 0)
     }
 
+    /// The platform's retry of an event (same id, signed again later) and a captured delivery sent again
+    /// inside the tolerance are both acknowledged with 200, and printed once.
+    @Test func repeatsAndReplaysArePrintedOnce() async throws {
+        let live = try LiveProcess(["webhooks", "listen", "--port", "0", "--remember-events", "2"],
+                                   environment: ["TWELVE_LABS_WEBHOOK_SECRET": Self.secret])
+        #expect(await live.waitFor("listening on http://127.0.0.1:", onStderr: true))
+        let url = try #require(live.err.firstMatch(of: /http:\/\/127\.0\.0\.1:\d+\//).map { String($0.output) })
+        let now = Int(Date().timeIntervalSince1970)
+        func deliver(_ body: String, at t: Int) async throws -> Int {
+            try await Self.post(url, Data(body.utf8), headers: ["TL-Signature": "t=\(t),v1=\(try await Self.signature(body, t: t))"])
+        }
+        let first = #"{"id":"evt_a","type":"analyze.task.ready","data":{"id":"ta"}}"#
+        #expect(try await deliver(first, at: now) == 200)
+        #expect(try await deliver(first, at: now) == 200, "a replay of the same delivery")
+        #expect(try await deliver(first, at: now + 1) == 200, "the platform's retry, signed again")
+        let noID = #"{"type":"analyze.task.ready","data":{"id":"tb"}}"#
+        #expect(try await deliver(noID, at: now) == 200)
+        #expect(try await deliver(noID, at: now) == 200, "a replay of a delivery without an id: the same signature")
+        #expect(await live.waitFor("\"tb\""))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(live.out.split(separator: "\n").map(String.init) == [first, noID], "\(live.out)")
+        #expect(live.err.components(separatedBy: "acknowledged a repeated delivery").count - 1 == 3, "\(live.err)")
+        // With room for two, the oldest is forgotten once two newer ones came: bounded memory, by design.
+        let third = #"{"id":"evt_c","type":"analyze.task.ready","data":{"id":"tc"}}"#
+        #expect(try await deliver(third, at: now) == 200)
+        #expect(try await deliver(first, at: now + 2) == 200)
+        #expect(await live.waitFor("\"tc\""))
+        #expect(await live.waitFor(first + "\n" + noID + "\n" + third + "\n" + first))
+        live.signal(SIGTERM)
+        #expect(await live.finish() == 0)
+    }
+
+    /// A slowloris client trickles its request a byte at a time, so it is never idle: the header and read
+    /// deadlines close it anyway, while a client that sends in time keeps its connection for the next request.
+    @Test func slowClientsAreClosedAtTheirDeadlines() async throws {
+        let live = try LiveProcess(["webhooks", "listen", "--port", "0", "--idle-timeout", "30", "--header-timeout", "2", "--read-timeout", "4"],
+                                   environment: ["TWELVE_LABS_WEBHOOK_SECRET": Self.secret])
+        #expect(await live.waitFor("listening on http://127.0.0.1:", onStderr: true))
+        let port = try #require(live.err.firstMatch(of: /127\.0\.0\.1:(\d+)\//).flatMap { Int($0.output.1) })
+        let clock = ContinuousClock()
+
+        /// Sends `bytes` one every 250 ms until the listener closes; the time it took.
+        func trickle(_ bytes: Data, on socket: RawSocket) async -> Duration? {
+            let started = clock.now
+            for byte in bytes {
+                socket.send(Data([byte]))
+                if await socket.waitForClose(timeout: 0) { return clock.now - started }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+            return await socket.waitForClose(timeout: 10) ? clock.now - started : nil
+        }
+
+        let head = Data("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Padding: \(String(repeating: "p", count: 60))\r\n\r\n".utf8)
+        let headTime = try #require(await trickle(head, on: try RawSocket(port: port)), "a trickled head was never closed")
+        #expect(headTime >= .milliseconds(1800) && headTime < .seconds(4), "the head deadline is 2 s: \(headTime)")
+
+        let body = Data(String(repeating: "b", count: 100).utf8)
+        let slowBody = try RawSocket(port: port)
+        slowBody.send(Data("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n".utf8))
+        let bodyTime = try #require(await trickle(body, on: slowBody), "a trickled body was never closed")
+        #expect(bodyTime >= .milliseconds(3500) && bodyTime < .seconds(7), "the read deadline is 4 s: \(bodyTime)")
+
+        // In time, twice on one connection, with a pause between shorter than the deadlines.
+        let event = #"{"id":"evt_k","type":"analyze.task.ready","data":{"id":"tk"}}"#
+        let now = Int(Date().timeIntervalSince1970)
+        let signature = "t=\(now),v1=\(try await Self.signature(event, t: now))"
+        let kept = try RawSocket(port: port)
+        for _ in 0..<2 {
+            kept.send(Data("POST / HTTP/1.1\r\nHost: x\r\nTL-Signature: \(signature)\r\nContent-Length: \(event.utf8.count)\r\n\r\n\(event)".utf8))
+            let answer = await kept.readAvailable(timeout: 3)
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+            try await Task.sleep(for: .milliseconds(1500))
+        }
+        #expect(live.out.split(separator: "\n").count == 1)
+        live.signal(SIGTERM)
+        #expect(await live.finish() == 0)
+    }
+
     @Test func noSecretIsAUsageErrorAndTheSecretIsNeverInArgv() async throws {
         let result = try await TLProcess.run(["webhooks", "listen", "--port", "0"])
         #expect(result.status == 64)
@@ -131,8 +209,31 @@ final class RawSocket {
 
     deinit { close(descriptor) }
 
+    /// Sends `data`, ignoring failures (the peer may have closed: no SIGPIPE).
     func send(_ data: Data) {
-        data.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
+        data.withUnsafeBytes { _ = Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// What arrives within `timeout` seconds, as text, once something has and nothing more follows for 100 ms.
+    func readAvailable(timeout: Int) async -> String {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(timeout)
+        var received = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var quietSince = clock.now
+        while clock.now < deadline {
+            var poll = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            if Glibc.poll(&poll, 1, 0) > 0 {
+                let count = recv(descriptor, &buffer, buffer.count, 0)
+                if count <= 0 { break }
+                received += buffer.prefix(count)
+                quietSince = clock.now
+            } else if !received.isEmpty, clock.now - quietSince > .milliseconds(100) {
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return String(decoding: received, as: UTF8.self)
     }
 
     /// Whether the peer closed the connection within `timeout` seconds (polled without blocking a

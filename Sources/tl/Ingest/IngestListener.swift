@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 import Webhooks
 
-/// The bounded HTTP listeners of `tl ingest run` (webhooks, metrics): a connection limit and an idle timeout,
+/// The bounded HTTP listeners of `tl ingest run` (webhooks, metrics): ``ListenerLimits``' connection limit, idle
+/// timeout and request deadlines,
 /// started in a task of their own, returned once the port is open.
 enum IngestListener {
     /// Starts `responder` on `host:port` (beside `alongside`, which runs as long as the server); returns the
@@ -15,11 +16,10 @@ enum IngestListener {
         _ responder: Responder, host: String, port: Int, name: String, connections: Int, option: String,
         alongside: (@Sendable () async throws -> Void)? = nil
     ) async throws -> (server: Task<Void, any Error>, port: Int) where Responder.Context == BasicRequestContext {
-        let limit = ConnectionLimit(limit: connections)
         let (opened, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
             responder: responder,
-            server: .http1(configuration: .init(additionalChannelHandlers: [limit.handler()], idleTimeout: .seconds(30))),
+            server: ListenerLimits(maxConnections: connections, idleTimeout: .seconds(30)).http1Server(),
             configuration: .init(address: .hostname(host, port: port), serverName: name),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
