@@ -516,6 +516,17 @@ import Testing
         let remote = try await TLProcess.run(["tasks", "list"], environment: ["TWELVELABS_BASE_URL": "http://api.example.com/v1.3", "TWELVE_LABS_API_KEY": key])
         Self.expectUsage(remote, "Refusing to send the API key over plain http:// to api.example.com", usage: "tl tasks list")
         #expect(!remote.err.contains(key) && !fromFile.err.contains(key) && !slip.err.contains(key))
+        // A name that merely starts like a loopback address is anywhere on the internet.
+        let lookalike = try await TLProcess.run(["tasks", "list"], environment: ["TWELVELABS_BASE_URL": "http://127.0.0.1.example.com/v1.3", "TWELVE_LABS_API_KEY": key])
+        Self.expectUsage(lookalike, "Refusing to send the API key over plain http:// to 127.0.0.1.example.com", usage: "tl tasks list")
+        // --insecure lifts the refusal (0.0.0.0 is not loopback by name, and refuses the connection at once).
+        let insecure = try await TLProcess.run(["tasks", "list", "--insecure", "--retries", "0"],
+                                               environment: ["TWELVELABS_BASE_URL": "http://0.0.0.0:9/v1.3", "TWELVE_LABS_API_KEY": key])
+        #expect(insecure.status == 1 && !insecure.err.contains("Refusing") && !insecure.err.contains(key), "\(insecure.err)")
+        // Every request logged at the most verbose level, and the key in none of it.
+        let verbose = try await TLProcess.run(["tasks", "list", "--verbose"], environment: ["TWELVELABS_BASE_URL": sandbox.baseURL, "TWELVE_LABS_API_KEY": key])
+        #expect(verbose.status == 0 && verbose.err.contains("GET"), "\(verbose.err)")
+        #expect(!verbose.err.contains(key) && !verbose.out.contains(key))
         await sandbox.stop()
     }
 

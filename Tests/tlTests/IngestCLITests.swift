@@ -195,6 +195,15 @@ import Testing
         #expect(noop.status == 0)
         #expect(noop.err.contains("14 files found, 0 new"))
 
+        // The API key is in none of the journal's files (database, write-ahead log) nor in anything tl printed.
+        let key = try #require(sandbox.apiKey)
+        let journalFolder = URL(fileURLWithPath: journalPath).deletingLastPathComponent()
+        for name in try FileManager.default.contentsOfDirectory(atPath: journalFolder.path) {
+            let bytes = try Data(contentsOf: journalFolder.appendingPathComponent(name))
+            #expect(bytes.range(of: Data(key.utf8)) == nil, "the API key is in the journal's \(name)")
+        }
+        for output in [run.out, run.err, again.out, again.err, noop.out, noop.err] { #expect(!output.contains(key)) }
+
         let status = try await TLProcess.run(["ingest", "status", "--journal", journalPath, "-f", "json"])
         let decoded = try JSONDecoder().decode(JobStatus.self, from: Data(status.out.utf8))
         #expect(decoded.items["done"] == 12 && decoded.items["rejected"] == 2)

@@ -88,10 +88,13 @@ struct APIOptions: ParsableArguments {
         return configuration
     }
 
-    /// `localhost`, `127.0.0.0/8` and `::1`: traffic that never leaves this machine.
+    /// `localhost`, an address in `127.0.0.0/8`, and `::1`: traffic that never leaves this machine. An address
+    /// means the literal: `127.0.0.1.example.com` is a name anyone can point anywhere.
     static func isLoopback(_ host: String) -> Bool {
         let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.first == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     /// Runs `body` with a client built from `configuration`, mapping failures to exit codes as above.
