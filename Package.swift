@@ -105,8 +105,10 @@ let package = Package(
         .target(name: "Webhooks", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
         // Durable, exactly-once ingest of whole libraries: the journal (SQLite or PostgreSQL) and the engine.
         .target(
