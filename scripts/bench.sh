@@ -16,6 +16,9 @@
 #     in-process sandbox (fast lifecycle): wall time, requests per task, time to ready, peak RSS.
 #  6. Ingest: scripts/bench_ingest.py (10,000 files through each journal against `tl sandbox`; 200 files
 #     against the official SDK's sequential loop) and IngestBench (claims per second through each journal).
+#  7. scripts/bench_webhooks.py: `tl webhooks listen` on loopback, signed events at 500, 1,000 and 2,000 a
+#     second mixed with 10 % invalid ones; the rate held, p50/p99 latency from each event's scheduled time,
+#     and every valid event printed exactly once.
 #  5. scripts/bench-submit.sh: the streamed base64 body vs `base64 -w0`, peak RSS of `tl submit`, and a
 #     200 MB multipart upload vs `curl -T` to the same storage route.
 #
@@ -110,6 +113,9 @@ done
   echo "== Claims per second through each journal (IngestBench, 20,000 items, 6 s) =="
   for workers in 1 8; do "$bin/IngestBench" "$work/claims-$workers.sqlite" 20000 "$workers" 6; done
   if [ -n "$postgres_url" ]; then for workers in 1 8; do "$bin/IngestBench" "$postgres_url" 20000 "$workers" 6; done; fi
+  echo
+  echo "== tl webhooks listen under load: signed events at fixed rates, 10 % invalid (scripts/bench_webhooks.py) =="
+  python3 scripts/bench_webhooks.py "$bin/tl" --rates 500,1000,2000 --seconds 10 | grep -v '^{' || echo "bench_webhooks: A CHECK FAILED (see above)"
   echo
   echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, after measuring)"
 } 2>&1 | tee "$log"
