@@ -403,4 +403,104 @@ import Testing
         #expect(fileMode == 0o600)
         #expect(folderMode == 0o700)
     }
+
+    @Test("Hostile files in the library: each rejected with its code or passed over, nothing hangs or reaches the network, memory stays bounded; the probe's time budget reaches the worker")
+    func hostileLibrary() async throws {
+        let folder = Self.temporary("hostile")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func put(_ name: String, _ data: Data) throws { try data.write(to: folder.appendingPathComponent(name)) }
+        let trap = try LoopbackTrap()
+        try FileManager.default.copyItem(at: Self.media.appendingPathComponent("ok_640x360_5s.mp4"), to: folder.appendingPathComponent("good.mp4"))
+        var generator = SystemRandomNumberGenerator()
+        try put("random.mp4", Data((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+        try put("playlist.mp4", Data("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:\(trap.port)/segment.ts\n#EXT-X-ENDLIST\n".utf8))
+        try put("concat.mov", Data("ffconcat version 1.0\nfile 'http://127.0.0.1:\(trap.port)/clip.mp4'\n".utf8))
+        try FileManager.default.copyItem(at: Self.media.appendingPathComponent("truncated_nofaststart.mp4"), to: folder.appendingPathComponent("truncated.mp4"))
+        try FileManager.default.copyItem(at: Self.media.appendingPathComponent("text.mp4"), to: folder.appendingPathComponent("text.mp4"))
+        let sparse = folder.appendingPathComponent("sparse.mkv").path
+        #expect(FileManager.default.createFile(atPath: sparse, contents: nil) && truncate(sparse, 11 << 30) == 0)
+        #expect(mkfifo(folder.appendingPathComponent("fifo.mp4").path, 0o600) == 0)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("zero.mp4").path, withDestinationPath: "/dev/zero")
+
+        let sandbox = try await SandboxProcess(arguments: ["--processing", "0.2", "--asset-processing", "0.05"])
+        defer { Task { await sandbox.stop() } }
+        let journalPath = Self.temporary("hostile-journal").path + "/ingest.sqlite"
+        let run = try LiveProcess(ingestArguments(folder, journal: journalPath), environment: sandbox.environment)
+        var peakKiB = 0
+        let clock = ContinuousClock(), deadline = clock.now + .seconds(120)
+        while run.isRunning, clock.now < deadline {
+            if let status = try? String(contentsOfFile: "/proc/\(run.pid)/status", encoding: .utf8),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+               let kib = Int(line.split(separator: " ").dropFirst().first ?? "") {
+                peakKiB = max(peakKiB, kib)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(await run.finish(timeout: .seconds(120)) == 0, "\(run.err)")
+        #expect(run.out.contains("1 done, 6 rejected, 0 failed"), "\(run.out)\n\(run.err)")
+        #expect(peakKiB > 0 && peakKiB < 150 * 1024, "peak RSS \(peakKiB) KiB")
+        #expect(trap.connections() == 0, "a hostile file made FFmpeg open a connection")
+
+        let journal = try IngestJournal.sqlite(path: journalPath)
+        defer { Task { await journal.close() } }
+        let rows = try await journal.store.transaction([Statement("SELECT path, state, codes FROM ingest_items ORDER BY path")])
+        let codes = Dictionary(uniqueKeysWithValues: rows[0].map {
+            (URL(fileURLWithPath: $0.text("path") ?? "").lastPathComponent, ($0.text("state") ?? "") + " " + ($0.text("codes") ?? ""))
+        })
+        #expect(codes.keys.sorted() == ["concat.mov", "good.mp4", "playlist.mp4", "random.mp4", "sparse.mkv", "text.mp4", "truncated.mp4"],
+                "the FIFO and the link to a device are passed over: \(codes)")
+        #expect(codes["good.mp4"]?.hasPrefix("done") == true)
+        for name in ["concat.mov", "playlist.mp4"] { #expect(codes[name]?.contains("format_refused") == true, "\(name): \(codes[name] ?? "")") }
+        for name in ["random.mp4", "sparse.mkv", "text.mp4", "truncated.mp4"] {
+            #expect(codes[name]?.hasPrefix("rejected") == true && codes[name]?.contains("_") == true, "\(name): \(codes[name] ?? "")")
+        }
+
+        // A budget too short for any probe: the file is rejected with probe_timeout, not waited on.
+        let tight = try await TLProcess.run(ingestArguments(folder.appendingPathComponent("good.mp4"), journal: journalPath,
+                                                            extra: ["--job", "tight", "--probe-timeout", "0.000001"]),
+                                            environment: sandbox.environment)
+        #expect(tight.status == 0 && tight.out.contains("0 done, 1 rejected"), "\(tight.out) \(tight.err)")
+        let tightRows = try await journal.store.transaction([Statement("SELECT codes FROM ingest_items WHERE job = 'tight'")])
+        #expect(tightRows[0].first?.text("codes")?.contains("probe_timeout") == true, "\(tightRows)")
+    }
+}
+
+/// A loopback port that counts the connections made to it, to prove that nothing was fetched.
+final class LoopbackTrap {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
+
+    /// The connections waiting to be accepted (each is accepted and closed).
+    func connections() -> Int {
+        var count = 0
+        while true {
+            var poll = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard Glibc.poll(&poll, 1, 0) > 0 else { return count }
+            let accepted = accept(descriptor, nil, nil)
+            if accepted >= 0 { close(accepted) }
+            count += 1
+        }
+    }
 }

@@ -52,6 +52,9 @@ final class LiveProcess: Sendable {
     /// The child's process id.
     var pid: Int32 { process.processIdentifier }
 
+    /// Whether the child is still running.
+    var isRunning: Bool { process.isRunning }
+
     /// Waits for the child to end (at most `timeout`) and returns its exit status; a child that
     /// is still running is killed and reported as -1.
     func finish(timeout: Duration = .seconds(30)) async -> Int32 {

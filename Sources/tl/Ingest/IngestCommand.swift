@@ -1,5 +1,6 @@
 import Foundation
 import AnalyzeAPI
+import MediaProbe
 import ArgumentParser
 import Ingest
 import PlatformRules
@@ -126,6 +127,9 @@ struct IngestCommand: AsyncParsableCommand {
         @Option(name: .customLong("max-attempts"), help: "Failed attempts before an item is given up.")
         var maxAttempts: Int = 6
 
+        @Option(name: .customLong("probe-timeout"), help: "Seconds one file's probe may take; a file still unread then is rejected with probe_timeout.")
+        var probeTimeout: Double = 10
+
         @Flag(help: "Keep taking new files from the paths until SIGINT or SIGTERM (each once it has stopped changing).")
         var watch = false
 
@@ -159,6 +163,7 @@ struct IngestCommand: AsyncParsableCommand {
             guard leaseSeconds >= 1, leaseSeconds <= 3600 else { throw ValidationError("--lease-seconds must be 1–3600.") }
             guard pollSeconds > 0, pollSeconds <= 600 else { throw ValidationError("--poll-seconds must be more than 0 and at most 600.") }
             guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1–100.") }
+            guard probeTimeout > 0, probeTimeout <= 3600 else { throw ValidationError("--probe-timeout must be more than 0 and at most 3600 seconds.") }
             guard settleSeconds >= 0, settleSeconds <= 3600 else { throw ValidationError("--settle-seconds must be 0–3600.") }
             if let webhookPort { guard (0...65_535).contains(webhookPort) else { throw ValidationError("--webhook-port must be 0–65535.") } }
             if let metricsPort { guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0–65535.") } }
@@ -210,6 +215,7 @@ struct IngestCommand: AsyncParsableCommand {
                     configuration.leaseSeconds = leaseSeconds
                     configuration.pollSeconds = pollSeconds
                     configuration.maximumAttempts = maxAttempts
+                    configuration.probeOptions = ProbeOptions(timeout: .microseconds(Int64(probeTimeout * 1e6)))
                     configuration.batchSize = batchSize
                     let display = IngestProgress()
                     configuration.onEvent = { event in
