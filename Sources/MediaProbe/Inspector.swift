@@ -95,13 +95,28 @@ enum Inspector {
             sampleAspectRatio: sar.num > 0 && sar.den > 0 ? Ratio(Int(sar.num), Int(sar.den)) : Ratio(1, 1),
             rotationDegrees: rotation(of: stream),
             averageFrameRate: ratio(stream.pointee.avg_frame_rate),
-            nominalFrameRate: ratio(stream.pointee.r_frame_rate),
+            nominalFrameRate: nominalFrameRate(stream, codecID: codecID),
             pixelFormat: pixelFormat,
             fieldOrder: fieldOrder(par.field_order),
             colorTransfer: transfer,
             declaredFrames: stream.pointee.nb_frames > 0 ? stream.pointee.nb_frames : nil,
             bitRate: par.bit_rate > 0 ? par.bit_rate : nil
         )
+    }
+
+    /// The stream's nominal frame rate, FFmpeg's `r_frame_rate`. With no timestamps to derive it
+    /// from (raw MPEG-1/2 video), FFmpeg 7.1 and 9.0 (libavformat 61, 63) guess it for a codec that
+    /// can code fields as the field rate, twice the frame rate the sequence header states, where
+    /// 5.1 divided by the codec's two ticks per frame. The frame rate is reported, as with 5.1: a
+    /// 25 fps MPEG-1 file is not "50 fps nominal, 25 average", which reads as a variable rate.
+    private static func nominalFrameRate(_ stream: UnsafeMutablePointer<AVStream>, codecID: AVCodecID) -> Ratio? {
+        let nominal = stream.pointee.r_frame_rate, average = stream.pointee.avg_frame_rate
+        if ff.avformat_version() >> 16 >= 61, codecID == AV_CODEC_ID_MPEG1VIDEO || codecID == AV_CODEC_ID_MPEG2VIDEO,
+           average.num > 0, average.den > 0, nominal.den > 0,
+           Int64(nominal.num) * Int64(average.den) == 2 * Int64(average.num) * Int64(nominal.den) {
+            return ratio(average)
+        }
+        return ratio(nominal)
     }
 
     /// Clockwise display rotation from the display matrix: size-checked in the shim, NaN

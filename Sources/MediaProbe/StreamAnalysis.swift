@@ -44,7 +44,12 @@ enum StreamHints {
     static func prepare(_ context: UnsafeMutablePointer<AVFormatContext>) -> Plan {
         let name = String(cString: context.pointee.iformat.pointee.name)
         guard name.hasPrefix("mov,") || name.hasPrefix("matroska") else { return .full }
-        guard context.pointee.duration != vp_nopts_value(), context.pointee.duration > 0 else { return .full }
+        // FFmpeg 5.1 (libavformat 59) sets an MP4's duration from its movie header at open; 7.1 and
+        // 9.0 (61, 63) leave it unset until the analysis derives it from the streams' (which the
+        // header states), so it is derived here the same way, without storing it yet.
+        let duration = context.pointee.duration != vp_nopts_value() ? context.pointee.duration
+            : name.hasPrefix("mov,") ? headerTimings(context)?.duration ?? 0 : 0
+        guard duration > 0 else { return .full }
         let videos = FFmpegInput.streams(of: context).filter {
             $0.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO && vp_stream_is_attached_picture($0) == 0
         }
@@ -147,25 +152,53 @@ enum StreamHints {
     /// other container or when a stream's start is not in the header.
     static func completeTimings(_ context: UnsafeMutablePointer<AVFormatContext>, fileSize: Int64) -> Bool {
         guard String(cString: context.pointee.iformat.pointee.name).hasPrefix("mov,"),
-              context.pointee.nb_programs <= 1, context.pointee.duration > 0, fileSize > 0 else { return false }
-        let streams = FFmpegInput.streams(of: context)
-        guard !streams.isEmpty else { return false }
-        var start = Int64.max, textStart = Int64.max
-        for stream in streams {
-            guard stream.pointee.start_time != vp_nopts_value(), stream.pointee.time_base.den > 0 else { return false }
-            let at = ff.av_rescale_q(stream.pointee.start_time, stream.pointee.time_base, vp_time_base_q())
-            let type = stream.pointee.codecpar.pointee.codec_type
-            if type == AVMEDIA_TYPE_SUBTITLE || type == AVMEDIA_TYPE_DATA {
-                textStart = min(textStart, at)
-            } else {
-                start = min(start, at)
-            }
-        }
-        if start == .max || (start > textStart && start - textStart < Int64(AV_TIME_BASE)) { start = textStart }
-        context.pointee.start_time = start
+              context.pointee.nb_programs <= 1, fileSize > 0, let timings = headerTimings(context) else { return false }
+        // The movie header's duration where FFmpeg set it at open (5.1); else (7.1, 9.0) what the
+        // analysis would set: the streams' span.
+        if context.pointee.duration == vp_nopts_value() { context.pointee.duration = timings.duration }
+        guard context.pointee.duration > 0 else { return false }
+        context.pointee.start_time = timings.start
         let bitRate = Double(fileSize) * 8 * Double(AV_TIME_BASE) / Double(context.pointee.duration)
         if bitRate >= 0, bitRate <= Double(Int64.max) { context.pointee.bit_rate = Int64(bitRate) }
         return true
+    }
+
+    /// The file's start and duration (AV_TIME_BASE units) as `update_stream_timings` derives them
+    /// from the streams' own starts and durations: the earliest stream start (a subtitle or data
+    /// stream's only when it starts less than a second before the others), and the longest of a
+    /// stream's duration and the span from that start to the latest stream end. `nil` when a
+    /// stream's start is unknown (the analysis would then read packets) or no duration results.
+    static func headerTimings(_ context: UnsafeMutablePointer<AVFormatContext>) -> (start: Int64, duration: Int64)? {
+        let streams = FFmpegInput.streams(of: context)
+        guard !streams.isEmpty else { return nil }
+        let nopts = vp_nopts_value()
+        var start = Int64.max, textStart = Int64.max
+        var end = Int64.min, textEnd = Int64.min
+        var longest = Int64.min, textLongest = Int64.min
+        for stream in streams {
+            guard stream.pointee.start_time != nopts, stream.pointee.time_base.den > 0 else { return nil }
+            let type = stream.pointee.codecpar.pointee.codec_type
+            let text = type == AVMEDIA_TYPE_SUBTITLE || type == AVMEDIA_TYPE_DATA
+            let at = ff.av_rescale_q(stream.pointee.start_time, stream.pointee.time_base, vp_time_base_q())
+            if text { textStart = min(textStart, at) } else { start = min(start, at) }
+            guard stream.pointee.duration != nopts else { continue }
+            let length = ff.av_rescale_q(stream.pointee.duration, stream.pointee.time_base, vp_time_base_q())
+            if text { textLongest = max(textLongest, length) } else { longest = max(longest, length) }
+            let (until, overflow) = at.addingReportingOverflow(length)
+            guard !overflow else { continue }
+            if text { textEnd = max(textEnd, until) } else { end = max(end, until) }
+        }
+        if start == .max || (start > textStart && start - textStart < Int64(AV_TIME_BASE)) { start = textStart }
+        if end == .min || (end < textEnd && textEnd - end < Int64(AV_TIME_BASE)) { end = textEnd }
+        if longest == .min || (longest < textLongest && textLongest - longest < Int64(AV_TIME_BASE)) { longest = textLongest }
+        guard start != .max else { return nil }
+        var duration = longest
+        if end != .min, end >= start {
+            let (span, overflow) = end.subtractingReportingOverflow(start)
+            if !overflow { duration = max(duration, span) }
+        }
+        guard duration > 0 else { return nil }
+        return (start, duration)
     }
 
     /// Matroska stores no decode times, and with no decoder FFmpeg cannot derive an H.264

@@ -46,7 +46,9 @@ private let table: [Expected] = [
     Expected(file: "rotate_90.mp4", container: mov, codec: "h264", size: (640, 360), display: (360, 640), rotation: 270, durationMicros: 5_000_000, fps: 10),
     Expected(file: "rotate_270.mp4", container: mov, codec: "h264", size: (640, 360), display: (360, 640), rotation: 90, durationMicros: 5_000_000, fps: 10),
     Expected(file: "sar_2_1.mp4", container: mov, codec: "h264", size: (640, 360), display: (1280, 360), sar: Ratio(2, 1), durationMicros: 5_000_000, fps: 10),
-    Expected(file: "cover_art.mp3", container: "mp3", codec: nil, durationMicros: 5_041_633, audio: 1),
+    // FFmpeg 9.0 (libavformat 63) takes the encoder padding the LAME header states off an MP3's
+    // duration (5 s); 5.1 and 7.1 count the padded last frame (5.041633 s). 8.x not tested.
+    Expected(file: "cover_art.mp3", container: "mp3", codec: nil, durationMicros: FFmpegRelease.libavformatMajor >= 63 ? 5_000_000 : 5_041_633, audio: 1),
     Expected(file: "audio_only.m4a", container: mov, codec: nil, durationMicros: 5_000_000, audio: 1),
     Expected(file: "ok.mkv", container: mkv, codec: "h264", size: (640, 360), display: (640, 360), durationMicros: 5_023_000, audio: 1, fps: 10),
     Expected(file: "ok.mov", container: mov, codec: "h264", size: (640, 360), display: (640, 360), durationMicros: 5_000_000, audio: 1, fps: 10),
@@ -64,7 +66,10 @@ private let table: [Expected] = [
     Expected(file: "interlaced.mp4", container: mov, codec: "h264", size: (640, 360), display: (640, 360), durationMicros: 5_000_000, fps: 25),
     Expected(file: "hdr_pq.mp4", container: mov, codec: "h264", size: (640, 360), display: (640, 360), durationMicros: 5_000_000, fps: 10),
     Expected(file: "start_offset.ts", container: "mpegts", codec: "h264", size: (640, 360), display: (640, 360), durationMicros: 5_000_000, fps: 10),
-    Expected(file: "start_offset.mp4", container: mov, codec: "h264", size: (640, 360), display: (640, 360), durationMicros: 15_000_000, fps: 10),
+    // FFmpeg 5.1 (libavformat 59) takes an MP4's duration from its movie header, which counts the
+    // 10 s empty edit (15 s); 7.1 and 9.0 (61, 63) take the streams' span, 10 s to 15 s (5 s), as
+    // for start_offset.ts. 6.x not tested.
+    Expected(file: "start_offset.mp4", container: mov, codec: "h264", size: (640, 360), display: (640, 360), durationMicros: FFmpegRelease.libavformatMajor >= 61 ? 5_000_000 : 15_000_000, fps: 10),
     Expected(file: "fps_2.mp4", container: mov, codec: "h264", size: (640, 360), display: (640, 360), durationMicros: 5_000_000, fps: 2),
 ]
 

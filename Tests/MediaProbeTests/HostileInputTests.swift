@@ -132,6 +132,12 @@ struct HostileInputTests {
             let url = dir.appendingPathComponent(name)
             try write(playlist, to: url)
             let error = await probeError(url.path)
+            if name == "disguised.mp4", FFmpegRelease.libavformatMajor >= 61 {
+                // FFmpeg 7.1 and 9.0 (libavformat 61, 63; 6.x not tested): the HLS demuxer claims a
+                // playlist only under a playlist's name or MIME type, so no demuxer takes this one.
+                #expect(error?.code == .notMedia, "\(name): \(String(describing: error))")
+                continue
+            }
             #expect(error?.code == .formatRefused, "\(name): \(String(describing: error))")
             #expect(error?.message.contains("hls") == true)
         }

@@ -72,7 +72,8 @@ struct StreamAnalysisTests {
             ("vui_sar_4_3.mp4", true, src + ["-t", "1", "-vf", "setsar=4/3"] + x264),
             ("hdr10_bt2020.mp4", true, src + ["-t", "1", "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc"] + x264),
             ("hlg_bt2020.mp4", true, src + ["-t", "1", "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc"] + x264),
-            ("interlaced_tff.mp4", false, src + ["-t", "1", "-flags", "+ildct+ilme", "-top", "1"] + x264),
+            // Top field first through the setfield filter: FFmpeg 9's CLI no longer has `-top`.
+            ("interlaced_tff.mp4", false, src + ["-t", "1", "-vf", "setfield=tff", "-flags", "+ildct+ilme"] + x264),
             ("rotated_phone.mp4", true, src720 + ["-t", "1", "-metadata:s:v:0", "rotate=90"] + x264 + ["-c:a", "aac", "-shortest"]),
             ("offset_10s.mp4", true, src + ["-t", "1", "-output_ts_offset", "10"] + x264),
             ("h264.ts", false, src + ["-t", "1"] + x264),

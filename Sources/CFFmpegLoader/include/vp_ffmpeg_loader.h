@@ -7,7 +7,8 @@
 // table cannot disagree with the headers it was compiled against.
 //
 // Linux: dlopen of the sonames that match the headers' major versions (libavformat.so.59 for
-// FFmpeg 5.1, .60 for 6, .61 for 7), from the system's search path or from the directory named
+// FFmpeg 5.1, .60 for 6, .61 for 7, .62 for 8, .63 for 9; scripts/ffmpeg-matrix.sh tests 7.1 and
+// 9.0 besides the host's 5.1), from the system's search path or from the directory named
 // by the environment variable VIDEOPREFLIGHT_FFMPEG_DIR, with a runtime version check. macOS: the libraries are
 // linked as usual and the table holds their addresses; unloading does nothing there.
 #ifndef VIDEOPREFLIGHT_FFMPEG_LOADER_H
