@@ -8,7 +8,26 @@ import Musl
 import Darwin
 #endif
 
-/// Opens a gated local file with FFmpeg under the probe's safety rules and hands the open
+/// Where the bytes of one probe come from: a gated local file (every probe of the API), or bytes
+/// in memory (the fuzz harnesses, through ``MediaProbe/probe(bytes:mode:options:)``). The I/O
+/// context is the only difference: detection, the format allow-list, the open and the body are
+/// the same code for both (``FFmpegInput/withInput(path:source:options:session:_:)``).
+enum InputSource {
+    /// A file that passed ``FileGate``, opened with `avio_open2` and FFmpeg's `file` protocol only.
+    case file(GatedFile)
+    /// Bytes in memory behind a custom `AVIOContext` (``MemorySource``).
+    case memory(MemorySource)
+
+    /// What ``Inspector`` knows of the input without reading it (its size), as the gate states it.
+    var gated: GatedFile {
+        switch self {
+        case .file(let file): file
+        case .memory(let memory): memory.gated
+        }
+    }
+}
+
+/// Opens an input with FFmpeg under the probe's safety rules and hands the open
 /// `AVFormatContext` to a body; everything is freed on every path before it returns.
 ///
 /// Safety rules: FFmpeg gets `file:` + the resolved absolute path (so a name such as
@@ -16,7 +35,9 @@ import Darwin
 /// context only allow the `file` protocol; the format is detected first and checked against
 /// ``AllowedFormats`` before any demuxer reads its header (so an HLS playlist or a concat list
 /// is refused before it can open anything); the interrupt callback enforces the time budget.
+/// A memory input differs only in its I/O context (ours, with no protocol at all).
 enum FFmpegInput {
+    /// Opens the gated file `file` (see ``withInput(path:source:options:session:_:)``).
     static func withInput<T>(
         path: String,
         file: GatedFile,
@@ -24,22 +45,52 @@ enum FFmpegInput {
         session: ProbeSession,
         _ body: (UnsafeMutablePointer<AVFormatContext>) throws(ProbeError) -> T
     ) throws(ProbeError) -> T {
-        var interrupt = session.interruptCallback
-        let url = "file:" + file.resolvedPath
+        try withInput(path: path, source: .file(file), options: options, session: session, body)
+    }
 
-        var ioOptions: OpaquePointer?
-        _ = ff.av_dict_set(&ioOptions, "protocol_whitelist", "file", 0)
-        var io: UnsafeMutablePointer<AVIOContext>?
-        let ioResult = RawPath.withCString(url) { ff.avio_open2(&io, $0, AVIO_FLAG_READ, &interrupt, &ioOptions) }
-        ff.av_dict_free(&ioOptions)
-        guard ioResult >= 0, let io else {
-            throw failure(ioResult, path: path, session: session, stage: "open")
+    /// Opens `source`'s I/O context, then detects, checks and opens the container on it (the same
+    /// steps for a file and for memory) and runs `body` on the open context.
+    static func withInput<T>(
+        path: String,
+        source: InputSource,
+        options: ProbeOptions,
+        session: ProbeSession,
+        _ body: (UnsafeMutablePointer<AVFormatContext>) throws(ProbeError) -> T
+    ) throws(ProbeError) -> T {
+        switch source {
+        case .file(let file):
+            var interrupt = session.interruptCallback
+            let url = "file:" + file.resolvedPath
+            var ioOptions: OpaquePointer?
+            _ = ff.av_dict_set(&ioOptions, "protocol_whitelist", "file", 0)
+            var io: UnsafeMutablePointer<AVIOContext>?
+            let ioResult = RawPath.withCString(url) { ff.avio_open2(&io, $0, AVIO_FLAG_READ, &interrupt, &ioOptions) }
+            ff.av_dict_free(&ioOptions)
+            guard ioResult >= 0, let io else {
+                throw failure(ioResult, path: path, session: session, stage: "open")
+            }
+            defer {
+                var closing: UnsafeMutablePointer<AVIOContext>? = io
+                _ = ff.avio_closep(&closing)
+            }
+            return try withContainer(io: io, url: url, path: path, options: options, session: session, body)
+        case .memory(let memory):
+            let io = try memory.open(path: path, session: session)
+            defer { memory.close(io) }
+            return try withContainer(io: io, url: "", path: path, options: options, session: session, body)
         }
-        defer {
-            var closing: UnsafeMutablePointer<AVIOContext>? = io
-            _ = ff.avio_closep(&closing)
-        }
+    }
 
+    /// The shared part: detection (or ``knownFormat(_:)``), the allow-list, `avformat_open_input`
+    /// on the given I/O context (which stays the caller's), `body`, and the close.
+    private static func withContainer<T>(
+        io: UnsafeMutablePointer<AVIOContext>,
+        url: String,
+        path: String,
+        options: ProbeOptions,
+        session: ProbeSession,
+        _ body: (UnsafeMutablePointer<AVFormatContext>) throws(ProbeError) -> T
+    ) throws(ProbeError) -> T {
         var format: UnsafePointer<AVInputFormat>? = options.streamAnalysis == .fast ? knownFormat(io) : nil
         if format == nil {
             let maxProbe = UInt32(clamping: max(options.probeSize, 2048))
@@ -61,7 +112,7 @@ enum FFmpegInput {
             throw ProbeError(.notMedia, path: path, message: "FFmpeg could not allocate a format context.")
         }
         allocated.pointee.pb = io
-        allocated.pointee.interrupt_callback = interrupt
+        allocated.pointee.interrupt_callback = session.interruptCallback
         var formatOptions: OpaquePointer?
         _ = ff.av_dict_set(&formatOptions, "protocol_whitelist", "file", 0)
         _ = ff.av_dict_set(&formatOptions, "format_whitelist", AllowedFormats.whitelist, 0)
@@ -69,7 +120,7 @@ enum FFmpegInput {
         _ = ff.av_dict_set_int(&formatOptions, "analyzeduration", options.analyzeDuration, 0)
         var context: UnsafeMutablePointer<AVFormatContext>? = allocated
         // On failure avformat_open_input frees the context and sets it to NULL; the custom I/O
-        // context stays ours and is closed by the defer above.
+        // context stays ours and is closed by the caller.
         let openResult = ff.avformat_open_input(&context, url, format, &formatOptions)
         ff.av_dict_free(&formatOptions)
         guard openResult >= 0, let context else {
@@ -88,8 +139,11 @@ enum FFmpegInput {
     /// 350) to score the first bytes, which is a sixth of a probe of an MP4; for these two its
     /// winner is always `mov` or `matroska`, with the full score. `nil` for anything else, which
     /// then gets FFmpeg's detection. The read position is back at 0 either way (a gated regular
-    /// file always seeks, and the 64 bytes are inside the I/O buffer).
+    /// file always seeks, and the 64 bytes are inside the I/O buffer); a non-seekable input is not tried.
     static func knownFormat(_ io: UnsafeMutablePointer<AVIOContext>) -> UnsafePointer<AVInputFormat>? {
+        // Only a seekable input is certain to come back to 0 (a non-seekable memory input with a
+        // small buffer may not): the others get FFmpeg's detection, which keeps its probe bytes.
+        guard io.pointee.seekable != 0 else { return nil }
         var head = [UInt8](repeating: 0, count: 64)
         let count = Int(ff.avio_read(io, &head, Int32(head.count)))
         guard ff.avio_seek(io, 0, SEEK_SET) == 0, count >= 12 else { return nil }

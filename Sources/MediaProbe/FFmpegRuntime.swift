@@ -66,16 +66,7 @@ enum FFmpegRuntime {
                     // resumes, so a caller that unloads them right after a probe finds them idle.
                     let outcome: Result<T, ProbeError>
                     do throws(ProbeError) {
-                        session.start()
-                        try acquire(path: session.path)
-                        let opaque = Unmanaged.passRetained(session).toOpaque()
-                        pthread_setspecific(sessionKey, opaque)
-                        defer {
-                            pthread_setspecific(sessionKey, nil)
-                            Unmanaged<ProbeSession>.fromOpaque(opaque).release()
-                            release()
-                        }
-                        outcome = .success(try body(session))
+                        outcome = .success(try runOnThisThread(session, body))
                     } catch {
                         outcome = .failure(error)
                     }
@@ -87,6 +78,27 @@ enum FFmpegRuntime {
         }
         if session.isCancelled { throw CancellationError() }
         return try result.get()
+    }
+}
+
+extension FFmpegRuntime {
+    /// Runs `body` on the calling thread with the libraries held and `session` installed for
+    /// FFmpeg's log callback, its budget starting now. ``run(_:_:)`` calls it on its worker thread;
+    /// the synchronous memory probe (``MediaProbe/probe(bytes:mode:options:)``) calls it directly.
+    static func runOnThisThread<T>(
+        _ session: ProbeSession, _ body: (ProbeSession) throws(ProbeError) -> T
+    ) throws(ProbeError) -> T {
+        session.start()
+        try acquire(path: session.path)
+        let opaque = Unmanaged.passRetained(session).toOpaque()
+        let previous = pthread_getspecific(sessionKey)
+        pthread_setspecific(sessionKey, opaque)
+        defer {
+            pthread_setspecific(sessionKey, previous)
+            Unmanaged<ProbeSession>.fromOpaque(opaque).release()
+            release()
+        }
+        return try body(session)
     }
 }
 

@@ -22,20 +22,32 @@ public enum MediaProbe {
     ///   `CancellationError` when the calling task is cancelled.
     public static func probe(path: String, options: ProbeOptions = ProbeOptions()) async throws -> MediaInfo {
         try await onProbeThread(path: path, options: options) { file, session throws(ProbeError) in
-            func inspect(_ options: ProbeOptions) throws(ProbeError) -> MediaInfo? {
-                try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
-                    try Inspector.inspect(context, path: path, file: file, options: options, session: session)
-                }
-            }
-            if let info = try inspect(options) { return info }
-            // The fast analysis gave way after reading from the file: again, from a fresh open.
-            var full = options
-            full.streamAnalysis = .full
-            guard let info = try inspect(full) else {
-                throw ProbeError(.notMedia, path: path, message: "FFmpeg's stream analysis of \(path) did not finish.")
-            }
-            return info
+            try inspect(path: path, source: .file(file), options: options, session: session)
         }
+    }
+
+    /// The probe proper, on the probe's thread, for a file or memory alike: open, inspect, and when
+    /// the fast analysis gives way, again from a fresh open with the full one. `afterInspection`
+    /// runs on the open context once its facts are read (the memory probe's bounded packet read).
+    static func inspect(
+        path: String, source: InputSource, options: ProbeOptions, session: ProbeSession,
+        afterInspection: (UnsafeMutablePointer<AVFormatContext>) throws(ProbeError) -> Void = { _ throws(ProbeError) in }
+    ) throws(ProbeError) -> MediaInfo {
+        func inspect(_ options: ProbeOptions) throws(ProbeError) -> MediaInfo? {
+            try FFmpegInput.withInput(path: path, source: source, options: options, session: session) { context throws(ProbeError) in
+                let info = try Inspector.inspect(context, path: path, file: source.gated, options: options, session: session)
+                if info != nil { try afterInspection(context) }
+                return info
+            }
+        }
+        if let info = try inspect(options) { return info }
+        // The fast analysis gave way after reading from the input: again, from a fresh open.
+        var full = options
+        full.streamAnalysis = .full
+        guard let info = try inspect(full) else {
+            throw ProbeError(.notMedia, path: path, message: "FFmpeg's stream analysis of \(path) did not finish.")
+        }
+        return info
     }
 
     /// Probes a local file URL. Only `file:` URLs are accepted: anything else fails with
