@@ -1,28 +1,34 @@
 import Foundation
 
 /// Why a `multipart/form-data` body could not be read.
-struct MultipartFormDataError: Error, Equatable {
-    var message: String
+@_spi(Fuzzing) public struct MultipartFormDataError: Error, Equatable {
+    /// A plain sentence saying what is wrong.
+    public var message: String
 }
 
 /// The headers of one `multipart/form-data` part that matter here.
-struct MultipartPartHeaders: Equatable {
+@_spi(Fuzzing) public struct MultipartPartHeaders: Equatable {
     /// The form field's name (`Content-Disposition: form-data; name="..."`).
-    var name: String
+    public var name: String
     /// The file name, when the part carries one.
-    var filename: String?
+    public var filename: String?
     /// The part's `Content-Type`, when given.
-    var contentType: String?
+    public var contentType: String?
 }
 
 /// A streaming `multipart/form-data` reader (RFC 7578 / RFC 2046): feed it the body as it arrives and it
 /// returns events, holding back only what could be the start of a delimiter, so a part's content is never
 /// kept whole in memory.
-struct MultipartFormDataParser {
+///
+/// SPI (`Fuzzing`) so that the fuzz harness in `Fuzz/` can feed it arbitrary bytes; not API.
+@_spi(Fuzzing) public struct MultipartFormDataParser {
     /// What the bytes fed so far contained.
-    enum Event: Equatable {
+    public enum Event: Equatable {
+        /// A part's headers were read.
         case partStarted(MultipartPartHeaders)
+        /// Some of the current part's content.
         case content(ArraySlice<UInt8>)
+        /// The current part ended (its next delimiter was read).
         case partEnded
     }
 
@@ -32,6 +38,8 @@ struct MultipartFormDataParser {
     static let maxHeaderBytes = 16 * 1024
     /// Most parts in one body.
     static let maxParts = 64
+    /// ``maxParts``, for the fuzz harness's checks.
+    @_spi(Fuzzing) public static var maxPartsForFuzzing: Int { maxParts }
 
     private var buffer: [UInt8]
     private var start = 0
@@ -40,14 +48,14 @@ struct MultipartFormDataParser {
     private var parts = 0
 
     /// A reader for bodies delimited by `boundary`.
-    init(boundary: String) {
+    public init(boundary: String) {
         // A virtual CRLF before the body makes the first delimiter look like every other one.
         buffer = [13, 10]
         delimiter = Array("\r\n--\(boundary)".utf8)
     }
 
     /// The boundary of a `multipart/form-data` content type, quoted or not.
-    static func boundary(contentType: String) throws(MultipartFormDataError) -> String {
+    public static func boundary(contentType: String) throws(MultipartFormDataError) -> String {
         let pieces = HeaderParameters.split(contentType)
         guard let type = pieces.first?.trimmingCharacters(in: .whitespaces).lowercased(), type == "multipart/form-data" else {
             throw MultipartFormDataError(message: "The body must be multipart/form-data; got Content-Type \(contentType).")
@@ -63,7 +71,7 @@ struct MultipartFormDataParser {
     }
 
     /// Reads `bytes`, returning the events they complete.
-    mutating func feed(_ bytes: some Sequence<UInt8>) throws(MultipartFormDataError) -> [Event] {
+    public mutating func feed(_ bytes: some Sequence<UInt8>) throws(MultipartFormDataError) -> [Event] {
         if start > 0 {
             buffer.removeFirst(start)
             start = 0
@@ -104,7 +112,10 @@ struct MultipartFormDataParser {
                     block = buffer[start..<end]
                     start = end + 4
                 } else {
-                    if buffer.count - start > Self.maxHeaderBytes {
+                    // The blank line may have begun in the last three bytes held, so the block is at
+                    // least three bytes shorter than what is held: only then is it surely too long
+                    // (else the verdict would depend on where a chunk ended).
+                    if buffer.count - start - 3 > Self.maxHeaderBytes {
                         throw MultipartFormDataError(message: "A part's headers exceed \(Self.maxHeaderBytes) bytes.")
                     }
                     break loop
@@ -139,7 +150,7 @@ struct MultipartFormDataParser {
     }
 
     /// Checks that the body ended with its closing delimiter.
-    func finish() throws(MultipartFormDataError) {
+    public func finish() throws(MultipartFormDataError) {
         switch phase {
         case .epilogue: return
         case .preamble where parts == 0: throw MultipartFormDataError(message: "The body has no multipart delimiter for its boundary.")

@@ -62,7 +62,9 @@ public enum TLSignature {
         guard let timestamp, !signatures.isEmpty else { throw malformed() }
         let age = abs(now.timeIntervalSince1970 - Double(timestamp))
         guard age <= Double(tolerance.components.seconds) + Double(tolerance.components.attoseconds) / 1e18 else {
-            throw Failure(code: .stale, description: "The signature's timestamp is \(Int(age)) s from now; at most \(tolerance.components.seconds) s is accepted.")
+            // `Int(age)` would trap for 2^63 s or more (a clock or a timestamp far out), and for NaN.
+            let distance = age.isFinite && age < 1e15 ? "\(Int(age)) s" : "further than 10^15 s"
+            throw Failure(code: .stale, description: "The signature's timestamp is \(distance) from now; at most \(tolerance.components.seconds) s is accepted.")
         }
         let key = SymmetricKey(data: Data(secret.utf8))
         var signed = Data("\(timestamp).".utf8)

@@ -1,5 +1,5 @@
 import Foundation
-@testable import Sandbox
+@_spi(Fuzzing) @testable import Sandbox
 import Testing
 
 /// The streaming form reader on its own: the same events whatever the pieces the body arrives in.
