@@ -2,7 +2,7 @@
 SWIFT ?= swift
 TL_DEBUG := .build/debug/tl
 
-.PHONY: deps build run test test-release bench leakcheck clean
+.PHONY: deps build run test test-release test-tsan test-ffmpeg fuzz bench leakcheck clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -40,6 +40,23 @@ test-release: deps
 # tl built with AddressSanitizer over every fixture: FFmpeg allocations freed on every path.
 leakcheck: deps
 	scripts/leakcheck.sh
+
+# The concurrency-heavy suites (AnalyzeAPI, Submission, Sandbox, Ingest) under ThreadSanitizer (.build-tsan):
+# any report fails the run.
+test-tsan: deps
+	@scripts/ensure-deps.sh --tools
+	scripts/tsan.sh
+
+# The FFmpeg-facing targets built against another FFmpeg's headers and tested against its libraries, in a
+# cached debootstrap chroot of the Debian release that ships it: FFMPEG=7 (trixie, 7.1) or FFMPEG=9 (sid, 9.0).
+FFMPEG ?= 7
+test-ffmpeg:
+	scripts/ffmpeg-matrix.sh $(FFMPEG)
+
+# Every libFuzzer harness in Fuzz/ (ASan): the committed regression corpus replayed, then SECONDS of fuzzing each.
+SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh $(SECONDS)
 
 bench: deps
 	@scripts/ensure-deps.sh --tools
