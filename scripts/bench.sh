@@ -19,6 +19,8 @@
 #  7. scripts/bench_webhooks.py: `tl webhooks listen` on loopback, signed events at 500, 1,000 and 2,000 a
 #     second mixed with 10 % invalid ones; the rate held, p50/p99 latency from each event's scheduled time,
 #     and every valid event printed exactly once.
+#  8. Not a measurement: the FFmpeg 9.0 leg of the test matrix (scripts/ffmpeg-matrix.sh 9), which does not
+#     fit in CI beside the 7.1 leg.
 #  5. scripts/bench-submit.sh: the streamed base64 body vs `base64 -w0`, peak RSS of `tl submit`, and a
 #     200 MB multipart upload vs `curl -T` to the same storage route.
 #
@@ -118,6 +120,10 @@ done
   python3 scripts/bench_webhooks.py "$bin/tl" --rates 500,1000,2000 --seconds 10 | grep -v '^{' || echo "bench_webhooks: A CHECK FAILED (see above)"
   echo
   echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, after measuring)"
+  echo
+  # Not a measurement: the FFmpeg 9 leg of the matrix, which does not fit in CI beside the 7 leg.
+  echo "== FFmpeg 9.0 leg of the matrix (scripts/ffmpeg-matrix.sh 9) =="
+  scripts/ffmpeg-matrix.sh 9 || echo "ffmpeg-matrix: THE FFMPEG 9 LEG FAILED (see above)"
 } 2>&1 | tee "$log"
 
 echo
