@@ -45,14 +45,6 @@ public struct ListenerLimits: Sendable, Hashable {
     }
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
-                            ? .max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
-
 /// Closes connections beyond `limit` open at once, so that a flood of idle sockets cannot exhaust the
 /// receiver. Add one instance's ``handler()`` to every connection (`additionalChannelHandlers`), or use
 /// ``ListenerLimits/http1Server()``, which does.
