@@ -4,7 +4,7 @@ import Sandbox
 import Testing
 
 /// The asset operations of the client: direct upload, asset waits, multipart calls and storage PUTs.
-@Suite(.timeLimit(.minutes(1))) struct AssetClientTests {
+@Suite(.timeLimit(.minutes(3))) struct AssetClientTests {
     static func tempFile(_ bytes: Data) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("asset-client-\(UUID().uuidString).bin")
         try bytes.write(to: url)

@@ -5,7 +5,7 @@ import Testing
 
 /// Batches: literal JSON from the contract and the SDK's documentation, the validator's verdicts and
 /// where it places them, and the client against the sandbox over loopback.
-@Suite(.timeLimit(.minutes(1))) struct BatchTests {
+@Suite(.timeLimit(.minutes(3))) struct BatchTests {
     @Test func createBatchEncodesExactlyThePublishedBody() throws {
         let batch = CreateAnalyzeBatchRequest(
             modelName: "pegasus1.5", analysisMode: "general",

@@ -29,7 +29,7 @@ final class GatedTransport: HTTPTransport {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct ConcurrencyTests {
+@Suite(.timeLimit(.minutes(3))) struct ConcurrencyTests {
     @Test func oneClientKeepsItsRequestsInFlightBounded() async throws {
         let transport = GatedTransport()
         let client = makeClient(transport) { $0.maximumConcurrentRequests = 3 }

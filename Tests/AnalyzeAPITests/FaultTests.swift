@@ -4,7 +4,7 @@ import Sandbox
 import Testing
 
 /// The client against a sandbox that misbehaves on purpose, over loopback HTTP.
-@Suite(.timeLimit(.minutes(1))) struct FaultTests {
+@Suite(.timeLimit(.minutes(3))) struct FaultTests {
     @Test func hundredCreateAndWaitCyclesSurviveTwentyPercentFaultsWithoutDuplicates() async throws {
         let clock = ManualClock(mode: .autoAdvance)
         try await withSandboxClient(sandbox: {

@@ -7,7 +7,7 @@ import Sandbox
 import Testing
 
 /// The real client (AsyncHTTPClient transport) against a real sandbox over loopback HTTP.
-@Suite(.timeLimit(.minutes(1))) struct SandboxClientTests {
+@Suite(.timeLimit(.minutes(3))) struct SandboxClientTests {
     @Test func createRetrieveFollowsTheLifecycle() async throws {
         let clock = ManualClock(mode: .manual)
         try await withSandboxClient(sandbox: {

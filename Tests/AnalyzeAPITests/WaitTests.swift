@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct WaitTests {
+@Suite(.timeLimit(.minutes(3))) struct WaitTests {
     static func task(_ status: String, extra: String = "") -> TransportResponse {
         response(200, #"{"task_id":"t1","status":"\#(status)"\#(extra)}"#)
     }

@@ -18,7 +18,7 @@ import Testing
     }
 
     /// loadLibraries loads them (counted as a new load when they were unloaded) and leaves them loaded.
-    @Test(.timeLimit(.minutes(1))) func loadLibrariesLoadsThem() async throws {
+    @Test(.timeLimit(.minutes(3))) func loadLibrariesLoadsThem() async throws {
         // Counted before the unload: whoever loads them next (this test or another suite's probe), the
         // count must grow.
         let loads = FFmpegRuntime.loadCount
@@ -31,7 +31,7 @@ import Testing
     /// Rounds of concurrent probes, each round followed by an unload: every probe gets the same answer
     /// as with the libraries loaded throughout, and each round runs on a fresh load (the load count grows
     /// by one per round) without a crash or FFmpeg state leaking between loads.
-    @Test(.timeLimit(.minutes(1))) func probesAcrossUnloads() async throws {
+    @Test(.timeLimit(.minutes(3))) func probesAcrossUnloads() async throws {
         let files = ["ok_640x360_5s.mp4", "ok.mkv", "ok.ts", "rotate_90.mp4", "sar_2_1.mp4"].map(Fixtures.path)
         var answers: [String: MediaInfo] = [:]
         for file in files { answers[file] = try await MediaProbe.probe(path: file) }

@@ -7,7 +7,7 @@ import Sandbox
 import Testing
 
 /// Direct asset uploads, asset processing and `asset_id` task sources, over raw HTTP against literal JSON.
-@Suite(.timeLimit(.minutes(1))) struct AssetRoutesTests {
+@Suite(.timeLimit(.minutes(3))) struct AssetRoutesTests {
     @Test func directUploadOfARealVideoIsStoredAndBecomesReady() async throws {
         let clock = ManualClock(mode: .manual)
         let video = try testMedia("ok_640x360_5s.mp4")

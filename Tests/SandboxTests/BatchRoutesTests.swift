@@ -6,7 +6,7 @@ import Testing
 
 /// `/analyze/batches*` over real HTTP, on a manual clock: the lifecycle, expiry, cancel, the 5-batch
 /// limit, per-item failure and the published refusals, all in literal JSON.
-@Suite(.timeLimit(.minutes(1))) struct BatchRoutesTests {
+@Suite(.timeLimit(.minutes(3))) struct BatchRoutesTests {
     /// A sandbox on `clock` whose assets last 60 s, or 9,000 s when their bytes start with "long".
     static func with(
         _ clock: ManualClock, _ configure: (inout SandboxConfiguration) -> Void = { _ in },

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// `Expect: 100-continue` over a raw socket: the sandbox says `100 Continue` before the body is sent.
-@Suite(.timeLimit(.minutes(1))) struct ExpectContinueTests {
+@Suite(.timeLimit(.minutes(3))) struct ExpectContinueTests {
     /// A blocking loopback TCP connection with a receive timeout.
     final class RawConnection {
         let descriptor: Int32

@@ -7,7 +7,7 @@ import Sandbox
 import Testing
 
 /// Multipart uploads: sessions, presigned URLs served by the sandbox, chunk reports, faults and counters.
-@Suite(.timeLimit(.minutes(1))) struct MultipartUploadRoutesTests {
+@Suite(.timeLimit(.minutes(3))) struct MultipartUploadRoutesTests {
     /// A small chunk size so that the 49,527-byte fixture has 50 chunks (the last one 527 bytes).
     static func small(_ configuration: inout SandboxConfiguration) {
         configuration.uploads.chunkSize = 1000

@@ -7,7 +7,7 @@ import Sandbox
 import Testing
 
 /// The sandbox's wire format, checked with a raw HTTP client against literal JSON (not through AnalyzeClient).
-@Suite(.timeLimit(.minutes(1))) struct SandboxTests {
+@Suite(.timeLimit(.minutes(3))) struct SandboxTests {
     static let key = "sandbox-test-key"
 
     struct Reply {

@@ -6,7 +6,7 @@ import Testing
 
 /// Every source kind end to end over real loopback HTTP: the real client (AsyncHTTPClient) against an
 /// in-process sandbox, whose counters prove what was and was not sent.
-@Suite(.timeLimit(.minutes(1))) struct SandboxEndToEndTests {
+@Suite(.timeLimit(.minutes(3))) struct SandboxEndToEndTests {
     static let key = "sk-e2e-0123456789"
     static let ok = fixture("ok_640x360_5s.mp4")
 
@@ -163,7 +163,7 @@ import Testing
 
 /// A multipart upload begun elsewhere (here: by hand, two chunks stored and reported) and continued from the
 /// server's view alone, with no saved state: only the missing chunks are sent.
-@Suite(.timeLimit(.minutes(1))) struct ServerViewResumeTests {
+@Suite(.timeLimit(.minutes(3))) struct ServerViewResumeTests {
     /// Runs `body` with a sandbox (8 KiB chunks) and a client, after "another machine" made a multipart session
     /// for the test video and stored and reported its chunks 1 and 2; `states` is an empty state directory.
     static func withHalfUpload(

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `tl tasks …` and `tl sandbox` run as users run them: the built binary, against a `tl sandbox` child.
-@Suite(.timeLimit(.minutes(1))) struct TasksCLITests {
+@Suite(.timeLimit(.minutes(3))) struct TasksCLITests {
     static func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
