@@ -37,17 +37,6 @@ enum InputSource {
 /// is refused before it can open anything); the interrupt callback enforces the time budget.
 /// A memory input differs only in its I/O context (ours, with no protocol at all).
 enum FFmpegInput {
-    /// Opens the gated file `file` (see ``withInput(path:source:options:session:_:)``).
-    static func withInput<T>(
-        path: String,
-        file: GatedFile,
-        options: ProbeOptions,
-        session: ProbeSession,
-        _ body: (UnsafeMutablePointer<AVFormatContext>) throws(ProbeError) -> T
-    ) throws(ProbeError) -> T {
-        try withInput(path: path, source: .file(file), options: options, session: session, body)
-    }
-
     /// Opens `source`'s I/O context, then detects, checks and opens the container on it (the same
     /// steps for a file and for memory) and runs `body` on the open context.
     static func withInput<T>(

@@ -2,7 +2,7 @@ import CFFmpeg
 import CFFmpegLoader
 
 /// Reads the facts of an open container into a ``MediaInfo``. Synchronous; runs on the
-/// probe's worker thread inside ``FFmpegInput/withInput(path:file:options:session:_:)``.
+/// probe's worker thread inside ``FFmpegInput/withInput(path:source:options:session:_:)``.
 enum Inspector {
     /// Runs the stream analysis ``ProbeOptions/streamAnalysis`` asks for, then copies the facts.
     ///

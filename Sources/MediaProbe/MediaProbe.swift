@@ -70,7 +70,7 @@ public enum MediaProbe {
     public static func decodeCheck(path: String, options: ProbeOptions = ProbeOptions(),
                                    decode: DecodeOptions = DecodeOptions()) async throws -> DecodeReport {
         try await onProbeThread(path: path, options: options) { file, session throws(ProbeError) in
-            try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
+            try FFmpegInput.withInput(path: path, source: .file(file), options: options, session: session) { context throws(ProbeError) in
                 try DeepDecoder.decode(context, path: path, session: session, options: decode)
             }
         }
@@ -81,7 +81,7 @@ public enum MediaProbe {
     package static func takesFastPath(path: String) async throws -> Bool {
         let options = ProbeOptions()
         return try await onProbeThread(path: path, options: options) { file, session throws(ProbeError) in
-            try FFmpegInput.withInput(path: path, file: file, options: options, session: session) { context throws(ProbeError) in
+            try FFmpegInput.withInput(path: path, source: .file(file), options: options, session: session) { context throws(ProbeError) in
                 try Inspector.inspect(context, path: path, file: file, options: options, session: session) != nil
                     && session.usedFastAnalysis
             }
