@@ -19,8 +19,11 @@ final class FakeAssetAPI: HTTPTransport {
         var firstURLs = 3
         /// Presigned-URL requests still to refuse with a 400 (not retried by the client).
         var refuseURLRequests = 0
-        /// How long a completion report takes to answer (real time).
-        var reportDelay: Duration = .zero
+        /// A completion report is answered only once this many PUTs have arrived after it began, or every
+        /// chunk has, or 30 s have passed. A client that held its uploads for a report's answer would stall each
+        /// report to the deadline and leave ``mostPutsDuringAReport`` at the PUTs already in flight; one that
+        /// keeps uploading passes at once, however loaded the machine.
+        var reportWaitsForPuts = 0
         /// The most PUTs that arrived while one report waited for its answer.
         var mostPutsDuringAReport = 0
         var putsArrived = 0
@@ -75,10 +78,14 @@ final class FakeAssetAPI: HTTPTransport {
         }
         guard request.header("x-api-key") == apiKey else { return json(401, #"{"code":"api_key_invalid","message":"bad key"}"#) }
         let path = URLComponents(string: request.url)!.path
-        let delay = state.withLock { $0.reportDelay }
-        if request.method == "POST", path == "/v1/assets/multipart-uploads/u1", delay > .zero {
+        let wanted = state.withLock { $0.reportWaitsForPuts }
+        if request.method == "POST", path == "/v1/assets/multipart-uploads/u1", wanted > 0 {
             let before = state.withLock { $0.putsArrived }
-            try? await Task.sleep(for: delay)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline,
+                  state.withLock({ $0.putsArrived - before < wanted && $0.putsArrived < $0.totalChunks }) {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
             state.withLock { $0.mostPutsDuringAReport = max($0.mostPutsDuringAReport, $0.putsArrived - before) }
         }
         return state.withLock { state in answer(method: request.method, path: path, body: body, state: &state) }

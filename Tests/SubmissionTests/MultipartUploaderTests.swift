@@ -80,9 +80,9 @@ struct MultipartUploaderTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let api = FakeAssetAPI()
-        // Long enough that, even under the whole suite's load, more chunks are stored during a report than the
-        // two already in flight when it began.
-        api.configure { $0.chunkSize = 64; $0.firstURLs = 40; $0.reportDelay = .milliseconds(400) }
+        // Each report is answered only after 3 more PUTs (or the last chunk): more than the two in flight when it
+        // began, so only an uploader that keeps sending while a report waits gets past it without the deadline.
+        api.configure { $0.chunkSize = 64; $0.firstURLs = 40; $0.reportWaitsForPuts = 3 }
         let path = try makeFile(in: directory, count: 64 * 40)
         let result = try await uploader(api, stateDirectory: directory.appendingPathComponent("s"), configure: {
             $0.parallelism = 2
