@@ -93,6 +93,7 @@ let package = Package(
         .target(
             name: "AnalyzeAPI",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "PlatformRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,6 +110,7 @@ let package = Package(
         // Webhook signatures (TL-Signature): HMAC-SHA256 through swift-crypto, compared in constant time.
         // and a bounded Hummingbird receiver for users' own servers and `tl webhooks listen`.
         .target(name: "Webhooks", dependencies: [
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -120,6 +122,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "PlatformRules",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -132,6 +135,7 @@ let package = Package(
         .target(
             name: "Sandbox",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "AnalyzeAPI", "PlatformRules", "Webhooks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -147,6 +151,7 @@ let package = Package(
         .executableTarget(
             name: "tl",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "MediaProbe", "Preflight", "AnalyzeAPI", "Submission", "Sandbox", "PlatformRules", "Webhooks", "Ingest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -170,6 +175,7 @@ let package = Package(
         .testTarget(
             name: "AnalyzeAPITests",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "AnalyzeAPI", "Sandbox", "PlatformRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -180,6 +186,7 @@ let package = Package(
         .testTarget(
             name: "SandboxTests",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "Sandbox", "AnalyzeAPI", "PlatformRules",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -193,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SubmissionTests",
-            dependencies: ["Submission", "AnalyzeAPI", "Preflight", "MediaProbe", "Sandbox"]
+            dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio"), "Submission", "AnalyzeAPI", "Preflight", "MediaProbe", "Sandbox"]
         ),
         .testTarget(
             name: "IngestTests",
@@ -204,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "tlTests",
-            dependencies: ["tl", "Ingest", "Submission", .product(name: "Logging", package: "swift-log")],
+            dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio"), "tl", "Ingest", "Submission", .product(name: "Logging", package: "swift-log")],
             exclude: ["Golden"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", .product(name: "Crypto", package: "swift-crypto")]),
     ]

@@ -2,6 +2,7 @@ import AnalyzeAPI
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -107,7 +108,7 @@ extension SandboxResponder {
             deliveries[index].delivered = delivered
             deliveries[index].lastError = lastError
         }
-        state.storage.withLock { storage in
+        state.storage.withLockedValue { storage in
             switch subject {
             case .task(let id): if storage.tasks[id] != nil { update(&storage.tasks[id]!.deliveries) }
             case .batch(let id): if storage.batches[id] != nil { update(&storage.batches[id]!.deliveries) }

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The deliveries a receiver has already accepted, so that one seen again is acknowledged without being
 /// handed on twice: a platform's retry of an event whose first answer was lost, or a captured delivery
@@ -18,7 +18,7 @@ public final class ReplayGuard: Sendable {
         var next = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// A guard that remembers up to `capacity` deliveries (at least 1).
     public init(capacity: Int = 100_000) {
@@ -27,7 +27,7 @@ public final class ReplayGuard: Sendable {
 
     /// Records `key`; `true` when it is new, `false` when it was already there (a repeat).
     public func admit(_ key: String) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard state.known.insert(key).inserted else { return false }
             if state.order.count < capacity {
                 state.order.append(key)
@@ -41,5 +41,5 @@ public final class ReplayGuard: Sendable {
     }
 
     /// How many deliveries are remembered now.
-    public var count: Int { state.withLock { $0.known.count } }
+    public var count: Int { state.withLockedValue { $0.known.count } }
 }

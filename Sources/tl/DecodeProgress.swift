@@ -1,7 +1,7 @@
 public import ArgumentParser
 import Foundation
 import MediaProbe
-import Synchronization
+import NIOConcurrencyHelpers
 
 extension DecodeMode: ExpressibleByArgument {}
 
@@ -14,7 +14,7 @@ final class DecodeProgress: Sendable {
         var lastDraw: ContinuousClock.Instant?
         var shown = false
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     let enabled: Bool
 
     init(enabled: Bool) { self.enabled = enabled }
@@ -27,7 +27,7 @@ final class DecodeProgress: Sendable {
     }
 
     private func update(_ name: String, _ fraction: Double) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.fractions[name] = fraction
             let now = ContinuousClock.now
             if let last = state.lastDraw, now - last < .milliseconds(100) { return }
@@ -41,7 +41,7 @@ final class DecodeProgress: Sendable {
     /// Forgets a finished file and erases the line (the next update draws it again).
     func finish(_ path: String) {
         guard enabled else { return }
-        state.withLock { state in
+        state.withLockedValue { state in
             state.fractions[(path as NSString).lastPathComponent] = nil
             if state.shown { Self.write("\r\u{1B}[K") }
             state.shown = false

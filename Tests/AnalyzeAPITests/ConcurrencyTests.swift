@@ -1,6 +1,6 @@
 import AnalyzeAPI
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// A transport that holds each request until the test lets it go, counting how many are in flight.
@@ -11,18 +11,18 @@ final class GatedTransport: HTTPTransport {
         var total = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
-    var maximumInFlight: Int { state.withLock { $0.maximum } }
-    var total: Int { state.withLock { $0.total } }
+    var maximumInFlight: Int { state.withLockedValue { $0.maximum } }
+    var total: Int { state.withLockedValue { $0.total } }
 
     func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
-        state.withLock {
+        state.withLockedValue {
             $0.inFlight += 1
             $0.total += 1
             $0.maximum = max($0.maximum, $0.inFlight)
         }
-        defer { state.withLock { $0.inFlight -= 1 } }
+        defer { state.withLockedValue { $0.inFlight -= 1 } }
         // Let other tasks run while this request is "on the wire".
         for _ in 0..<20 { await Task.yield() }
         return response(200, #"{"task_id":"t","status":"ready"}"#)

@@ -1,14 +1,14 @@
 import AnalyzeAPI
 import Foundation
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Log lines shared between a test and its handler.
 final class LogLines: Sendable {
-    private let storage = Mutex<[String]>([])
-    func append(_ line: String) { storage.withLock { $0.append(line) } }
-    var all: [String] { storage.withLock { $0 } }
+    private let storage = NIOLockedValueBox<[String]>([])
+    func append(_ line: String) { storage.withLockedValue { $0.append(line) } }
+    var all: [String] { storage.withLockedValue { $0 } }
 }
 
 /// Collects every log line, with its metadata, for inspection.

@@ -1,13 +1,13 @@
 import AnalyzeAPI
 import Foundation
 import Sandbox
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// A transport double: answers from a closure and records every request it got.
 final class RecordingTransport: HTTPTransport {
     private let handler: @Sendable (TransportRequest, Int) throws -> TransportResponse
-    private let recorded = Mutex<[TransportRequest]>([])
+    private let recorded = NIOLockedValueBox<[TransportRequest]>([])
 
     /// `handler` gets each request and its 0-based index.
     init(_ handler: @escaping @Sendable (TransportRequest, Int) throws -> TransportResponse) {
@@ -21,10 +21,10 @@ final class RecordingTransport: HTTPTransport {
         }
     }
 
-    var requests: [TransportRequest] { recorded.withLock { $0 } }
+    var requests: [TransportRequest] { recorded.withLockedValue { $0 } }
 
     func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
-        let index = recorded.withLock { list -> Int in
+        let index = recorded.withLockedValue { list -> Int in
             list.append(request)
             return list.count - 1
         }

@@ -1,6 +1,6 @@
 import AnalyzeAPI
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 @Suite(.timeLimit(.minutes(3))) struct WaitTests {
@@ -16,15 +16,15 @@ import Testing
             Self.task(statuses[index], extra: statuses[index] == "ready" ? #","result":{"data":"done","finish_reason":"stop"}"# : "")
         }
         let clock = ManualClock(mode: .autoAdvance)
-        let seen = Mutex<[TaskStatus]>([])
+        let seen = NIOLockedValueBox<[TaskStatus]>([])
         var options = Self.noJitter
-        options.onUpdate = { task in seen.withLock { $0.append(task.status) } }
+        options.onUpdate = { task in seen.withLockedValue { $0.append(task.status) } }
         let outcome = try await makeClient(transport, clock: clock).waitForTask("t1", options: options)
         guard case .ready(let task) = outcome else { Issue.record("expected ready, got \(outcome)"); return }
         #expect(task.result?.data == "done")
         #expect(transport.requests.count == 7)
         #expect(clock.sleeps == [.seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10), .seconds(10)])
-        #expect(seen.withLock { $0 }.map(\.rawValue) == statuses)
+        #expect(seen.withLockedValue { $0 }.map(\.rawValue) == statuses)
     }
 
     @Test(arguments: ["failed", "canceled"])

@@ -7,7 +7,7 @@ import Logging
 import NIOCore
 import Sandbox
 import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// The sandbox announces finished tasks to its webhook endpoints: signed, retried with backoff
@@ -19,7 +19,7 @@ import Testing
 
     /// What the receiver saw: each attempt's event id and whether its signature verified.
     final class Receiver: Sendable {
-        let attempts = Mutex<[(id: String, type: String, verified: Bool)]>([])
+        let attempts = NIOLockedValueBox<[(id: String, type: String, verified: Bool)]>([])
         let failFirst: Int
         init(failFirst: Int) { self.failFirst = failFirst }
 
@@ -46,7 +46,7 @@ import Testing
             let body = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)
             let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
             let verified = Receiver.verifiedByHand(request.headers[HTTPField.Name("TL-Signature")!], body)
-            let count = receiver.attempts.withLock { attempts in
+            let count = receiver.attempts.withLockedValue { attempts in
                 attempts.append((object["id"] as? String ?? "", object["type"] as? String ?? "", verified))
                 return attempts.count
             }
@@ -98,7 +98,7 @@ import Testing
                 }
                 #expect(delivery == .object(["url": .string(hook), "delivered": .bool(true), "attempts": .integer(3), "last_error": .string("HTTP 500")]) ||
                         delivery == .object(["url": .string(hook), "delivered": .bool(true), "attempts": .integer(3)]), "\(String(describing: delivery))")
-                let seen = receiver.attempts.withLock { $0 }
+                let seen = receiver.attempts.withLockedValue { $0 }
                 #expect(seen.count == 3)
                 let allVerified = seen.allSatisfy { $0.verified }
                 #expect(allVerified, "every attempt is signed as documented")
@@ -113,10 +113,10 @@ import Testing
                 let cancel = try await send("POST", "/analyze/tasks/\(slowID)/cancel", nil, nil)
                 #expect(cancel.status == 200, "the task finished before the cancel: \(cancel.text)")
                 let canceledBy = ContinuousClock.now + .seconds(60)
-                while ContinuousClock.now < canceledBy, !receiver.attempts.withLock({ $0.contains { $0.id == "evt_\(slowID)_canceled" } }) {
+                while ContinuousClock.now < canceledBy, !receiver.attempts.withLockedValue({ $0.contains { $0.id == "evt_\(slowID)_canceled" } }) {
                     try await Task.sleep(for: .milliseconds(25))
                 }
-                let canceled = receiver.attempts.withLock { attempts in
+                let canceled = receiver.attempts.withLockedValue { attempts in
                     attempts.contains { $0.id == "evt_\(slowID)_canceled" && $0.type == "analyze.task.canceled" && $0.verified }
                 }
                 #expect(canceled)
@@ -148,7 +148,7 @@ import Testing
                 }
                 #expect(batch?["status"] == .string("completed"))
                 #expect(batch?["webhooks"]?.arrayValue?.first?["attempts"] == .integer(2), "\(String(describing: batch))")
-                let seen = receiver.attempts.withLock { $0 }
+                let seen = receiver.attempts.withLockedValue { $0 }
                 #expect(seen.count == 2 && seen.allSatisfy { $0.verified && $0.type == "analyze.batch.completed" && $0.id == "evt_\(id)_completed" },
                         "\(seen)")
             }

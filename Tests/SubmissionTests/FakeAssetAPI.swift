@@ -1,6 +1,6 @@
 import AnalyzeAPI
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// An in-memory stand-in for the asset, multipart-upload, storage and task routes, answering through the
 /// ``HTTPTransport`` protocol: it records every request and can refuse chosen chunk PUTs, so the uploader's
@@ -44,7 +44,7 @@ final class FakeAssetAPI: HTTPTransport {
         var taskCount = 0
     }
 
-    let state = Mutex(State())
+    let state = NIOLockedValueBox(State())
     let apiKey: String
     static let storage = "https://storage.test"
 
@@ -52,8 +52,8 @@ final class FakeAssetAPI: HTTPTransport {
         self.apiKey = apiKey
     }
 
-    func configure(_ change: (inout State) -> Void) { state.withLock { value in change(&value) } }
-    var snapshot: State { state.withLock { $0 } }
+    func configure(_ change: (inout State) -> Void) { state.withLockedValue { value in change(&value) } }
+    var snapshot: State { state.withLockedValue { $0 } }
     var requests: [Recorded] { snapshot.requests }
     func requests(_ method: String, _ pathPart: String) -> [Recorded] {
         requests.filter { $0.method == method && $0.url.contains(pathPart) }
@@ -63,7 +63,7 @@ final class FakeAssetAPI: HTTPTransport {
         let body = try await request.content?.collect() ?? Data()
         let recorded = Recorded(method: request.method, url: request.url, headers: request.headers, body: body)
         let isPut = request.method == "PUT"
-        state.withLock {
+        state.withLockedValue {
             $0.requests.append(recorded)
             if isPut {
                 $0.inFlight += 1
@@ -73,26 +73,26 @@ final class FakeAssetAPI: HTTPTransport {
         }
         if isPut {
             for _ in 0..<3 { await Task.yield() }
-            defer { state.withLock { $0.inFlight -= 1 } }
+            defer { state.withLockedValue { $0.inFlight -= 1 } }
             return put(recorded)
         }
         guard request.header("x-api-key") == apiKey else { return json(401, #"{"code":"api_key_invalid","message":"bad key"}"#) }
         let path = URLComponents(string: request.url)!.path
-        let wanted = state.withLock { $0.reportWaitsForPuts }
+        let wanted = state.withLockedValue { $0.reportWaitsForPuts }
         if request.method == "POST", path == "/v1/assets/multipart-uploads/u1", wanted > 0 {
-            let before = state.withLock { $0.putsArrived }
+            let before = state.withLockedValue { $0.putsArrived }
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline,
-                  state.withLock({ $0.putsArrived - before < wanted && $0.putsArrived < $0.totalChunks }) {
+                  state.withLockedValue({ $0.putsArrived - before < wanted && $0.putsArrived < $0.totalChunks }) {
                 try? await Task.sleep(for: .milliseconds(5))
             }
-            state.withLock { $0.mostPutsDuringAReport = max($0.mostPutsDuringAReport, $0.putsArrived - before) }
+            state.withLockedValue { $0.mostPutsDuringAReport = max($0.mostPutsDuringAReport, $0.putsArrived - before) }
         }
-        return state.withLock { state in answer(method: request.method, path: path, body: body, state: &state) }
+        return state.withLockedValue { state in answer(method: request.method, path: path, body: body, state: &state) }
     }
 
     private func put(_ request: Recorded) -> TransportResponse {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard let components = URLComponents(string: request.url), components.host == "storage.test",
                   let index = Int(components.path.split(separator: "/").last ?? "")
             else { return json(404, "{}") }

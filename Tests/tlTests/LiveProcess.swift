@@ -1,11 +1,11 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A `tl` child whose output is read while it runs, so a test can act on a line (send a signal,
 /// stop the server) and then collect how the child ended.
 final class LiveProcess: Sendable {
     private let process: Process
-    private let output = Mutex((out: Data(), err: Data()))
+    private let output = NIOLockedValueBox((out: Data(), err: Data()))
 
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         let process = Process()
@@ -26,14 +26,14 @@ final class LiveProcess: Sendable {
                 while true {
                     let chunk = handle.availableData
                     if chunk.isEmpty { break }
-                    self.output.withLock { if isOut { $0.out.append(chunk) } else { $0.err.append(chunk) } }
+                    self.output.withLockedValue { if isOut { $0.out.append(chunk) } else { $0.err.append(chunk) } }
                 }
             }
         }
     }
 
-    var out: String { output.withLock { String(decoding: $0.out, as: UTF8.self) } }
-    var err: String { output.withLock { String(decoding: $0.err, as: UTF8.self) } }
+    var out: String { output.withLockedValue { String(decoding: $0.out, as: UTF8.self) } }
+    var err: String { output.withLockedValue { String(decoding: $0.err, as: UTF8.self) } }
 
     /// Waits until stdout (or stderr) contains `text`; false if the child ended or `timeout` passed first.
     func waitFor(_ text: String, onStderr: Bool = false, timeout: Duration = .seconds(30)) async -> Bool {

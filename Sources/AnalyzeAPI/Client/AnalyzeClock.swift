@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The time source of retries, waits and the sandbox's task lifecycle, injectable so that tests run instantly
 /// and deterministically.
@@ -63,7 +63,7 @@ public final class ManualClock: AnalyzeClock {
         var sleeps: [Duration] = []
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let mode: Mode
     private let origin: Date
 
@@ -75,7 +75,7 @@ public final class ManualClock: AnalyzeClock {
 
     /// Monotonic time since the clock was created.
     public func now() -> Duration {
-        state.withLock { $0.now }
+        state.withLockedValue { $0.now }
     }
 
     /// The wall-clock date.
@@ -85,12 +85,12 @@ public final class ManualClock: AnalyzeClock {
 
     /// Every duration passed to ``sleep(for:)`` so far, in call order.
     public var sleeps: [Duration] {
-        state.withLock { $0.sleeps }
+        state.withLockedValue { $0.sleeps }
     }
 
     /// How many sleepers are suspended now (manual mode).
     public var sleeperCount: Int {
-        state.withLock { $0.sleepers.count }
+        state.withLockedValue { $0.sleepers.count }
     }
 
     /// Suspends for `duration`, or until cancelled.
@@ -99,7 +99,7 @@ public final class ManualClock: AnalyzeClock {
         let duration = max(duration, .zero)
         switch mode {
         case .autoAdvance:
-            let woken = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+            let woken = state.withLockedValue { state -> [CheckedContinuation<Void, any Error>] in
                 state.sleeps.append(duration)
                 state.now += duration
                 return Self.takeDue(&state)
@@ -108,14 +108,14 @@ public final class ManualClock: AnalyzeClock {
             await Task.yield()
             try Task.checkCancellation()
         case .manual:
-            let id = state.withLock { state -> Int in
+            let id = state.withLockedValue { state -> Int in
                 state.sleeps.append(duration)
                 state.nextID += 1
                 return state.nextID
             }
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    let resumeNow = state.withLock { state -> Bool in
+                    let resumeNow = state.withLockedValue { state -> Bool in
                         if Task.isCancelled { return true }
                         if duration == .zero { return true }
                         state.sleepers[id] = Sleeper(deadline: state.now + duration, continuation: continuation)
@@ -124,7 +124,7 @@ public final class ManualClock: AnalyzeClock {
                     if resumeNow { continuation.resume() }
                 }
             } onCancel: {
-                let continuation = state.withLock { $0.sleepers.removeValue(forKey: id)?.continuation }
+                let continuation = state.withLockedValue { $0.sleepers.removeValue(forKey: id)?.continuation }
                 continuation?.resume(throwing: CancellationError())
             }
             try Task.checkCancellation()
@@ -133,7 +133,7 @@ public final class ManualClock: AnalyzeClock {
 
     /// Moves time forward by `duration` and resumes every sleeper whose deadline has come.
     public func advance(by duration: Duration) {
-        let woken = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+        let woken = state.withLockedValue { state -> [CheckedContinuation<Void, any Error>] in
             state.now += duration
             return Self.takeDue(&state)
         }

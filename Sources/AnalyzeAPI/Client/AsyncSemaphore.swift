@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Bounds how many requests one client has in flight, so that waiting on thousands of tasks queues politely
 /// instead of piling up connection-pool timeouts. Cancellation-aware.
@@ -9,15 +9,15 @@ final class AsyncSemaphore: Sendable {
         var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     init(permits: Int) {
-        state = Mutex(State(available: max(1, permits)))
+        state = NIOLockedValueBox(State(available: max(1, permits)))
     }
 
     func acquire() async throws {
         try Task.checkCancellation()
-        let id = state.withLock { state -> Int? in
+        let id = state.withLockedValue { state -> Int? in
             if state.available > 0 {
                 state.available -= 1
                 return nil
@@ -28,7 +28,7 @@ final class AsyncSemaphore: Sendable {
         guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let cancelled = state.withLock { state -> Bool in
+                let cancelled = state.withLockedValue { state -> Bool in
                     if Task.isCancelled { return true }
                     state.waiters.append((id, continuation))
                     return false
@@ -36,7 +36,7 @@ final class AsyncSemaphore: Sendable {
                 if cancelled { continuation.resume(throwing: CancellationError()) }
             }
         } onCancel: {
-            let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+            let continuation = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
                 guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return state.waiters.remove(at: index).continuation
             }
@@ -45,7 +45,7 @@ final class AsyncSemaphore: Sendable {
     }
 
     func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+        let next = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
             if state.waiters.isEmpty {
                 state.available += 1
                 return nil

@@ -1,17 +1,17 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Counts a journal's transactions and the wall time spent in them.
 public final class JournalMeter: Sendable {
-    private let totals = Mutex((transactions: 0, nanoseconds: Int64(0)))
+    private let totals = NIOLockedValueBox((transactions: 0, nanoseconds: Int64(0)))
 
     /// Transactions run so far.
-    public var transactions: Int { totals.withLock { $0.transactions } }
+    public var transactions: Int { totals.withLockedValue { $0.transactions } }
     /// Seconds spent in them so far (waiting for the database included).
-    public var seconds: Double { Double(totals.withLock { $0.nanoseconds }) / 1e9 }
+    public var seconds: Double { Double(totals.withLockedValue { $0.nanoseconds }) / 1e9 }
 
     func record(_ duration: Duration) {
         let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        totals.withLock {
+        totals.withLockedValue {
             $0.transactions += 1
             $0.nanoseconds += nanoseconds
         }

@@ -2,7 +2,7 @@ import Foundation
 package import Logging
 import NIOSSL
 import PostgresNIO
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The shared journal for a fleet of workers: PostgreSQL through PostgresNIO's connection pool.
 ///
@@ -16,7 +16,7 @@ package final class PostgresJournalStore: JournalStore {
     private let logger: Logger
     /// Whether a transaction has succeeded yet: until one has, an unreachable server is said within
     /// ``firstContactSeconds`` rather than after the pool's own retries (a minute and more).
-    private let reached = Mutex(false)
+    private let reached = NIOLockedValueBox(false)
     static let firstContactSeconds: Double = 30
     /// No transaction may take longer: a server that stops answering is an error, never a hang.
     static let transactionSeconds: Double = 60
@@ -54,7 +54,7 @@ package final class PostgresJournalStore: JournalStore {
 
     /// `work`, or ``JournalError`` `journal_unavailable` when it takes longer than a transaction may.
     private func bounded<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        let limit = reached.withLock { $0 } ? Self.transactionSeconds : Self.firstContactSeconds
+        let limit = reached.withLockedValue { $0 } ? Self.transactionSeconds : Self.firstContactSeconds
         let rows = try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await work() }
             group.addTask {
@@ -67,7 +67,7 @@ package final class PostgresJournalStore: JournalStore {
             }
             return rows
         }
-        reached.withLock { $0 = true }
+        reached.withLockedValue { $0 = true }
         return rows
     }
 

@@ -2,6 +2,7 @@ import AnalyzeAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -31,7 +32,7 @@ extension SandboxResponder {
         let paging: Paging
         do { paging = try self.paging(query) } catch { return error.outcome }
         let filename = query["filename"]
-        let all = state.storage.withLock { storage in
+        let all = state.storage.withLockedValue { storage in
             storage.assets.assets.values.sorted { ($0.createdDate, $0.id) > ($1.createdDate, $1.id) }
         }
         let matching = all.filter { record in
@@ -48,15 +49,15 @@ extension SandboxResponder {
     /// `DELETE /assets/{id}`: 409 while a task that is not finished uses it, unless `force=true`.
     private func deleteAsset(_ id: String, force: Bool) -> Outcome {
         let now = configuration.clock.now()
-        let inUse = state.storage.withLock { storage in
+        let inUse = state.storage.withLockedValue { storage in
             storage.tasks.values.filter { $0.video == .assetID(id) }
         }.contains { !state.view(of: $0, now: now).status.isTerminal }
-        let removed: AssetStore.AssetRecord? = state.storage.withLock { storage in
+        let removed: AssetStore.AssetRecord? = state.storage.withLockedValue { storage in
             guard storage.assets.assets[id] != nil, force || !inUse else { return nil }
             return storage.assets.assets.removeValue(forKey: id)
         }
         guard let removed else {
-            let known = state.storage.withLock { $0.assets.assets[id] != nil }
+            let known = state.storage.withLockedValue { $0.assets.assets[id] != nil }
             return known ? error(409, .assetInUse, "Asset \(id) is used by a task that has not finished; pass force=true to delete it anyway.")
                 : error(404, .resourceNotExist, "No asset with id \(id).")
         }
@@ -119,7 +120,7 @@ extension SandboxResponder {
         let clock = configuration.clock
         let now = clock.now()
         let date = clock.currentDate()
-        let record = state.storage.withLock { storage -> AssetStore.AssetRecord in
+        let record = state.storage.withLockedValue { storage -> AssetStore.AssetRecord in
             let record = AssetStore.AssetRecord(
                 id: storage.assets.newAssetID(), method: "direct", filename: form.filename, size: form.fileSize,
                 createdDate: date, file: file, readyAt: now + settings.assetProcessing)
@@ -147,7 +148,7 @@ extension SandboxResponder {
     /// The asset as the platform would show it now; judges its bytes with the inspector once processing is over.
     func assetSnapshot(_ id: String) async -> Asset? {
         let now = configuration.clock.now()
-        guard let record = state.storage.withLock({ $0.assets.assets[id] }) else { return nil }
+        guard let record = state.storage.withLockedValue({ $0.assets.assets[id] }) else { return nil }
         var asset = Asset(
             id: record.id, status: .processing, method: record.method, filename: record.filename, size: record.size,
             createdAt: record.createdDate)
@@ -161,7 +162,7 @@ extension SandboxResponder {
                 message = "The asset's bytes are missing."
             }
             let judged: AssetStore.AssetRecord.Verdict = message.map { .rejected($0) } ?? .accepted
-            verdict = state.storage.withLock { storage in
+            verdict = state.storage.withLockedValue { storage in
                 // A concurrent request may have judged it first: keep the first verdict.
                 if case .unjudged? = storage.assets.assets[id]?.verdict { storage.assets.assets[id]?.verdict = judged }
                 return storage.assets.assets[id]?.verdict ?? judged
@@ -180,11 +181,11 @@ extension SandboxResponder {
     /// The asset's duration, measured once with ``SandboxConfiguration/durationProbe``.
     func assetDuration(_ id: String) async -> Double? {
         guard let probe = configuration.durationProbe,
-              let record = state.storage.withLock({ $0.assets.assets[id] }) else { return nil }
+              let record = state.storage.withLockedValue({ $0.assets.assets[id] }) else { return nil }
         if record.durationMeasured { return record.durationSeconds }
         var seconds: Double?
         if let file = record.file { seconds = await probe(file) }
-        state.storage.withLock { storage in
+        state.storage.withLockedValue { storage in
             storage.assets.assets[id]?.durationSeconds = seconds
             storage.assets.assets[id]?.durationMeasured = true
         }
@@ -240,7 +241,7 @@ extension SandboxResponder {
     /// The scheme and authority presigned URLs point at: the `Host` the client used, else the listening address.
     func storageOrigin(_ request: Request) -> String {
         if let authority = request.head.authority, !authority.isEmpty { return "http://" + authority }
-        return state.storage.withLock { $0.assets.listeningOrigin } ?? "http://\(configuration.host):\(configuration.port)"
+        return state.storage.withLockedValue { $0.assets.listeningOrigin } ?? "http://\(configuration.host):\(configuration.port)"
     }
 
     /// Fresh single-use tokens and their URLs for `chunks`.

@@ -2,6 +2,7 @@ import AnalyzeAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
 import PlatformRules
 import Synchronization
@@ -40,7 +41,7 @@ extension SandboxResponder {
         let scopedKey = configuration.honorsIdempotencyKeys
             ? request.headers[HTTPField.Name("Idempotency-Key")!].map { apiKey + "\u{0}" + $0 } : nil
         let fingerprint = BodyFingerprint(body)
-        if let scopedKey, let existing = state.storage.withLock({ $0.batchIdempotency[scopedKey] }) {
+        if let scopedKey, let existing = state.storage.withLockedValue({ $0.batchIdempotency[scopedKey] }) {
             guard existing.body == fingerprint else {
                 return error(409, .idempotencyKeyReused, "This Idempotency-Key was used with a different request body.")
             }
@@ -90,7 +91,7 @@ extension SandboxResponder {
 
     /// The 201 answer for batch `id`.
     private func created(_ id: String) -> Outcome {
-        let (record, tasks) = state.storage.withLock { storage in
+        let (record, tasks) = state.storage.withLockedValue { storage in
             (storage.batches[id], storage.batches[id]?.taskIDs.compactMap { storage.tasks[$0] } ?? [])
         }
         guard let record else { return noBatch(id) }

@@ -2,6 +2,7 @@ import AnalyzeAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -27,7 +28,7 @@ extension SandboxResponder {
         let paging: Paging
         do { paging = try self.paging(query) } catch { return error.outcome }
         let now = configuration.clock.now()
-        let open = state.storage.withLock { storage in
+        let open = state.storage.withLockedValue { storage in
             storage.assets.uploadOrder.reversed().compactMap { storage.assets.uploads[$0] }
                 .filter { $0.phase == .active && now < $0.expiresAt }
         }
@@ -66,7 +67,7 @@ extension SandboxResponder {
         let now = clock.now()
         let date = clock.currentDate()
         let origin = storageOrigin(request)
-        let session = state.storage.withLock { storage -> MultipartUploadSession in
+        let session = state.storage.withLockedValue { storage -> MultipartUploadSession in
             let upload = AssetStore.UploadRecord(
                 id: storage.assets.newUploadID(), assetID: storage.assets.newAssetID(), filename: filename,
                 totalSize: totalSize, chunkSize: chunkSize, totalChunks: totalChunks,
@@ -88,7 +89,7 @@ extension SandboxResponder {
     }
 
     private func presignedURLs(_ request: Request, uploadID: String) async -> Outcome {
-        state.storage.withLock { $0.assets.presignedURLRequests += 1 }
+        state.storage.withLockedValue { $0.assets.presignedURLRequests += 1 }
         let settings = configuration.uploads
         let object: [String: JSONValue]
         do {
@@ -108,7 +109,7 @@ extension SandboxResponder {
         let now = clock.now()
         let date = clock.currentDate()
         let origin = storageOrigin(request)
-        let result = state.storage.withLock { storage -> Result<PresignedURLBatch, PlatformRejection> in
+        let result = state.storage.withLockedValue { storage -> Result<PresignedURLBatch, PlatformRejection> in
             guard let upload = storage.assets.uploads[uploadID] else {
                 return .failure(PlatformRejection(status: 404, code: .resourceNotExist, message: "No multipart upload with id \(uploadID)."))
             }
@@ -131,7 +132,7 @@ extension SandboxResponder {
     }
 
     private func reportChunks(_ request: Request, uploadID: String) async -> Outcome {
-        state.storage.withLock { $0.assets.chunkReports += 1 }
+        state.storage.withLockedValue { $0.assets.chunkReports += 1 }
         let object: [String: JSONValue]
         do {
             object = try await Self.jsonObject(request, known: ["completed_chunks"])
@@ -174,7 +175,7 @@ extension SandboxResponder {
             var result: CompletedChunksResult
             var assembly: (files: [URL], assetID: String)?
         }
-        let applied = state.storage.withLock { storage -> Result<Applied, PlatformRejection> in
+        let applied = state.storage.withLockedValue { storage -> Result<Applied, PlatformRejection> in
             guard var upload = storage.assets.uploads[uploadID] else {
                 return .failure(PlatformRejection(status: 404, code: .resourceNotExist, message: "No multipart upload with id \(uploadID)."))
             }
@@ -258,7 +259,7 @@ extension SandboxResponder {
         }
         let now = configuration.clock.now()
         let processing = configuration.uploads.assetProcessing
-        state.storage.withLock { storage in
+        state.storage.withLockedValue { storage in
             if let failure {
                 storage.assets.uploads[uploadID]?.phase = .failed
                 storage.assets.assets[assetID]?.verdict = .rejected(failure)
@@ -278,7 +279,7 @@ extension SandboxResponder {
         let paging: Paging
         do { paging = try self.paging(query) } catch { return error.outcome }
         let now = configuration.clock.now()
-        guard let upload = state.storage.withLock({ $0.assets.uploads[uploadID] }) else {
+        guard let upload = state.storage.withLockedValue({ $0.assets.uploads[uploadID] }) else {
             return error(404, .resourceNotExist, "No multipart upload with id \(uploadID).")
         }
         let status: String

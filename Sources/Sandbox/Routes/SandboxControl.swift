@@ -1,6 +1,7 @@
 import AnalyzeAPI
 import Foundation
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -54,7 +55,7 @@ extension SandboxResponder {
 
     private func stats() -> JSONValue {
         let creates = state.tasksByCustomID
-        return state.storage.withLock { storage in
+        return state.storage.withLockedValue { storage in
             let assets = storage.assets
             var uploads: [String: JSONValue] = [:]
             for id in assets.uploadOrder {

@@ -2,6 +2,7 @@ import AnalyzeAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -42,7 +43,7 @@ extension SandboxResponder {
         let settings = configuration.uploads
         let clock = configuration.clock
         let hasKey = request.headers[HTTPField.Name("x-api-key")!] != nil
-        state.storage.withLock {
+        state.storage.withLockedValue {
             $0.assets.storagePuts += 1
             if hasKey { $0.assets.storageRequestsWithAPIKey += 1 }
         }
@@ -67,7 +68,7 @@ extension SandboxResponder {
             case refused(Outcome)
             case admitted(expected: Int64, scripted: StorageFault?, random: (FaultInjection.Kind, UInt64)?)
         }
-        let admission = state.storage.withLock { storage -> Admission in
+        let admission = state.storage.withLockedValue { storage -> Admission in
             func refuse(_ outcome: Outcome) -> Admission {
                 if storage.assets.uploads[uploadID] != nil {
                     storage.assets.countPut(uploadID: uploadID, chunkIndex: chunkIndex, stored: false)
@@ -121,7 +122,7 @@ extension SandboxResponder {
             }
         }
         if var outcome = faultBefore {
-            state.storage.withLock { $0.assets.countPut(uploadID: uploadID, chunkIndex: chunkIndex, stored: false) }
+            state.storage.withLockedValue { $0.assets.countPut(uploadID: uploadID, chunkIndex: chunkIndex, stored: false) }
             if !outcome.dropped { await Self.drain(&iterator, outcome: &outcome) }
             return outcome
         }
@@ -145,7 +146,7 @@ extension SandboxResponder {
                 }
             }
         } catch {
-            state.storage.withLock { $0.assets.countPut(uploadID: uploadID, chunkIndex: chunkIndex, stored: false) }
+            state.storage.withLockedValue { $0.assets.countPut(uploadID: uploadID, chunkIndex: chunkIndex, stored: false) }
             return StorageRoute.xml(500, "InternalError", "The sandbox could not store the chunk: \(error).")
         }
         if received != expected {
@@ -159,7 +160,7 @@ extension SandboxResponder {
         let size = received
         if refusal == nil {
             let commitTime = clock.now()
-            let (committed, replaced) = state.storage.withLock { storage -> (Outcome?, URL?) in
+            let (committed, replaced) = state.storage.withLockedValue { storage -> (Outcome?, URL?) in
                 guard let grant = storage.assets.tokens[token ?? ""], !grant.used else {
                     return (StorageRoute.xml(403, "AccessDenied", "This presigned URL has already been used."), nil)
                 }
@@ -178,7 +179,7 @@ extension SandboxResponder {
             if let replaced, replaced != file { try? FileManager.default.removeItem(at: replaced) }
             refusal = committed
         } else {
-            state.storage.withLock { $0.assets.countPut(uploadID: uploadID, chunkIndex: chunkIndex, stored: false) }
+            state.storage.withLockedValue { $0.assets.countPut(uploadID: uploadID, chunkIndex: chunkIndex, stored: false) }
         }
         if var refusal {
             try? FileManager.default.removeItem(at: file)
@@ -193,7 +194,7 @@ extension SandboxResponder {
             switch kind {
             case .serverError: return StorageRoute.fault([500, 502, 503][Int(roll / 2 % 3)])
             case .dropConnection: outcome.dropped = true
-            case .delay: outcome.delay = state.storage.withLock { $0.assets.faults.delay }
+            case .delay: outcome.delay = state.storage.withLockedValue { $0.assets.faults.delay }
             case .rateLimited, .dropAfterCreate: break
             }
         }

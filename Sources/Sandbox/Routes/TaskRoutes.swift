@@ -2,6 +2,7 @@ import AnalyzeAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
 import PlatformRules
 import Synchronization
@@ -30,7 +31,7 @@ extension SandboxResponder {
     private func create(_ body: Data, apiKey: String, idempotencyKey: String?) async -> Outcome {
         let scopedKey = configuration.honorsIdempotencyKeys ? idempotencyKey.map { apiKey + "\u{0}" + $0 } : nil
         let fingerprint = scopedKey.map { _ in BodyFingerprint(body) }
-        if let scopedKey, let existing = state.storage.withLock({ $0.idempotency[scopedKey] }) {
+        if let scopedKey, let existing = state.storage.withLockedValue({ $0.idempotency[scopedKey] }) {
             guard existing.body == fingerprint else {
                 return error(409, .idempotencyKeyReused, "This Idempotency-Key was used with a different request body.")
             }
@@ -109,7 +110,7 @@ extension SandboxResponder {
             return error(400, .parameterInvalid, "analysis_mode must be one of \(configuration.rules.analysisModes.sorted().joined(separator: ", ")).")
         }
         let now = configuration.clock.now()
-        let all = state.storage.withLock { storage in
+        let all = state.storage.withLockedValue { storage in
             storage.tasks.values.sorted { $0.sequence > $1.sequence }
         }
         let matching = all.map { state.view(of: $0, now: now) }.enumerated().filter { index, task in

@@ -1,5 +1,6 @@
 import AnalyzeAPI
 import Foundation
+import NIOConcurrencyHelpers
 import PlatformRules
 import Synchronization
 
@@ -26,7 +27,7 @@ extension SandboxState {
         let atOnce = max(1, configuration.batchItemsAtOnce)
         let endpoints = configuration.webhooks.urls
         let results = items.map(ResultGenerator.result(for:))
-        return storage.withLock { storage in
+        return storage.withLockedValue { storage in
             if let idempotency, let existing = storage.batchIdempotency[idempotency.key] { return .existing(existing.batchID) }
             let active = storage.batches.values.filter { !status(of: $0, tasks: storage.tasks, now: now).isTerminal }.count
             if active >= configuration.rules.batches.maxActive { return .limitReached(active) }
@@ -59,19 +60,19 @@ extension SandboxState {
 
     /// Batch `id` as the platform would show it at `now`.
     func batch(_ id: String, now: Duration) -> AnalyzeBatch? {
-        storage.withLock { storage in storage.batches[id].map { view(of: $0, tasks: storage.tasks, now: now) } }
+        storage.withLockedValue { storage in storage.batches[id].map { view(of: $0, tasks: storage.tasks, now: now) } }
     }
 
     /// Every batch at `now`, newest first.
     func batches(now: Duration) -> [AnalyzeBatch] {
-        storage.withLock { storage in
+        storage.withLockedValue { storage in
             storage.batches.values.sorted { $0.sequence > $1.sequence }.map { view(of: $0, tasks: storage.tasks, now: now) }
         }
     }
 
     /// Batch `id`'s items, as tasks at `now`, in request order.
     func batchItems(_ id: String, now: Duration) -> [AnalyzeTask]? {
-        storage.withLock { storage in
+        storage.withLockedValue { storage in
             storage.batches[id].map { $0.taskIDs.compactMap { storage.tasks[$0] }.map { view(of: $0, now: now) } }
         }
     }
@@ -80,7 +81,7 @@ extension SandboxState {
     /// processing ones finish. Asking again while canceling is done; a finished batch is a conflict.
     func cancelBatch(_ id: String, now: Duration) -> Change {
         let lifecycle = configuration.lifecycle
-        return storage.withLock { storage in
+        return storage.withLockedValue { storage in
             guard let record = storage.batches[id] else { return .notFound }
             if status(of: record, tasks: storage.tasks, now: now).isTerminal { return .conflict }
             guard record.cancelRequestedAt == nil else { return .done }
@@ -98,7 +99,7 @@ extension SandboxState {
 
     /// Deletes a completed, canceled or expired batch and its tasks; any other is a conflict.
     func deleteBatch(_ id: String, now: Duration) -> Change {
-        storage.withLock { storage in
+        storage.withLockedValue { storage in
             guard let record = storage.batches[id] else { return .notFound }
             guard status(of: record, tasks: storage.tasks, now: now).isTerminal else { return .conflict }
             for taskID in record.taskIDs { storage.tasks[taskID] = nil }

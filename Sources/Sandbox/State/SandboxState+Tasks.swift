@@ -1,5 +1,6 @@
 import AnalyzeAPI
 import Foundation
+import NIOConcurrencyHelpers
 import PlatformRules
 import Synchronization
 
@@ -20,7 +21,7 @@ extension SandboxState {
         idempotency: (key: String, body: BodyFingerprint)?, now: Duration, date: Date
     ) -> (id: String, created: Bool) {
         let endpoints = configuration.webhooks.urls
-        return storage.withLock { storage in
+        return storage.withLockedValue { storage in
             // A concurrent retry of the same create may have won the race: answer with its task.
             if let idempotency, let existing = storage.idempotency[idempotency.key] { return (existing.taskID, false) }
             storage.nextSequence += 1
@@ -39,12 +40,12 @@ extension SandboxState {
 
     /// Task `id` as the platform would show it at `now`.
     func task(_ id: String, now: Duration) -> AnalyzeTask? {
-        storage.withLock { $0.tasks[id] }.map { view(of: $0, now: now) }
+        storage.withLockedValue { $0.tasks[id] }.map { view(of: $0, now: now) }
     }
 
     /// Deletes a finished task; an unfinished one is a conflict.
     func deleteTask(_ id: String, now: Duration) -> Change {
-        storage.withLock { storage in
+        storage.withLockedValue { storage in
             guard let record = storage.tasks[id] else { return .notFound }
             guard view(of: record, now: now).status.isTerminal else { return .conflict }
             storage.tasks[id] = nil
@@ -54,7 +55,7 @@ extension SandboxState {
 
     /// Cancels an unfinished task at `now` (`user_canceled`); a finished one is a conflict.
     func cancelTask(_ id: String, now: Duration) -> Change {
-        storage.withLock { storage in
+        storage.withLockedValue { storage in
             guard let record = storage.tasks[id] else { return .notFound }
             guard !view(of: record, now: now).status.isTerminal else { return .conflict }
             storage.tasks[id]?.canceledAt = now

@@ -1,6 +1,6 @@
 import AnalyzeAPI
 public import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The mutable state of a running sandbox: tasks, idempotency keys, rate-limit windows, the fault generator
 /// and the request log. Thread-safe; tests read and steer it through the public members.
@@ -63,14 +63,14 @@ public final class SandboxState: Sendable {
         var batchIdempotency: [String: (batchID: String, body: BodyFingerprint)] = [:]
     }
 
-    let storage: Mutex<Storage>
+    let storage: NIOLockedValueBox<Storage>
     let configuration: SandboxConfiguration
     /// Where uploaded assets and chunks are kept: a fresh temporary directory, removed when the sandbox stops.
     public let storageDirectory: URL
 
     init(configuration: SandboxConfiguration) {
         self.configuration = configuration
-        storage = Mutex(Storage(
+        storage = NIOLockedValueBox(Storage(
             random: SplitMix64(seed: configuration.faults.seed), faults: configuration.faults,
             assets: AssetStore(faults: configuration.uploads.storageFaults)))
         storageDirectory = FileManager.default.temporaryDirectory
@@ -84,17 +84,17 @@ public final class SandboxState: Sendable {
     // MARK: Test API
 
     /// Requests received so far, faulted and rejected ones included.
-    public var requestCount: Int { storage.withLock { $0.requestCount } }
+    public var requestCount: Int { storage.withLockedValue { $0.requestCount } }
 
     /// Tasks created so far (idempotent replays not counted), deleted ones included.
-    public var createdTaskCount: Int { storage.withLock { $0.createdCount } }
+    public var createdTaskCount: Int { storage.withLockedValue { $0.createdCount } }
 
     /// Tasks currently stored.
-    public var taskCount: Int { storage.withLock { $0.tasks.count } }
+    public var taskCount: Int { storage.withLockedValue { $0.tasks.count } }
 
     /// Tasks stored per `custom_id` (idempotent replays are not tasks): what exactly-once checks compare.
     public var tasksByCustomID: [String: Int] {
-        storage.withLock { storage in
+        storage.withLockedValue { storage in
             storage.tasks.values.reduce(into: [String: Int]()) { counts, record in
                 if let id = record.customID { counts[id, default: 0] += 1 }
             }
@@ -102,17 +102,17 @@ public final class SandboxState: Sendable {
     }
 
     /// The requests received so far, in arrival order (the latest ``requestLogLimit`` of them).
-    public var requests: [RecordedRequest] { storage.withLock { $0.log } }
+    public var requests: [RecordedRequest] { storage.withLockedValue { $0.log } }
 
     /// How many requests ``requests`` keeps, so that a long-running sandbox does not grow without bound.
     public static let requestLogLimit = 100_000
 
     /// The `custom_id` of every stored task, for duplicate checks.
-    public var customIDs: [String?] { storage.withLock { $0.tasks.values.sorted { $0.sequence < $1.sequence }.map(\.customID) } }
+    public var customIDs: [String?] { storage.withLockedValue { $0.tasks.values.sorted { $0.sequence < $1.sequence }.map(\.customID) } }
 
     /// Replaces the fault injection settings (and reseeds the generator).
     public func setFaults(_ faults: FaultInjection) {
-        storage.withLock {
+        storage.withLockedValue {
             $0.faults = faults
             $0.random = SplitMix64(seed: faults.seed)
         }
@@ -120,13 +120,13 @@ public final class SandboxState: Sendable {
 
     /// Queues `response` for the next request matching its path prefix (after authentication).
     public func enqueue(_ response: ScriptedResponse) {
-        storage.withLock { $0.scripted.append(response) }
+        storage.withLockedValue { $0.scripted.append(response) }
     }
 
     // MARK: Internals
 
     func record(_ request: RecordedRequest) {
-        storage.withLock {
+        storage.withLockedValue {
             $0.requestCount += 1
             if $0.log.count >= Self.requestLogLimit { $0.log.removeFirst(Self.requestLogLimit / 10) }
             $0.log.append(request)
@@ -134,7 +134,7 @@ public final class SandboxState: Sendable {
     }
 
     func takeScripted(path: String) -> ScriptedResponse? {
-        storage.withLock { storage in
+        storage.withLockedValue { storage in
             guard let index = storage.scripted.firstIndex(where: { path.hasPrefix($0.pathPrefix) }) else { return nil }
             return storage.scripted.remove(at: index)
         }
@@ -142,7 +142,7 @@ public final class SandboxState: Sendable {
 
     /// Decides whether this request is faulted, and how.
     func drawFault() -> (FaultInjection.Kind, UInt64)? {
-        storage.withLock { storage in
+        storage.withLockedValue { storage in
             let faults = storage.faults
             guard faults.rate > 0, !faults.kinds.isEmpty else { return nil }
             let roll = storage.random.nextUnit()
@@ -152,12 +152,12 @@ public final class SandboxState: Sendable {
         }
     }
 
-    var faultDelay: Duration { storage.withLock { $0.faults.delay } }
+    var faultDelay: Duration { storage.withLockedValue { $0.faults.delay } }
 
     /// Counts a request against the key's fixed one-minute window; returns the wait when over the limit.
     func admit(key: String, now: Duration) -> RateDecision? {
         guard let limit = configuration.requestsPerMinute else { return nil }
-        return storage.withLock { storage in
+        return storage.withLockedValue { storage in
             var window = storage.windows[key] ?? (start: now, count: 0)
             if now - window.start >= .seconds(60) { window = (start: now, count: 0) }
             let resetIn = window.start + .seconds(60) - now

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// `--color`.
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -35,20 +35,20 @@ enum Console {
         var color = ColorChoice.auto
     }
 
-    private static let settings = Mutex(Settings())
+    private static let settings = NIOLockedValueBox(Settings())
 
-    static func install(_ value: Settings) { settings.withLock { $0 = value } }
+    static func install(_ value: Settings) { settings.withLockedValue { $0 = value } }
 
     /// `--quiet`: no notes, retry lines or progress on stderr.
-    static var quiet: Bool { settings.withLock { $0.quiet } }
+    static var quiet: Bool { settings.withLockedValue { $0.quiet } }
 
     /// Progress lines are drawn on a terminal only, and not with `--quiet` or `--no-progress`.
-    static var showsProgress: Bool { settings.withLock { $0.progress } && isatty(STDERR_FILENO) == 1 }
+    static var showsProgress: Bool { settings.withLockedValue { $0.progress } && isatty(STDERR_FILENO) == 1 }
 
     /// Colours: `--color always`; or with `auto`, stdout is a terminal, `NO_COLOR` is unset or
     /// empty (no-color.org) and `TERM` is not `dumb`.
     static var colors: Bool {
-        switch settings.withLock({ $0.color }) {
+        switch settings.withLockedValue({ $0.color }) {
         case .always: return true
         case .never: return false
         case .auto:

@@ -4,7 +4,7 @@ import MediaProbe
 import ArgumentParser
 import Ingest
 import PlatformRules
-import Synchronization
+import NIOConcurrencyHelpers
 import UnixSignals
 
 /// `tl ingest`: durable, exactly-once ingest of whole libraries.
@@ -439,10 +439,10 @@ struct IngestCommand: AsyncParsableCommand {
 
 /// The live line on a terminal: counts of what happened so far. Quiet when stderr is not a terminal.
 final class IngestProgress: Sendable {
-    private let counts = Mutex<[String: Int]>([:])
+    private let counts = NIOLockedValueBox<[String: Int]>([:])
 
     func note(_ event: IngestEvent) {
-        let line: String? = counts.withLock { counts in
+        let line: String? = counts.withLockedValue { counts in
             switch event {
             case .state(_, let state): counts[state.rawValue, default: 0] += 1
             case .taskCreated: counts["tasks", default: 0] += 1

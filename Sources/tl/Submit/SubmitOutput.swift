@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Preflight
 import Submission
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// How `tl submit` and `tl assets` print plans, results and failures.
@@ -215,11 +216,11 @@ final class SubmissionTrail: Sendable {
         var upload: UploadStart?
         var taskIDs: [String] = []
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let format: OutputFormat
     private let prompts: Int
     /// The watch whose message is kept up to date with what exists, once ``sayOnInterrupt()`` ran.
-    fileprivate let interruptWatch = Mutex<SignalWatch?>(nil)
+    fileprivate let interruptWatch = NIOLockedValueBox<SignalWatch?>(nil)
 
     init(format: OutputFormat, prompts: Int) {
         self.format = format
@@ -228,7 +229,7 @@ final class SubmissionTrail: Sendable {
 
     /// Remembers `milestone` and, in text, prints its line at once.
     func record(_ milestone: SubmissionMilestone) {
-        let line: String = state.withLock { state in
+        let line: String = state.withLockedValue { state in
             switch milestone {
             case .assetCreated(let assetID, let upload):
                 state.assetID = assetID
@@ -242,7 +243,7 @@ final class SubmissionTrail: Sendable {
                 return "task:   \(reference.id) \(reference.status.rawValue)\(which)"
             }
         }
-        if let watch = interruptWatch.withLock({ $0 }) {
+        if let watch = interruptWatch.withLockedValue({ $0 }) {
             watch.setMessage(["interrupted", howToContinue(failed: true, checkingState: false)].compactMap { $0 }.joined(separator: "\n"))
         }
         guard format == .text else { return }
@@ -258,7 +259,7 @@ final class SubmissionTrail: Sendable {
     }
 
     private func howToContinue(failed: Bool, checkingState: Bool = true) -> String? {
-        let (tasks, upload) = state.withLock { ($0.taskIDs, $0.upload) }
+        let (tasks, upload) = state.withLockedValue { ($0.taskIDs, $0.upload) }
         if !tasks.isEmpty {
             return "\(failed ? "created before it stopped" : "created"): \(tasks.count) task\(tasks.count == 1 ? "" : "s"); follow with: tl tasks wait \(tasks.joined(separator: " "))"
         }
@@ -276,7 +277,7 @@ final class SubmissionTrail: Sendable {
     func sayOnInterrupt() -> SignalWatch {
         let watch = SignalWatch(signals: [SIGINT, SIGTERM])
         watch.setMessage("interrupted")
-        interruptWatch.withLock { $0 = watch }
+        interruptWatch.withLockedValue { $0 = watch }
         return watch
     }
 }

@@ -1,7 +1,7 @@
 import AnalyzeAPI
 import ArgumentParser
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 extension TasksCommand {
     /// `tl tasks wait`.
@@ -28,14 +28,14 @@ extension TasksCommand {
         }
 
         func run() async throws {
-            let statuses = Mutex([String: String]())
+            let statuses = NIOLockedValueBox([String: String]())
             let ids = self.ids
             let options = WaitOptions(
                 minimumInterval: .seconds(double: pollInterval),
                 maximumInterval: .seconds(double: max(pollInterval, 30)),
                 timeout: .seconds(double: timeout),
                 onUpdate: { task in
-                    let line = statuses.withLock { statuses -> String in
+                    let line = statuses.withLockedValue { statuses -> String in
                         statuses[task.id] = task.status.rawValue
                         let counts = Dictionary(grouping: statuses.values, by: { $0 }).mapValues(\.count)
                         return "waiting for \(ids.count) task\(ids.count == 1 ? "" : "s"): "
