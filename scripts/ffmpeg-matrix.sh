@@ -5,6 +5,9 @@
 #
 #   scripts/ffmpeg-matrix.sh 7    Debian 13 (trixie): FFmpeg 7.1
 #   scripts/ffmpeg-matrix.sh 9    Debian unstable (sid): FFmpeg 9.0
+#   scripts/ffmpeg-matrix.sh 7 --prepare
+#                                 only makes (or checks) the cached chroot and its packages, then exits;
+#                                 .ci/run starts it in the background while `make test` builds
 #
 # Needs root and debootstrap (installed with apt-get when missing). The chroot is made once and
 # cached in /var/cache/videopreflight/chroot-SUITE (VP_MATRIX_CACHE overrides the folder); the
@@ -20,9 +23,10 @@ set -euo pipefail
 # leg runs cannot change what that leg does.
 main() {
 
-  usage() { echo "usage: $0 7|9   (7: Debian trixie, FFmpeg 7.1; 9: Debian sid, FFmpeg 9)" >&2; exit 2; }
-  [ $# -eq 1 ] || usage
+  usage() { echo "usage: $0 7|9 [--prepare]   (7: Debian trixie, FFmpeg 7.1; 9: Debian sid, FFmpeg 9)" >&2; exit 2; }
+  [ $# -eq 1 ] || { [ $# -eq 2 ] && [ "$2" = --prepare ]; } || usage
   major=$1
+  prepare_only=${2:+1}
   case "$major" in
     7) suite=trixie ;;
     9) suite=sid ;;
@@ -150,6 +154,12 @@ main() {
     in_chroot "apt-get update -qq && apt-get install -y -qq --no-install-recommends $wanted" >&2
     echo "$wanted" > "$root/.vp-packages"
     lap "packages (apt-get)" "$t"
+  fi
+
+  if [ -n "$prepare_only" ]; then
+    for line in "${timings[@]}"; do echo "  $line"; done
+    echo "ffmpeg-matrix $major ($suite): the chroot is ready in $root"
+    exit 0
   fi
 
   # MARK: 2. the toolchain, the package mirror and the repository
