@@ -29,7 +29,15 @@ public struct IngestConfiguration: Sendable {
     public var batchSize: Int?
     /// Batches mode: the most unfinished batches at once across the journal (the platform's 5 per account).
     public var maximumActiveBatches: Int = PlatformRules.current.batches.maxActive
-    /// How assets are uploaded (the resume state always goes to the journal).
+    /// Files up to this many bytes go up in one direct `POST /assets`, which is one request where a multipart
+    /// upload of the same small file takes four; larger files go as multipart uploads, whose progress is kept in
+    /// the journal. The platform's direct-upload limit caps it, and 0 sends every file as multipart.
+    ///
+    /// A direct upload cut off (a crash, a dropped answer) is sent again whole, and the platform may keep the
+    /// first copy as an asset no task uses; a multipart upload continues where it stopped.
+    public var directUploadMaxBytes: Int64 = 16_000_000
+    /// How assets are uploaded (the resume state always goes to the journal); ``waitOptions`` also paces the
+    /// wait for a directly uploaded asset.
     public var multipart: MultipartUploadOptions = MultipartUploadOptions()
     /// This worker's name in leases: unique per process.
     public var owner: String = IngestConfiguration.defaultOwner()
@@ -446,13 +454,27 @@ public struct IngestEngine: Sendable {
         return next
     }
 
-    /// Uploads the file as an asset (resuming from the journal's state), then records the asset.
+    /// Uploads the file as an asset, directly when it is small and no multipart upload of it has begun, else as
+    /// a multipart upload resumed from the journal's state; then records the asset.
     private func upload(_ item: IngestItem) async throws -> (IngestItem, Set<Int>) {
         try verifyContent(item)
-        var options = configuration.multipart
-        options.stateStore = JournalUploadStore(journal: journal, lease: item.lease, saved: item.uploadState, size: item.size)
-        let result = try await MultipartUploader(client: client, options: options).upload(file: item.path)
-        var update = ItemUpdate.to(.assetReady).assetID(result.assetID).uploadState(nil).succeeded()
+        let assetID: String
+        let bytesSent: Int64
+        let limit = min(configuration.directUploadMaxBytes, configuration.policy.maxDirectUploadBytes)
+        if item.uploadState == nil, item.size <= limit {
+            let uploaded = try await client.uploadAsset(file: item.path)
+            if uploaded.status != .ready {
+                _ = try await client.readyAsset(uploaded.id, file: item.path, options: configuration.multipart.waitOptions)
+            }
+            assetID = uploaded.id
+            bytesSent = item.size
+        } else {
+            var options = configuration.multipart
+            options.stateStore = JournalUploadStore(journal: journal, lease: item.lease, saved: item.uploadState, size: item.size)
+            let result = try await MultipartUploader(client: client, options: options).upload(file: item.path)
+            (assetID, bytesSent) = (result.assetID, result.bytesSent)
+        }
+        var update = ItemUpdate.to(.assetReady).assetID(assetID).uploadState(nil).succeeded()
         var next = item
         var fresh: Set<Int> = []
         if job.mode == .batches {
@@ -467,10 +489,10 @@ public struct IngestEngine: Sendable {
             }
         }
         try await journal.apply(update, under: item.lease)
-        emit(.uploaded(path: item.path, bytes: result.bytesSent))
+        emit(.uploaded(path: item.path, bytes: bytesSent))
         emit(.state(path: item.path, .assetReady))
         next.state = job.mode == .batches ? .assetReady : .submitting
-        next.assetID = result.assetID
+        next.assetID = assetID
         next.uploadState = nil
         return (next, fresh)
     }

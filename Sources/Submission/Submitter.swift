@@ -335,18 +335,9 @@ public struct Submitter: Sendable {
     }
 
     private func waitUntilReady(_ id: String, path: String, options: WaitOptions, progress: SubmissionProgress?) async throws -> Asset {
-        let outcome = try await client.waitForAsset(id, options: options, onUpdate: { asset in
+        try await client.readyAsset(id, file: path, options: options, onUpdate: { asset in
             progress?.emit(.assetStatus(assetID: asset.id, status: asset.status.rawValue))
         })
-        switch outcome {
-        case .ready(let asset):
-            return asset
-        case .failed(let asset):
-            throw SubmissionError(.assetFailed, "asset \(asset.id) failed: \(asset.error?.message ?? "no reason given")", path: path)
-        case .timedOut(let lastSeen, _):
-            throw SubmissionError(.assetTimedOut,
-                "asset \(id) was still \(lastSeen?.status.rawValue ?? "unknown") after \(Int(options.timeout.seconds)) s", path: path)
-        }
     }
 
     private func waitForAll(_ tasks: [SubmittedTask], options: WaitOptions, progress: SubmissionProgress?) async throws -> [SubmittedTask] {

@@ -110,6 +110,23 @@ import Testing
         }
     }
 
+    @Test("Files up to the direct-upload limit go up in one request each, larger ones as multipart uploads", arguments: [true, false])
+    func directOrMultipart(direct: Bool) async throws {
+        let folder = try Self.library(good: 3)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("good0.mp4").path)[.size] as? Int64)
+        try await withEngine(engine: { $0.directUploadMaxBytes = direct ? size : size - 1 }) { sandbox, _, engine in
+            try await engine().discover(paths: [folder.path])
+            let status = try await engine().run()
+            #expect(status.items["done"] == 3)
+            let posts = sandbox.state.requests.filter { $0.method == "POST" && $0.status / 100 == 2 }
+            #expect(posts.filter { $0.path == "/assets" }.count == (direct ? 3 : 0))
+            #expect(posts.filter { $0.path == "/assets/multipart-uploads" }.count == (direct ? 0 : 3))
+            #expect(sandbox.state.assetCount == 3)
+            #expect(sandbox.state.tasksByCustomID.count == 6)
+        }
+    }
+
     @Test("Exactly once under faults: creates dropped after they took effect, on a platform that ignores Idempotency-Key")
     func exactlyOnceUnderFaults() async throws {
         let folder = try Self.library(good: 8)

@@ -64,12 +64,15 @@ import Testing
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return 300 + Int((seed >> 33) % 2200)
         }
+        // Every file as a multipart upload, whose committed chunks must never be sent again (small files go
+        // directly by default; the fleet and status tests below take that path).
+        let multipartOnly = ["--direct-upload-max-mb", "0"]
         var committed: [String: Int] = [:] // "upload/chunk" → PUTs received when its completion was committed
         let journal = try IngestJournal.sqlite(path: journalPath)
         try await journal.migrate() // a first kill may come before tl made the tables
         defer { Task { await journal.close() } }
         for _ in 0..<10 {
-            let run = try LiveProcess(ingestArguments(folder, journal: journalPath), environment: environment)
+            let run = try LiveProcess(ingestArguments(folder, journal: journalPath, extra: multipartOnly), environment: environment)
             try await Task.sleep(for: .milliseconds(nextDelay()))
             run.signal(SIGKILL)
             _ = await run.finish(timeout: .seconds(10))
@@ -78,7 +81,7 @@ import Testing
         var finalStatus: Int32 = -1
         var output = ""
         for _ in 0..<5 where finalStatus != 0 {
-            let run = try LiveProcess(ingestArguments(folder, journal: journalPath, extra: ["-f", "json"]), environment: environment)
+            let run = try LiveProcess(ingestArguments(folder, journal: journalPath, extra: multipartOnly + ["-f", "json"]), environment: environment)
             finalStatus = await run.finish(timeout: .seconds(240))
             output = run.out + run.err
         }
@@ -379,6 +382,10 @@ import Testing
         #expect(batches.status == 64)
         let badPrompt = try await TLProcess.run(["ingest", "run", "/tmp", "--prompt", "", "--journal", journalPath], environment: env)
         #expect(badPrompt.status == 64)
+        for limit in ["-1", "201", "lots"] {
+            let badLimit = try await TLProcess.run(["ingest", "run", "/tmp", "--prompt", "x", "--journal", journalPath, "--direct-upload-max-mb", limit], environment: env)
+            #expect(badLimit.status == 64 && badLimit.err.contains("--direct-upload-max-mb"), "\(limit): \(badLimit.err)")
+        }
         let badJournal = try await TLProcess.run(["ingest", "status", "--journal", "postgres://"], environment: env)
         #expect(badJournal.status == 64)
         let unreachable = try await TLProcess.run(["ingest", "status", "--journal", "postgres://nobody@127.0.0.1:9/x?sslmode=disable"], environment: env)

@@ -74,11 +74,13 @@ package final class SQLiteJournalStore: JournalStore {
         }
     }
 
+    /// Runs each statement through the connection's statement cache: the journal's SQL is a fixed set of texts
+    /// (values are always arguments), and compiling one again for every transition cost more than running it.
     private static func run(_ statements: [Statement], in db: Database) throws -> [[JournalRow]] {
         var results: [[JournalRow]] = []
         for (index, statement) in statements.enumerated() {
             let arguments = StatementArguments(statement.arguments.map(\.databaseValue))
-            let rows = try Row.fetchAll(db, sql: statement.sql, arguments: arguments)
+            let rows = try Row.fetchAll(db.cachedStatement(sql: statement.sql), arguments: arguments)
             if statement.guarding == .rowsRequired, rows.isEmpty { throw JournalGuardFailure(index: index) }
             results.append(rows.map(journalRow))
         }

@@ -211,15 +211,7 @@ public struct MultipartUploader: Sendable {
 
         var asset: Asset?
         if options.waitForReady {
-            switch try await client.waitForAsset(assetID, options: options.waitOptions) {
-            case .ready(let ready):
-                asset = ready
-            case .failed(let failed):
-                throw SubmissionError(.assetFailed, "asset \(failed.id) failed: \(failed.error?.message ?? "no reason given")", path: file)
-            case .timedOut(let lastSeen, _):
-                throw SubmissionError(.assetTimedOut,
-                    "asset \(assetID) was still \(lastSeen?.status.rawValue ?? "unknown") after \(options.waitOptions.timeout.seconds) s", path: file)
-            }
+            asset = try await client.readyAsset(assetID, file: file, options: options.waitOptions)
         }
         return MultipartUploadResult(
             assetID: assetID, uploadID: start.uploadID, asset: asset, chunksSent: sent,

@@ -130,6 +130,11 @@ struct IngestCommand: AsyncParsableCommand {
         @Option(name: .customLong("probe-timeout"), help: "Seconds one file's probe may take; a file still unread then is rejected with probe_timeout.")
         var probeTimeout: Double = 10
 
+        @Option(name: .customLong("direct-upload-max-mb"), help: ArgumentHelp(
+            "Files up to this many megabytes go up in one direct request; larger ones as resumable multipart uploads (0: every file as multipart; at most the platform's direct-upload limit).",
+            valueName: "MB"))
+        var directUploadMaxMB: Int = 16
+
         @Flag(help: "Keep taking new files from the paths until SIGINT or SIGTERM (each once it has stopped changing).")
         var watch = false
 
@@ -164,6 +169,10 @@ struct IngestCommand: AsyncParsableCommand {
             guard pollSeconds > 0, pollSeconds <= 600 else { throw ValidationError("--poll-seconds must be more than 0 and at most 600.") }
             guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1–100.") }
             guard probeTimeout > 0, probeTimeout <= 3600 else { throw ValidationError("--probe-timeout must be more than 0 and at most 3600 seconds.") }
+            let directLimitMB = PlatformRules.current.sizes.directUploadBytes / 1_000_000
+            guard directUploadMaxMB >= 0, Int64(directUploadMaxMB) <= directLimitMB else {
+                throw ValidationError("--direct-upload-max-mb must be 0 to \(directLimitMB) (the platform's direct-upload limit).")
+            }
             guard settleSeconds >= 0, settleSeconds <= 3600 else { throw ValidationError("--settle-seconds must be 0–3600.") }
             if let webhookPort { guard (0...65_535).contains(webhookPort) else { throw ValidationError("--webhook-port must be 0–65535.") } }
             if let metricsPort { guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0–65535.") } }
@@ -216,6 +225,7 @@ struct IngestCommand: AsyncParsableCommand {
                     configuration.pollSeconds = pollSeconds
                     configuration.maximumAttempts = maxAttempts
                     configuration.probeOptions = ProbeOptions(timeout: .microseconds(Int64(probeTimeout * 1e6)))
+                    configuration.directUploadMaxBytes = Int64(directUploadMaxMB) * 1_000_000
                     configuration.batchSize = batchSize
                     let display = IngestProgress()
                     configuration.onEvent = { event in
