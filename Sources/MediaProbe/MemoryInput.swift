@@ -100,7 +100,6 @@ final class MemorySource {
     /// Where the next read takes its bytes (differs from `position` only when seeks lie).
     private var dataOffset: Int = 0
     private var session: ProbeSession?
-    private var symbols: CustomIO?
 
     init(bytes: UnsafeRawBufferPointer, mode: MemoryInputMode) {
         self.bytes = bytes
@@ -111,22 +110,19 @@ final class MemorySource {
     /// context's size query is made to answer).
     var gated: GatedFile { GatedFile(resolvedPath: "memory", sizeBytes: Int64(bytes.count)) }
 
-    /// A fresh I/O context positioned at 0. The bytes and `self` must outlive it.
+    /// A fresh I/O context positioned at 0. The bytes and `self` must outlive it. Called while a probe holds the
+    /// libraries, like ``close(_:)``.
     func open(path: String, session: ProbeSession) throws(ProbeError) -> UnsafeMutablePointer<AVIOContext> {
-        guard let symbols = CustomIO.resolve() else {
-            throw ProbeError(.ffmpegUnavailable, path: path, message: "FFmpeg's custom I/O functions could not be found.")
-        }
-        self.symbols = symbols
         self.session = session
         position = 0
         dataOffset = 0
         let size = min(max(mode.bufferSize, 1), 1 << 20)
-        guard let buffer = symbols.malloc(size)?.assumingMemoryBound(to: UInt8.self) else {
+        guard let buffer = ff.av_malloc(size)?.assumingMemoryBound(to: UInt8.self) else {
             throw ProbeError(.notMedia, path: path, message: "FFmpeg could not allocate an I/O buffer.")
         }
         let opaque = Unmanaged.passUnretained(self).toOpaque()
-        guard let io = symbols.allocContext(buffer, Int32(size), 0, opaque, memoryRead, nil, mode.seekable ? memorySeek : nil) else {
-            symbols.free(buffer)
+        guard let io = ff.avio_alloc_context(buffer, Int32(size), 0, opaque, memoryRead, nil, mode.seekable ? memorySeek : nil) else {
+            ff.av_free(buffer)
             throw ProbeError(.notMedia, path: path, message: "FFmpeg could not allocate an I/O context.")
         }
         return io
@@ -135,11 +131,10 @@ final class MemorySource {
     /// Frees an I/O context from ``open(path:session:)`` and its current buffer (FFmpeg may
     /// have replaced the one it was given).
     func close(_ io: UnsafeMutablePointer<AVIOContext>) {
-        guard let symbols else { return }
-        symbols.free(io.pointee.buffer)
+        ff.av_free(io.pointee.buffer)
         io.pointee.buffer = nil
         var freeing: UnsafeMutablePointer<AVIOContext>? = io
-        symbols.freeContext(&freeing)
+        ff.avio_context_free(&freeing)
         session = nil
     }
 
@@ -191,59 +186,4 @@ private func memoryRead(_ opaque: UnsafeMutableRawPointer?, _ buffer: UnsafeMuta
 private func memorySeek(_ opaque: UnsafeMutableRawPointer?, _ offset: Int64, _ whence: Int32) -> Int64 {
     guard let opaque else { return Int64(vp_averror(EINVAL)) }
     return Unmanaged<MemorySource>.fromOpaque(opaque).takeUnretainedValue().seek(offset: offset, whence: whence)
-}
-
-/// FFmpeg's custom-I/O functions (`avio_alloc_context`, `avio_context_free`, `av_malloc`,
-/// `av_free`), which the loader's table (`vp_ff_api`) does not hold. On Linux they are looked up
-/// in the very libraries the loader has loaded (by the soname matching the headers' major
-/// version, with `RTLD_NOLOAD`, so nothing new is loaded); on macOS the libraries are linked.
-/// Valid while the libraries are held (inside ``FFmpegRuntime/runOnThisThread(_:_:)``).
-struct CustomIO {
-    typealias Read = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32
-    typealias Seek = @convention(c) (UnsafeMutableRawPointer?, Int64, Int32) -> Int64
-    typealias AllocContext = @convention(c) (
-        UnsafeMutablePointer<UInt8>?, Int32, Int32, UnsafeMutableRawPointer?, Read?, Read?, Seek?
-    ) -> UnsafeMutablePointer<AVIOContext>?
-    typealias FreeContext = @convention(c) (UnsafeMutablePointer<UnsafeMutablePointer<AVIOContext>?>?) -> Void
-    typealias Malloc = @convention(c) (Int) -> UnsafeMutableRawPointer?
-    typealias Free = @convention(c) (UnsafeMutableRawPointer?) -> Void
-
-    var allocContext: AllocContext
-    var freeContext: FreeContext
-    var malloc: Malloc
-    var free: Free
-
-    static func resolve() -> CustomIO? {
-        #if os(Linux)
-        guard let avformat = symbols(in: "libavformat.so.\(LIBAVFORMAT_VERSION_MAJOR)", ["avio_alloc_context", "avio_context_free"]),
-              let avutil = symbols(in: "libavutil.so.\(LIBAVUTIL_VERSION_MAJOR)", ["av_malloc", "av_free"])
-        else { return nil }
-        return CustomIO(
-            allocContext: unsafeBitCast(avformat[0], to: AllocContext.self),
-            freeContext: unsafeBitCast(avformat[1], to: FreeContext.self),
-            malloc: unsafeBitCast(avutil[0], to: Malloc.self),
-            free: unsafeBitCast(avutil[1], to: Free.self))
-        #else
-        return CustomIO(
-            allocContext: { avio_alloc_context($0, $1, $2, $3, $4, $5, $6) },
-            freeContext: { avio_context_free($0) },
-            malloc: { av_malloc($0) },
-            free: { av_free($0) })
-        #endif
-    }
-
-    #if os(Linux)
-    /// The addresses of `names` in the already loaded library `soname`.
-    private static func symbols(in soname: String, _ names: [String]) -> [UnsafeMutableRawPointer]? {
-        guard let handle = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD) else { return nil }
-        // The loader holds the library; this handle only looks it up.
-        defer { dlclose(handle) }
-        var found: [UnsafeMutableRawPointer] = []
-        for name in names {
-            guard let symbol = dlsym(handle, name) else { return nil }
-            found.append(symbol)
-        }
-        return found
-    }
-    #endif
 }

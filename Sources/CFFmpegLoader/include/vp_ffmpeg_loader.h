@@ -48,6 +48,8 @@
     X(avutil, av_display_rotation_get) \
     X(avutil, av_get_pix_fmt_name) \
     X(avutil, av_color_transfer_name) \
+    X(avutil, av_malloc) \
+    X(avutil, av_free) \
     X(avcodec, avcodec_version) \
     X(avcodec, avcodec_get_class) \
     X(avcodec, avcodec_find_decoder) \
@@ -75,6 +77,8 @@
     X(avformat, av_guess_sample_aspect_ratio) \
     X(avformat, avio_open2) \
     X(avformat, avio_closep) \
+    X(avformat, avio_alloc_context) \
+    X(avformat, avio_context_free) \
     VP_FF_SIDE_DATA_FUNCTION(X)
 
 /// FFmpeg's functions, each typed exactly as its header declares it.
