@@ -34,6 +34,6 @@ public struct BatchPacker: Sendable {
     /// The batch's key (its `Idempotency-Key`): the same members give the same key on any machine.
     public static func key(job: String, members: [PackCandidate]) -> String {
         let text = ([job] + members.map(\.customID).sorted()).joined(separator: "\u{0}")
-        return "vpb" + SHA256.hash(data: Data(text.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "vpb" + SHA256.hash(data: Data(text.utf8)).prefix(16).lowercaseHex
     }
 }

@@ -13,17 +13,23 @@ public struct IngestJournal: Sendable {
     /// The database's own time: transactions as run (a group commit is one), and the time they took. Per
     /// item, this is what the journal costs (`tl ingest run -f json` reports both).
     public let busyMeter: JournalMeter
+    /// The CPU time of the database work, for SQLite (which runs in this process; `nil` for PostgreSQL, whose
+    /// work is the server's). Per item, this is the journal's cost when the machine is busy and waits for a
+    /// core inflate ``busyMeter``.
+    public let cpuMeter: JournalMeter?
     var d: SQLDialect { store.dialect }
     var now: String { store.dialect.now }
 
     init(store: any JournalStore) {
         busyMeter = meter
+        cpuMeter = nil
         self.store = MeteredStore(base: store, meter: meter)
     }
 
-    init(grouping base: any JournalStore) {
+    init(grouping base: any JournalStore, cpuMeter: JournalMeter? = nil) {
         let busy = JournalMeter()
         self.busyMeter = busy
+        self.cpuMeter = cpuMeter
         self.store = MeteredStore(base: GroupCommitStore(base: MeteredStore(base: base, meter: busy)), meter: meter)
     }
 
@@ -33,7 +39,8 @@ public struct IngestJournal: Sendable {
     /// many share one flush to disk. PostgreSQL needs no such help: its concurrent commits, on connections of
     /// their own, already share WAL flushes, and grouping them on one connection measured slower.
     public static func sqlite(path: String) throws -> IngestJournal {
-        IngestJournal(grouping: try SQLiteJournalStore(path: path))
+        let store = try SQLiteJournalStore(path: path)
+        return IngestJournal(grouping: store, cpuMeter: store.cpuMeter)
     }
 
     /// The PostgreSQL journal at `url` (`postgres://USER@HOST[:PORT]/DATABASE`; the password from the URL or

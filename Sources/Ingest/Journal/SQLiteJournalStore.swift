@@ -7,6 +7,9 @@ package final class SQLiteJournalStore: JournalStore {
     package let dialect = SQLDialect.sqlite
     package let location: String
     private let pool: DatabasePool
+    /// The CPU time the database work took on the writer's thread (SQLite runs in this process): with the
+    /// machine busy, the wall time in transactions (``IngestJournal/busyMeter``) also counts waits for a core.
+    package let cpuMeter = JournalMeter()
 
     /// How long a writer waits for another process's transaction.
     package static let busyTimeout: TimeInterval = 30
@@ -32,6 +35,8 @@ package final class SQLiteJournalStore: JournalStore {
     package func transaction(_ statements: [Statement]) async throws -> [[JournalRow]] {
         do {
             return try await pool.writeWithoutTransaction { db in
+                let started = Self.threadCPUTime()
+                defer { cpuMeter.record(Self.threadCPUTime() - started) }
                 var results: [[JournalRow]] = []
                 try db.inTransaction(.immediate) {
                     results = try Self.run(statements, in: db)
@@ -49,6 +54,8 @@ package final class SQLiteJournalStore: JournalStore {
     package func transactions(_ groups: [[Statement]]) async throws -> [Result<[[JournalRow]], any Error>] {
         do {
             return try await pool.writeWithoutTransaction { db in
+                let started = Self.threadCPUTime()
+                defer { cpuMeter.record(Self.threadCPUTime() - started) }
                 var results: [Result<[[JournalRow]], any Error>] = []
                 try db.inTransaction(.immediate) {
                     for group in groups {
@@ -72,6 +79,13 @@ package final class SQLiteJournalStore: JournalStore {
         } catch let error as DatabaseError {
             throw JournalError(.unavailable, "the journal \(location) refused a write: \(error.message ?? error.description)")
         }
+    }
+
+    /// The calling thread's CPU time so far.
+    private static func threadCPUTime() -> Duration {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return .seconds(Int64(now.tv_sec)) + .nanoseconds(Int64(now.tv_nsec))
     }
 
     /// Runs each statement through the connection's statement cache: the journal's SQL is a fixed set of texts
