@@ -174,6 +174,29 @@ struct JournalConformanceTests {
         await journal.close()
     }
 
+    @Test("Groups in one transaction: one that fails anywhere leaves no trace, and the others commit", arguments: JournalFixture.kinds)
+    func groupsFailAlone(kind: JournalKind) async throws {
+        let journal = try await journalWithItems(kind, count: 4)
+        func setError(_ id: Int, _ text: String) -> Statement {
+            Statement("UPDATE ingest_items SET last_error = ? WHERE id = ? RETURNING id", [.text(text), .integer(Int64(id))], guarding: .rowsRequired)
+        }
+        let ids = try await journal.store.transaction([Statement("SELECT id FROM ingest_items ORDER BY id")])[0].compactMap { $0.integer("id") }.map(Int.init)
+        #expect(ids.count == 4)
+        let results = try await journal.store.transactions([
+            [setError(ids[0], "a")],
+            [setError(-1, "refused at its first statement")],
+            // Its first statement changes a row; the second's guard fails: the first must be undone.
+            [setError(ids[1], "undone"), Statement("SELECT id FROM ingest_items WHERE id = -1", guarding: .rowsRequired)],
+            // A constraint error after a change: undone too.
+            [setError(ids[2], "undone"), Statement("INSERT INTO ingest_jobs (name, token, spec, created_at) SELECT name, token, spec, created_at FROM ingest_jobs")],
+            [setError(ids[3], "d")],
+        ])
+        #expect(results.map { (try? $0.get()) != nil } == [true, false, false, false, true])
+        let errors = try await journal.store.transaction([Statement("SELECT id, last_error FROM ingest_items ORDER BY id")])[0]
+        #expect(errors.map { $0.text("last_error") } == ["a", nil, nil, "d"])
+        await journal.close()
+    }
+
     @Test("A heartbeat keeps a lease; a release with a delay hides the item until then", arguments: JournalFixture.kinds)
     func heartbeatAndDelay(kind: JournalKind) async throws {
         let journal = try await journalWithItems(kind, count: 1)
