@@ -197,6 +197,29 @@ struct JournalConformanceTests {
         await journal.close()
     }
 
+    @Test("A claim reads the unfinished items in claim order (the due index), never sorting the whole job", arguments: JournalFixture.kinds)
+    func claimUsesTheDueIndex(kind: JournalKind) async throws {
+        let journal = try await journalWithItems(kind, count: 0)
+        // 3,000 items, most of them finished, as late in a run: a claim must not read past those either.
+        _ = try await journal.store.transaction([Statement("""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+            INSERT INTO ingest_items (job, fingerprint, item_key, path, size, state, discovered_at, updated_at)
+            SELECT ?, 'f' || i, 'k' || i, '/v' || i, 1, CASE WHEN i % 4 = 0 THEN 'discovered' ELSE 'done' END, 0, 0 FROM n
+            """, [.text(Self.job.name)])])
+        _ = try await journal.store.transaction([Statement(kind == .sqlite ? "ANALYZE" : "ANALYZE ingest_items")])
+        let claim = journal.claimStatement(job: Self.job.name, owner: "a", limit: 1, leaseSeconds: 60, states: ItemState.claimable)
+        let explain = kind == .sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN "
+        let rows = try await journal.store.transaction([Statement(explain + claim.sql, claim.arguments)])[0]
+        let plan = rows.map { ($0.text("detail") ?? "") + ($0.text("QUERY PLAN") ?? "") }.joined(separator: "\n")
+        #expect(plan.contains("ingest_items_due"), "\(plan)")
+        #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "\(plan)")
+        // The index's predicate is the terminal states, as the model has them.
+        let terminal = ItemState.allCases.filter(\.isTerminal).map { "'\($0.rawValue)'" }.sorted()
+        let listed = JournalSchema.unfinished.split(separator: "(")[1].dropLast().split(separator: ", ").map(String.init).sorted()
+        #expect(listed == terminal)
+        await journal.close()
+    }
+
     @Test("A heartbeat keeps a lease; a release with a delay hides the item until then", arguments: JournalFixture.kinds)
     func heartbeatAndDelay(kind: JournalKind) async throws {
         let journal = try await journalWithItems(kind, count: 1)

@@ -95,5 +95,15 @@ enum JournalSchema {
             "ALTER TABLE ingest_items ADD COLUMN nudged \(d.integer) NOT NULL DEFAULT 0",
             "CREATE INDEX ingest_requests_batch ON ingest_requests (batch_key)",
         ] },
+        // 3: the claim's own order. Over (job, state, next_attempt_at) a claim of one item sorted every due item
+        // of the job: 32 ms a claim on PostgreSQL at 10,000 items, and a claim follows every item's release. Over
+        // the unfinished items in claim order it reads the few it takes (0.5 ms). The claim repeats the index's
+        // predicate so that both planners may use it.
+        { _ in [
+            "CREATE INDEX ingest_items_due ON ingest_items (job, next_attempt_at, id) WHERE \(JournalSchema.unfinished)",
+        ] },
     ]
+
+    /// The partial index's predicate: items not in a terminal state.
+    static let unfinished = "state NOT IN ('done', 'rejected', 'failed')"
 }
