@@ -35,7 +35,9 @@ public struct IngestConfiguration: Sendable {
     ///
     /// A direct upload cut off (a crash, a dropped answer) is sent again whole, and the platform may keep the
     /// first copy as an asset no task uses; a multipart upload continues where it stopped.
-    public var directUploadMaxBytes: Int64 = 16_000_000
+    public var directUploadMaxBytes: Int64 = IngestConfiguration.defaultDirectUploadMaxBytes
+    /// The default of ``directUploadMaxBytes``: 16 MB.
+    public static let defaultDirectUploadMaxBytes: Int64 = 16_000_000
     /// How assets are uploaded (the resume state always goes to the journal); its ``MultipartUploadOptions/waitOptions`` also paces the
     /// wait for a directly uploaded asset.
     public var multipart: MultipartUploadOptions = MultipartUploadOptions()

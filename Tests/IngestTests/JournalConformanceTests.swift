@@ -197,6 +197,21 @@ struct JournalConformanceTests {
         await journal.close()
     }
 
+    @Test("The journal's CPU is measured where the database runs in this process (SQLite), and only there", arguments: JournalFixture.kinds)
+    func cpuMeter(kind: JournalKind) async throws {
+        let journal = try await journalWithItems(kind, count: 20)
+        let items = try await journal.claim(job: "library", owner: "a", limit: 20, leaseSeconds: 60)
+        for item in items { try await journal.apply(ItemUpdate.to(.checked).releasing(), under: item.lease) }
+        if kind == .sqlite {
+            let meter = try #require(journal.cpuMeter)
+            #expect(meter.transactions >= 2 && meter.transactions <= journal.busyMeter.transactions)
+            #expect(meter.seconds > 0 && meter.seconds <= journal.busyMeter.seconds)
+        } else {
+            #expect(journal.cpuMeter == nil)
+        }
+        await journal.close()
+    }
+
     @Test("A claim reads the unfinished items in claim order (the due index), never sorting the whole job", arguments: JournalFixture.kinds)
     func claimUsesTheDueIndex(kind: JournalKind) async throws {
         let journal = try await journalWithItems(kind, count: 0)

@@ -133,7 +133,7 @@ struct IngestCommand: AsyncParsableCommand {
         @Option(name: .customLong("direct-upload-max-mb"), help: ArgumentHelp(
             "Files up to this many megabytes go up in one direct request; larger ones as resumable multipart uploads (0: every file as multipart; at most the platform's direct-upload limit).",
             valueName: "MB"))
-        var directUploadMaxMB: Int = 16
+        var directUploadMaxMB = Int(IngestConfiguration.defaultDirectUploadMaxBytes / 1_000_000)
 
         @Flag(help: "Keep taking new files from the paths until SIGINT or SIGTERM (each once it has stopped changing).")
         var watch = false
@@ -452,11 +452,13 @@ struct IngestCommand: AsyncParsableCommand {
 /// it makes no line at all (building one per event was 2 % of an ingest's CPU).
 final class IngestProgress: Sendable {
     private let counts = NIOLockedValueBox<[String: Int]>([:])
+    /// Decided once: the output settings and the terminal do not change during a run.
+    private let shown = Console.showsProgress
     private static let labels = ["checked", "rejected", "asset_ready", "tasks", "batches", "done", "failed", "retries", "429s", "lost leases"]
         .map { ($0, $0.replacingOccurrences(of: "_", with: " ")) }
 
     func note(_ event: IngestEvent) {
-        guard Console.showsProgress else { return }
+        guard shown else { return }
         let line: String? = counts.withLockedValue { counts in
             switch event {
             case .state(_, let state): counts[state.rawValue, default: 0] += 1
