@@ -378,6 +378,8 @@ import Testing
         #expect(noPrompt.status == 64 && noPrompt.err.contains("--prompt"))
         let missing = try await TLProcess.run(["ingest", "run", "/nonexistent/videos", "--prompt", "x", "--journal", journalPath], environment: env)
         #expect(missing.status == 64 && missing.err.contains("does not exist"))
+        let stdin = try await TLProcess.run(["ingest", "run", "-", "--prompt", "x", "--journal", journalPath], environment: env)
+        #expect(stdin.status == 64 && stdin.err.contains("not standard input"))
         let batches = try await TLProcess.run(["ingest", "run", "/tmp", "--prompt", "x", "--mode", "nonsense"], environment: env)
         #expect(batches.status == 64)
         let badPrompt = try await TLProcess.run(["ingest", "run", "/tmp", "--prompt", "", "--journal", journalPath], environment: env)

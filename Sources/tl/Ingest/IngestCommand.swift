@@ -208,6 +208,8 @@ struct IngestCommand: AsyncParsableCommand {
             guard issues.isEmpty else { throw UsageError(issues.map(\.description).joined(separator: "; ")) }
 
             for path in paths where !FileManager.default.fileExists(atPath: path) {
+                // The journal keeps where each file was seen, so ingest takes files and folders, never a stream.
+                if path == "-" { throw UsageError("tl ingest run takes files and folders, not standard input (-).") }
                 throw UsageError("\(path) does not exist.")
             }
             let clientConfiguration = try api.configuration()
