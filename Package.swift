@@ -31,7 +31,10 @@ let package = Package(
         .library(name: "MediaProbe", targets: ["MediaProbe"]),
         .library(name: "PlatformRules", targets: ["PlatformRules"]),
         .library(name: "Preflight", targets: ["Preflight"]),
+        .library(name: "AnalyzeWire", targets: ["AnalyzeWire"]),
         .library(name: "AnalyzeAPI", targets: ["AnalyzeAPI"]),
+        .library(name: "FormData", targets: ["FormData"]),
+        .library(name: "WebhookSignature", targets: ["WebhookSignature"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "Submission", targets: ["Submission"]),
         .library(name: "Webhooks", targets: ["Webhooks"]),
@@ -90,11 +93,14 @@ let package = Package(
         // The platform's rules as data, read by everything below: no dependencies, no I/O.
         .target(name: "PlatformRules"),
         .target(name: "Preflight", dependencies: ["MediaProbe", "PlatformRules"]),
+        // The wire types and their coding, with no HTTP stack: what the fuzz harnesses decode, and what a
+        // program reading stored results or webhook payloads needs. AnalyzeAPI re-exports it.
+        .target(name: "AnalyzeWire"),
         .target(
             name: "AnalyzeAPI",
             dependencies: [
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                "PlatformRules",
+                "AnalyzeWire", "PlatformRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -109,9 +115,13 @@ let package = Package(
         ),
         // Webhook signatures (TL-Signature): HMAC-SHA256 through swift-crypto, compared in constant time.
         // and a bounded Hummingbird receiver for users' own servers and `tl webhooks listen`.
+        // `TL-Signature` signing and verification, for any server (Webhooks re-exports it).
+        .target(name: "WebhookSignature", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The streaming multipart/form-data reader the sandbox's direct uploads use.
+        .target(name: "FormData"),
         .target(name: "Webhooks", dependencies: [
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            .product(name: "Crypto", package: "swift-crypto"),
+            "WebhookSignature",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -136,7 +146,7 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                "AnalyzeAPI", "PlatformRules", "Webhooks",
+                "AnalyzeAPI", "FormData", "PlatformRules", "Webhooks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -214,6 +224,7 @@ let package = Package(
             dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio"), "tl", "Ingest", "Submission", .product(name: "Logging", package: "swift-log")],
             exclude: ["Golden"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "FormDataTests", dependencies: ["FormData"]),
     ]
 )
 

@@ -29,11 +29,11 @@ let package = Package(
         // (FFmpeg's target_io_dem_fuzzer).
         .executableTarget(name: "FuzzProbeIO", dependencies: [.product(name: "MediaProbe", package: "VideoPreflight")]),
         // The sandbox's streaming multipart/form-data parser, in arbitrary chunkings.
-        .executableTarget(name: "FuzzMultipart", dependencies: [.product(name: "Sandbox", package: "VideoPreflight")]),
+        .executableTarget(name: "FuzzMultipart", dependencies: [.product(name: "FormData", package: "VideoPreflight")]),
         // The TL-Signature header parser and verifier.
-        .executableTarget(name: "FuzzSignature", dependencies: [.product(name: "Webhooks", package: "VideoPreflight")]),
+        .executableTarget(name: "FuzzSignature", dependencies: [.product(name: "WebhookSignature", package: "VideoPreflight")]),
         // The wire decoders: task, batch, asset, error bodies, list pages, batch results.
-        .executableTarget(name: "FuzzWire", dependencies: [.product(name: "AnalyzeAPI", package: "VideoPreflight")]),
+        .executableTarget(name: "FuzzWire", dependencies: [.product(name: "AnalyzeWire", package: "VideoPreflight")]),
     ]
 )
 

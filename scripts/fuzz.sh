@@ -7,7 +7,8 @@
 #   scripts/fuzz.sh [SECONDS]
 #
 # Environment: FUZZ_HARNESSES (space-separated subset, default all), FUZZ_TIMEOUT (seconds per
-# input, default 10), FUZZ_RSS_MB (default 2048). Work files (the grown corpora, artifacts, logs)
+# input, default 10), FUZZ_RSS_MB (default 2048), FUZZ_PARALLEL (harnesses fuzzed at once, default
+# the number of cores). Work files (the grown corpora, artifacts, logs)
 # go to Fuzz/.work/, which git ignores. See FUZZING.md.
 set -euo pipefail
 
@@ -50,12 +51,16 @@ summary=()
 artifact_of() { sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$1" | tail -1; }
 
 for harness in "${harnesses[@]}"; do
-  exe="$bin/$harness"
-  [ -x "$exe" ] || { echo "no harness $harness at $exe" >&2; exit 1; }
+  [ -x "$bin/$harness" ] || { echo "no harness $harness at $bin/$harness" >&2; exit 1; }
   mkdir -p "$work/$harness/corpus" "$work/$harness/artifacts"
-  common=(-timeout="$timeout_s" -rss_limit_mb="$rss_mb" -artifact_prefix="$work/$harness/artifacts/")
+done
+# libFuzzer's options for harness $1, in the array `common`.
+options_for() { common=(-timeout="$timeout_s" -rss_limit_mb="$rss_mb" -artifact_prefix="$work/$1/artifacts/"); }
 
-  # 1. The regression corpus: every file once; any crash, leak or timeout fails the run.
+# 1. The regression corpora: every file once; any crash, leak or timeout fails the run (and that
+#    harness is not fuzzed).
+fuzzable=()
+for harness in "${harnesses[@]}"; do
   regressions=()
   if [ -d "Fuzz/Regressions/$harness" ]; then
     while IFS= read -r -d '' file; do regressions+=("$file"); done \
@@ -63,7 +68,8 @@ for harness in "${harnesses[@]}"; do
   fi
   if [ ${#regressions[@]} -gt 0 ]; then
     log="$work/$harness/regressions.log"
-    if "$exe" "${common[@]}" "${regressions[@]}" >"$log" 2>&1; then
+    options_for "$harness"
+    if "$bin/$harness" "${common[@]}" "${regressions[@]}" >"$log" 2>&1; then
       echo "== $harness: ${#regressions[@]} regression inputs replayed, none failed" >&2
     else
       echo "== $harness: a regression input FAILED again (log: $log)" >&2
@@ -72,23 +78,40 @@ for harness in "${harnesses[@]}"; do
       continue
     fi
   fi
-
-  # 2. Fuzzing for SECONDS from the seeds (the grown corpus is kept in the work dir).
-  [ "$seconds" -gt 0 ] || continue
-  log="$work/$harness/fuzz.log"
-  echo "== $harness: fuzzing for $seconds s" >&2
-  status=0
-  "$exe" "${common[@]}" -max_total_time="$seconds" -print_final_stats=1 \
-    "$work/$harness/corpus" "Fuzz/Corpus/$harness" >"$log" 2>&1 || status=$?
-  executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
-  summary+=("$harness: ${executions:-?} executions in $seconds s (exit $status)")
-  if [ "$status" -ne 0 ]; then
-    artifact="$(artifact_of "$log")"
-    echo "== $harness FAILED (exit $status; artifact: ${artifact:-none}; log: $log)" >&2
-    grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|Fatal error|SUMMARY' "$log" >&2 || tail -20 "$log" >&2
-    failed+=("$harness (artifact: ${artifact:-none})")
-  fi
+  fuzzable+=("$harness")
 done
+
+# 2. Fuzzing each for SECONDS from its seeds (the grown corpus is kept in the work dir). Each libFuzzer
+#    process is one thread, so FUZZ_PARALLEL of them (default: the number of cores) run at once.
+fuzz_one() {
+  local harness=$1 log="$work/$1/fuzz.log" status=0 common
+  options_for "$harness"
+  "$bin/$harness" "${common[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+    "$work/$harness/corpus" "Fuzz/Corpus/$harness" >"$log" 2>&1 || status=$?
+  echo "$status" >"$work/$harness/fuzz.status"
+}
+if [ "$seconds" -gt 0 ]; then
+  parallel="${FUZZ_PARALLEL:-$(nproc)}"
+  for harness in "${fuzzable[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+    echo "== $harness: fuzzing for $seconds s" >&2
+    rm -f "$work/$harness/fuzz.status"
+    fuzz_one "$harness" &
+  done
+  wait
+  for harness in "${fuzzable[@]}"; do
+    log="$work/$harness/fuzz.log"
+    status="$(cat "$work/$harness/fuzz.status" 2>/dev/null || echo "no status")"
+    executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
+    summary+=("$harness: ${executions:-?} executions in $seconds s (exit $status)")
+    if [ "$status" != 0 ]; then
+      artifact="$(artifact_of "$log")"
+      echo "== $harness FAILED (exit $status; artifact: ${artifact:-none}; log: $log)" >&2
+      grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|Fatal error|SUMMARY' "$log" >&2 || tail -20 "$log" >&2
+      failed+=("$harness (artifact: ${artifact:-none})")
+    fi
+  done
+fi
 
 echo "== fuzz summary ($(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d))"
 for line in "${summary[@]}"; do echo "   $line"; done

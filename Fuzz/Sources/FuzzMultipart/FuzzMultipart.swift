@@ -5,7 +5,7 @@
 // the rest is the body. Checked: the parser throws `MultipartFormDataError` or returns events
 // in order (a part starts, has content, ends), and the parts are the same whether the body is
 // fed whole or in the chosen chunks. The boundary's `Content-Type` parser is run on it as well.
-@_spi(Fuzzing) import Sandbox
+import FormData
 
 private struct Part: Equatable {
     var headers: MultipartPartHeaders
@@ -47,7 +47,7 @@ private func read(_ body: ArraySlice<UInt8>, boundary: String, sizes: [Int]) -> 
         return nil
     }
     precondition(!open, "finish() accepted a body whose last part is open")
-    precondition(parts.count <= MultipartFormDataParser.maxPartsForFuzzing)
+    precondition(parts.count <= MultipartFormDataParser.maxParts)
     return parts
 }
 

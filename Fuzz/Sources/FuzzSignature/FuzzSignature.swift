@@ -4,7 +4,7 @@
 // header, the rest is the body. A verification may fail with a `TLSignature.Failure` (that is its
 // job) but never trap; a header our own signer makes for the body must verify.
 import Foundation
-import Webhooks
+import WebhookSignature
 
 private let secret = "whsec_test_3f9a"
 private let fixedNow: Int64 = 1_764_590_400

@@ -6,7 +6,7 @@
 // batch results (JSON Lines). Each either decodes or throws a `DecodingError` (never traps, never
 // another error); whatever decodes is encoded again with `WireCoding.encoder()` and decoded back,
 // and a task's result text goes through `TaskResult.decodeJSON`, which throws `ResultDataError`.
-import AnalyzeAPI
+import AnalyzeWire
 import Foundation
 
 private func check<T: Codable & Hashable>(_: T.Type, _ body: Data) {

@@ -1,4 +1,5 @@
 import AnalyzeAPI
+import FormData
 import Foundation
 import HTTPTypes
 import Hummingbird

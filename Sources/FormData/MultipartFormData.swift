@@ -1,13 +1,13 @@
 import Foundation
 
 /// Why a `multipart/form-data` body could not be read.
-@_spi(Fuzzing) public struct MultipartFormDataError: Error, Equatable {
+public struct MultipartFormDataError: Error, Equatable {
     /// A plain sentence saying what is wrong.
     public var message: String
 }
 
 /// The headers of one `multipart/form-data` part that matter here.
-@_spi(Fuzzing) public struct MultipartPartHeaders: Equatable {
+public struct MultipartPartHeaders: Equatable {
     /// The form field's name (`Content-Disposition: form-data; name="..."`).
     public var name: String
     /// The file name, when the part carries one.
@@ -20,8 +20,15 @@ import Foundation
 /// returns events, holding back only what could be the start of a delimiter, so a part's content is never
 /// kept whole in memory.
 ///
-/// SPI (`Fuzzing`) so that the fuzz harness in `Fuzz/` can feed it arbitrary bytes; not API.
-@_spi(Fuzzing) public struct MultipartFormDataParser {
+/// ```swift
+/// var parser = MultipartFormDataParser(boundary: try MultipartFormDataParser.boundary(contentType: type))
+/// for try await chunk in body { for event in try parser.feed(chunk) { … } }
+/// try parser.finish()
+/// ```
+///
+/// Every bound is fixed (``maxHeaderBytes``, ``maxParts``), so a hostile body ends in a
+/// ``MultipartFormDataError``, never in unbounded memory.
+public struct MultipartFormDataParser {
     /// What the bytes fed so far contained.
     public enum Event: Equatable {
         /// A part's headers were read.
@@ -35,11 +42,9 @@ import Foundation
     private enum Phase { case preamble, afterDelimiter, headers, content, epilogue }
 
     /// Largest header block of one part.
-    static let maxHeaderBytes = 16 * 1024
+    public static let maxHeaderBytes = 16 * 1024
     /// Most parts in one body.
-    static let maxParts = 64
-    /// ``maxParts``, for the fuzz harness's checks.
-    @_spi(Fuzzing) public static var maxPartsForFuzzing: Int { maxParts }
+    public static let maxParts = 64
 
     private var buffer: [UInt8]
     private var start = 0

@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Fuzzing) @testable import Sandbox
+@testable import FormData
 import Testing
 
 /// The streaming form reader on its own: the same events whatever the pieces the body arrives in.

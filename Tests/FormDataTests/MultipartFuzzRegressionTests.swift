@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Fuzzing) @testable import Sandbox
+@testable import FormData
 import Testing
 
 /// Inputs the fuzz harness `Fuzz/Sources/FuzzMultipart` failed on (kept in `Fuzz/Regressions/FuzzMultipart/`),
