@@ -113,12 +113,12 @@ let package = Package(
             name: "Submission",
             dependencies: ["Preflight", "MediaProbe", "AnalyzeAPI", "PlatformRules", .product(name: "Logging", package: "swift-log")]
         ),
-        // Webhook signatures (TL-Signature): HMAC-SHA256 through swift-crypto, compared in constant time.
-        // and a bounded Hummingbird receiver for users' own servers and `tl webhooks listen`.
-        // `TL-Signature` signing and verification, for any server (Webhooks re-exports it).
+        // Webhook signatures (TL-Signature), signed and verified for any server: HMAC-SHA256 through
+        // swift-crypto, compared in constant time. Webhooks re-exports it.
         .target(name: "WebhookSignature", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The streaming multipart/form-data reader the sandbox's direct uploads use.
         .target(name: "FormData"),
+        // A bounded Hummingbird receiver for users' own servers and `tl webhooks listen`.
         .target(name: "Webhooks", dependencies: [
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             "WebhookSignature",
@@ -146,7 +146,7 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                "AnalyzeAPI", "FormData", "PlatformRules", "Webhooks",
+                "AnalyzeAPI", "FormData", "PlatformRules", "WebhookSignature",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

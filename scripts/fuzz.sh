@@ -17,7 +17,13 @@ case "$seconds" in ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-harnesses=(${FUZZ_HARNESSES:-FuzzProbe FuzzProbeIO FuzzMultipart FuzzSignature FuzzWire})
+# Each harness once, in the order given (a name given twice would share its work files).
+harnesses=()
+for harness in ${FUZZ_HARNESSES:-FuzzProbe FuzzProbeIO FuzzMultipart FuzzSignature FuzzWire}; do
+  case " ${harnesses[*]} " in *" $harness "*) ;; *) harnesses+=("$harness") ;; esac
+done
+parallel="${FUZZ_PARALLEL:-$(nproc)}"
+case "$parallel" in ''|0|*[!0-9]*) echo "FUZZ_PARALLEL must be a positive number, not '$parallel'" >&2; exit 2;; esac
 timeout_s="${FUZZ_TIMEOUT:-10}"
 rss_mb="${FUZZ_RSS_MB:-2048}"
 work="$root/Fuzz/.work"
@@ -91,7 +97,12 @@ fuzz_one() {
   echo "$status" >"$work/$harness/fuzz.status"
 }
 if [ "$seconds" -gt 0 ]; then
-  parallel="${FUZZ_PARALLEL:-$(nproc)}"
+  # A stopped script stops its fuzzers too.
+  # (Each job is a subshell waiting on its fuzzer: the fuzzer is stopped first, then the subshell.)
+  stop_fuzzers() { local job; for job in $(jobs -p); do pkill -TERM -P "$job" 2>/dev/null || true; kill "$job" 2>/dev/null || true; done; }
+  trap stop_fuzzers EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   for harness in "${fuzzable[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
     echo "== $harness: fuzzing for $seconds s" >&2

@@ -136,7 +136,7 @@ public struct BatchItemRequest: Sendable, Hashable, Codable {
 
 /// The body of `POST /analyze/batches` (`CreateAnalyzeBatchRequest`).
 ///
-/// Validate it with ``BatchValidator`` (``AnalyzeClient/createBatch(_:contentSeconds:)`` does) before sending.
+/// Validate it with AnalyzeAPI's `BatchValidator` (`AnalyzeClient.createBatch(_:contentSeconds:)` does) before sending.
 public struct CreateAnalyzeBatchRequest: Sendable, Hashable, Codable {
     /// The model of every item; batches take only `PlatformRules.batches.model` (`pegasus1.5`).
     public var modelName: String

@@ -1,6 +1,6 @@
 /// The body of `POST /analyze/tasks` (`CreateAsyncAnalyzeRequest`). Optional fields are omitted when `nil`.
 ///
-/// Validate it with ``RequestValidator`` (``AnalyzeClient/createTask(_:idempotencyKey:)`` does) before sending.
+/// Validate it with AnalyzeAPI's `RequestValidator` (`AnalyzeClient.createTask(_:idempotencyKey:)` does) before sending.
 public struct CreateAsyncAnalyzeRequest: Sendable, Hashable, Codable {
     /// The video to analyse.
     public var video: VideoContext

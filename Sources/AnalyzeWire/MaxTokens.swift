@@ -1,6 +1,6 @@
 /// `max_tokens`: a number, or the string `"unlimited"` that newer models accept.
 ///
-/// The allowed range is not part of the wire type: see ``RequestPolicy``.
+/// The allowed range is not part of the wire type: see AnalyzeAPI's `RequestPolicy`.
 public enum MaxTokens: Sendable, Hashable, Codable, ExpressibleByIntegerLiteral {
     case count(Int)
     case unlimited

@@ -2,7 +2,7 @@
 /// or time-stamped segments (`segment_definitions`), for `time_based_metadata`.
 ///
 /// The raw schema sits directly under `json_schema`, with no name or strict wrapper:
-/// `{"type": "json_schema", "json_schema": {"type": "object", ...}}`. Lint it with ``SchemaLint`` before sending.
+/// `{"type": "json_schema", "json_schema": {"type": "object", ...}}`. Lint it with AnalyzeAPI's `SchemaLint` before sending.
 public struct ResponseFormat: Sendable, Hashable, Codable {
     /// The wire `type` of a JSON Schema format.
     public static let jsonSchemaType = "json_schema"

@@ -6,7 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import Synchronization
-import Webhooks
+import WebhookSignature
 
 /// Announces a task's or a batch's end to the configured endpoints, as the platform does: one signed event
 /// per endpoint (`analyze.task.ready`, `analyze.task.failed`, `analyze.task.canceled`, or the batch's), the

@@ -1,6 +1,6 @@
 import PlatformRules
 
-/// Checks a ``CreateAnalyzeBatchRequest`` before it is sent: the batch limits of ``PlatformRules`` (1–1,000
+/// Checks a `CreateAnalyzeBatchRequest` before it is sent: the batch limits of `PlatformRules` (1–1,000
 /// requests, at most 2,000 content hours, one model and mode, a `custom_id` unique within the batch), and
 /// every item, as the single-task request it amounts to, with ``RequestValidator``.
 ///

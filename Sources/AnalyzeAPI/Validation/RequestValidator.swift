@@ -1,6 +1,6 @@
 import PlatformRules
 
-/// Checks a ``CreateAsyncAnalyzeRequest`` against a ``RequestPolicy`` the way the platform would, so a bad
+/// Checks a `CreateAsyncAnalyzeRequest` against a ``RequestPolicy`` the way the platform would, so a bad
 /// request fails locally with the field named instead of after a round trip.
 public struct RequestValidator: Sendable {
     /// The limits requests are checked against.
