@@ -58,9 +58,9 @@ def measure_python_peak(args, env):
     every child so far, so each measurement gets a process of its own)."""
     code = ("import resource,subprocess,sys,json,time;t=time.monotonic();"
             "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+            "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
             "print(json.dumps({'status':p.returncode,'out':p.stdout,'err':p.stderr[-2000:],'seconds':time.monotonic()-t,"
-            "'rss_kib':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
-            "'cpu_seconds':resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime+resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime}))")
+            "'rss_kib':u.ru_maxrss,'cpu_seconds':u.ru_utime+u.ru_stime}))")
     out = subprocess.run([sys.executable, "-c", code] + args, capture_output=True, text=True, env=env).stdout
     return json.loads(out)
 

@@ -1,13 +1,13 @@
 import Foundation
 
 /// Why a `multipart/form-data` body could not be read.
-public struct MultipartFormDataError: Error, Equatable {
+public struct MultipartFormDataError: Error, Equatable, Sendable {
     /// A plain sentence saying what is wrong.
     public var message: String
 }
 
 /// The headers of one `multipart/form-data` part that matter here.
-public struct MultipartPartHeaders: Equatable {
+public struct MultipartPartHeaders: Equatable, Sendable {
     /// The form field's name (`Content-Disposition: form-data; name="..."`).
     public var name: String
     /// The file name, when the part carries one.
@@ -28,9 +28,9 @@ public struct MultipartPartHeaders: Equatable {
 ///
 /// Every bound is fixed (``maxHeaderBytes``, ``maxParts``), so a hostile body ends in a
 /// ``MultipartFormDataError``, never in unbounded memory.
-public struct MultipartFormDataParser {
+public struct MultipartFormDataParser: Sendable {
     /// What the bytes fed so far contained.
-    public enum Event: Equatable {
+    public enum Event: Equatable, Sendable {
         /// A part's headers were read.
         case partStarted(MultipartPartHeaders)
         /// Some of the current part's content.

@@ -26,7 +26,7 @@ public struct IngestJournal: Sendable {
         self.store = MeteredStore(base: store, meter: meter)
     }
 
-    init(grouping base: any JournalStore, cpuMeter: JournalMeter? = nil) {
+    init(grouping base: any JournalStore, cpuMeter: JournalMeter?) {
         let busy = JournalMeter()
         self.busyMeter = busy
         self.cpuMeter = cpuMeter
