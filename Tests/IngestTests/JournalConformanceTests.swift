@@ -222,7 +222,7 @@ struct JournalConformanceTests {
             SELECT ?, 'f' || i, 'k' || i, '/v' || i, 1, CASE WHEN i % 4 = 0 THEN 'discovered' ELSE 'done' END, 0, 0 FROM n
             """, [.text(Self.job.name)])])
         _ = try await journal.store.transaction([Statement(kind == .sqlite ? "ANALYZE" : "ANALYZE ingest_items")])
-        let claim = journal.claimStatement(job: Self.job.name, owner: "a", limit: 1, leaseSeconds: 60, states: ItemState.claimable)
+        let claim = journal.claimStatement(job: Self.job.name, owner: "a", limit: 1, leaseSeconds: 60, states: ItemState.claimable, mark: "m")
         let explain = kind == .sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN "
         let rows = try await journal.store.transaction([Statement(explain + claim.sql, claim.arguments)])[0]
         let plan = rows.map { ($0.text("detail") ?? "") + ($0.text("QUERY PLAN") ?? "") }.joined(separator: "\n")

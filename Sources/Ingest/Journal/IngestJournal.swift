@@ -191,34 +191,48 @@ public struct IngestJournal: Sendable {
     public func claim(job: String, owner: String, limit: Int, leaseSeconds: Double,
                       states claimable: [ItemState] = ItemState.claimable) async throws -> [IngestItem] {
         guard limit > 0 else { return [] }
-        let rows = try await store.transaction([
-            claimStatement(job: job, owner: owner, limit: limit, leaseSeconds: leaseSeconds, states: claimable),
-            Statement("""
-                SELECT r.* FROM ingest_requests r JOIN ingest_items i ON i.id = r.item_id
-                WHERE i.lease_owner = ? AND i.job = ? ORDER BY r.item_id, r.prompt_index
-                """, [.text(owner), .text(job)]),
-        ])
-        var requests: [Int64: [RequestRecord]] = [:]
-        for row in rows[1] {
-            guard let id = row.integer("item_id"), let record = Self.request(row) else { continue }
-            requests[id, default: []].append(record)
+        let mark = UUID().uuidString
+        let claim = claimStatement(job: job, owner: owner, limit: limit, leaseSeconds: leaseSeconds, states: claimable, mark: mark)
+        // Each item with its requests, a row per request (and one for an item without any). PostgreSQL reads them
+        // in the claim's own statement; SQLite by the claim's mark.
+        let select = "SELECT i.*, \(Self.requestColumns) FROM"
+        let join = "LEFT JOIN ingest_requests r ON r.item_id = i.id"
+        let order = "ORDER BY i.id, r.prompt_index"
+        let statements = d.modifyingCTEs
+            ? [Statement("WITH i AS (\(claim.sql) RETURNING *) \(select) i \(join) \(order)", claim.arguments)]
+            : [claim, Statement("\(select) ingest_items i \(join) WHERE i.lease_owner = ? AND i.lease_claim = ? \(order)",
+                                [.text(owner), .text(mark)])]
+        var items: [IngestItem] = []
+        var current: Int64?
+        for row in try await store.transaction(statements).last ?? [] {
+            if row.integer("id") != current {
+                current = row.integer("id")
+                guard let item = Self.item(row) else { continue }
+                items.append(item)
+            }
+            guard items.last?.id == current, let request = Self.request(row, prefix: "r_") else { continue }
+            items[items.count - 1].requests.append(request)
         }
-        return rows[0].compactMap { Self.item($0, requests: requests) }.sorted { $0.id < $1.id }
+        return items
     }
+
+    /// A request's columns beside its item's, each named with the prefix `r_`.
+    static let requestColumns = ["prompt_index", "generation", "custom_id", "state", "task_id", "task_status", "result", "error"]
+        .map { "r.\($0) AS r_\($0)" }.joined(separator: ", ")
 
     /// The claim itself: up to `limit` due, unheld items in `states`, oldest due first, read in the order of the
     /// `ingest_items_due` index (migration 3), so that a claim reads the items it takes and not the whole job.
-    func claimStatement(job: String, owner: String, limit: Int, leaseSeconds: Double, states: [ItemState]) -> Statement {
+    /// The items are marked with `mark` (migration 4), by which the same transaction reads their requests.
+    func claimStatement(job: String, owner: String, limit: Int, leaseSeconds: Double, states: [ItemState], mark: String) -> Statement {
         let list = states.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         return Statement("""
-            UPDATE ingest_items SET lease_owner = ?, lease_expires_at = \(now) + ?, lease_token = lease_token + 1
+            UPDATE ingest_items SET lease_owner = ?, lease_claim = ?, lease_expires_at = \(now) + ?, lease_token = lease_token + 1
             WHERE id IN (
                 SELECT id FROM ingest_items
                 WHERE job = ? AND state IN (\(list)) AND \(JournalSchema.unfinished) AND next_attempt_at <= \(now)
                   AND (lease_expires_at IS NULL OR lease_expires_at < \(now))
                 ORDER BY next_attempt_at, id LIMIT ?\(d.claimLock))
-            RETURNING *
-            """, [.text(owner), .real(leaseSeconds), .text(job), .integer(Int64(limit))])
+            """, [.text(owner), .text(mark), .real(leaseSeconds), .text(job), .integer(Int64(limit))])
     }
 
     /// Extends the leases still held; returns those (a lease another worker took over is missing).
@@ -248,9 +262,17 @@ public struct IngestJournal: Sendable {
             arguments + [.integer(lease.itemID), .text(lease.owner), .integer(lease.token)], guarding: .rowsRequired)]
         for change in update.requestUpdates {
             let columns = change.assignments.map { "\($0.column) = ?" } + ["updated_at = \(now)"]
+            // With modifying CTEs the requests are updated only when the fenced item update took (`item`, below).
+            let item = d.modifyingCTEs ? "(SELECT id FROM item)" : "?"
             statements.append(Statement(
-                "UPDATE ingest_requests SET \(columns.joined(separator: ", ")) WHERE item_id = ? AND prompt_index = ?",
-                change.assignments.map(\.value) + [.integer(lease.itemID), .integer(Int64(change.promptIndex))]))
+                "UPDATE ingest_requests SET \(columns.joined(separator: ", ")) WHERE item_id = \(item) AND prompt_index = ?",
+                change.assignments.map(\.value) + (d.modifyingCTEs ? [] : [.integer(lease.itemID)]) + [.integer(Int64(change.promptIndex))]))
+        }
+        if d.modifyingCTEs, statements.count > 1 {
+            // One statement: the item first, each request after it, the item's id as the guard's row.
+            let parts = ["item AS (\(statements[0].sql))"] + statements.dropFirst().indices.map { "r\($0) AS (\(statements[$0].sql))" }
+            statements = [Statement("WITH \(parts.joined(separator: ", ")) SELECT id FROM item", statements.flatMap(\.arguments),
+                                    guarding: .rowsRequired)]
         }
         do {
             _ = try await store.transaction(statements)
@@ -395,7 +417,7 @@ public struct IngestJournal: Sendable {
 
     // MARK: - Rows
 
-    private static func item(_ row: JournalRow, requests: [Int64: [RequestRecord]]) -> IngestItem? {
+    private static func item(_ row: JournalRow) -> IngestItem? {
         guard let id = row.integer("id"), let state = row.text("state").flatMap(ItemState.init(rawValue:)),
               let owner = row.text("lease_owner"), let token = row.integer("lease_token")
         else { return nil }
@@ -405,15 +427,17 @@ public struct IngestJournal: Sendable {
             codes: row.text("codes").map { $0.split(separator: ",").map(String.init) } ?? [],
             billableSeconds: row.real("billable_seconds"), uploadState: row.text("upload_state"),
             assetID: row.text("asset_id"), attempts: Int(row.integer("attempts") ?? 0), lastError: row.text("last_error"),
-            requests: requests[id] ?? [], lease: Lease(itemID: id, owner: owner, token: token))
+            requests: [], lease: Lease(itemID: id, owner: owner, token: token))
     }
 
-    static func request(_ row: JournalRow) -> RequestRecord? {
-        guard let index = row.integer("prompt_index"), let state = row.text("state").flatMap(RequestState.init(rawValue:)) else { return nil }
+    /// The request in `row`, whose columns are named with `prefix`.
+    static func request(_ row: JournalRow, prefix: String = "") -> RequestRecord? {
+        guard let index = row.integer(prefix + "prompt_index"), let state = row.text(prefix + "state").flatMap(RequestState.init(rawValue:))
+        else { return nil }
         return RequestRecord(
-            promptIndex: Int(index), generation: Int(row.integer("generation") ?? 0), customID: row.text("custom_id") ?? "",
-            state: state, taskID: row.text("task_id"), taskStatus: row.text("task_status"), result: row.text("result"),
-            error: row.text("error"))
+            promptIndex: Int(index), generation: Int(row.integer(prefix + "generation") ?? 0), customID: row.text(prefix + "custom_id") ?? "",
+            state: state, taskID: row.text(prefix + "task_id"), taskStatus: row.text(prefix + "task_status"),
+            result: row.text(prefix + "result"), error: row.text(prefix + "error"))
     }
 
     static func encode(_ value: some Encodable) throws -> String {

@@ -102,6 +102,11 @@ enum JournalSchema {
         { _ in [
             "CREATE INDEX ingest_items_due ON ingest_items (job, next_attempt_at, id) WHERE \(JournalSchema.unfinished)",
         ] },
+        // 4: each claim marks the items it takes, so that reading their requests in the same transaction reads
+        // those items' requests only, not those of every item the worker holds (up to its concurrency).
+        { _ in [
+            "ALTER TABLE ingest_items ADD COLUMN lease_claim TEXT",
+        ] },
     ]
 
     /// The partial index's predicate: items not in a terminal state.

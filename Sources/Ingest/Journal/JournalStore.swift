@@ -86,17 +86,21 @@ package struct SQLDialect: Sendable {
     /// A statement that serialises batch creation across processes (the count of active batches, then the
     /// insert), if the dialect needs one.
     package var batchLock: String?
+    /// Whether a `WITH` clause may hold `UPDATE … RETURNING` (PostgreSQL): then a write of several statements can
+    /// be one statement, which runs without a transaction of its own to begin and commit (two round trips fewer).
+    package var modifyingCTEs: Bool
 
     package static let sqlite = SQLDialect(
         now: "((julianday('now') - 2440587.5) * 86400.0)", greatest: "max", identity: "INTEGER PRIMARY KEY AUTOINCREMENT",
-        integer: "INTEGER", real: "REAL", claimLock: "", migrationLock: nil, batchLock: nil)
+        integer: "INTEGER", real: "REAL", claimLock: "", migrationLock: nil, batchLock: nil,
+        modifyingCTEs: false)
     package static let postgres = SQLDialect(
         // The transaction's start (`now()`), not `clock_timestamp()`: a stable value lets the claim's index serve
         // `next_attempt_at <= now`, where a volatile one is evaluated row by row (a scan of the whole job).
         now: "(extract(epoch from now())::double precision)", greatest: "GREATEST",
         identity: "BIGSERIAL PRIMARY KEY", integer: "BIGINT", real: "DOUBLE PRECISION", claimLock: " FOR UPDATE SKIP LOCKED",
         migrationLock: "SELECT pg_advisory_xact_lock(7269657574) AS locked",
-        batchLock: "SELECT pg_advisory_xact_lock(7269657575) AS locked")
+        batchLock: "SELECT pg_advisory_xact_lock(7269657575) AS locked", modifyingCTEs: true)
 }
 
 /// Where a journal's rows live: runs statement lists as single transactions. The journal's logic

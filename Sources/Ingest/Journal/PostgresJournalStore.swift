@@ -71,8 +71,14 @@ package final class PostgresJournalStore: JournalStore {
         return rows
     }
 
+    /// One statement runs on its own (PostgreSQL makes it atomic): two round trips fewer than `BEGIN` and `COMMIT`
+    /// around it. A guarded one whose guard finds no row has changed nothing, as the journal's statements are
+    /// written (the guard is the statement's own `RETURNING`).
     private func run(_ statements: [Statement]) async throws -> [[JournalRow]] {
-        try await mapped { try await self.client.withTransaction(logger: self.logger) { try await Self.run(statements, on: $0, logger: self.logger) } }
+        if statements.count == 1 {
+            return try await mapped { try await self.client.withConnection { try await Self.run(statements, on: $0, logger: self.logger) } }
+        }
+        return try await mapped { try await self.client.withTransaction(logger: self.logger) { try await Self.run(statements, on: $0, logger: self.logger) } }
     }
 
     private func runGroups(_ groups: [[Statement]]) async throws -> [Result<[[JournalRow]], any Error>] {
