@@ -260,13 +260,13 @@ public struct IngestJournal: Sendable {
         var statements = [Statement(
             "UPDATE ingest_items SET \(sets.joined(separator: ", ")) WHERE id = ? AND lease_owner = ? AND lease_token = ? RETURNING id",
             arguments + [.integer(lease.itemID), .text(lease.owner), .integer(lease.token)], guarding: .rowsRequired)]
+        // With modifying CTEs the requests are updated only when the fenced item update took (`item`, below).
+        let (item, itemArguments): (String, [SQLValue]) = d.modifyingCTEs ? ("(SELECT id FROM item)", []) : ("?", [.integer(lease.itemID)])
         for change in update.requestUpdates {
             let columns = change.assignments.map { "\($0.column) = ?" } + ["updated_at = \(now)"]
-            // With modifying CTEs the requests are updated only when the fenced item update took (`item`, below).
-            let item = d.modifyingCTEs ? "(SELECT id FROM item)" : "?"
             statements.append(Statement(
                 "UPDATE ingest_requests SET \(columns.joined(separator: ", ")) WHERE item_id = \(item) AND prompt_index = ?",
-                change.assignments.map(\.value) + (d.modifyingCTEs ? [] : [.integer(lease.itemID)]) + [.integer(Int64(change.promptIndex))]))
+                change.assignments.map(\.value) + itemArguments + [.integer(Int64(change.promptIndex))]))
         }
         if d.modifyingCTEs, statements.count > 1 {
             // One statement: the item first, each request after it, the item's id as the guard's row.
