@@ -327,10 +327,13 @@ public struct IngestEngine: Sendable {
         let packer = BatchPacker(maximumRequests: configuration.batchSize)
         if try await journal.backoffRemaining(job: job.name) != nil { return nil }
         guard try await journal.activeBatchCount() < configuration.maximumActiveBatches else { return nil }
+        // Counted before the candidates are read: an item whose asset became ready between the two reads would
+        // otherwise be left out of a batch taken for the job's last, and go in a second one.
+        let last = try await journal.count(job: job.name, states: Self.beforeBatches) == 0
         let candidates = try await journal.batchCandidates(job: job.name, limit: packer.maximumRequests)
         guard !candidates.isEmpty else { return nil }
         let (members, full) = packer.pack(candidates)
-        if !full, try await journal.count(job: job.name, states: Self.beforeBatches) > 0 { return nil }
+        if !full, !last { return nil }
         return try await journal.insertBatch(
             job: job.name, key: BatchPacker.key(job: job.name, members: members), members: members, owner: configuration.owner,
             leaseSeconds: configuration.leaseSeconds, maxActive: configuration.maximumActiveBatches)
