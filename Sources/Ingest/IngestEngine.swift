@@ -1,6 +1,7 @@
 public import AnalyzeAPI
 import Foundation
 import Metrics
+import Synchronization
 import PlatformRules
 public import Logging
 public import MediaProbe
@@ -197,44 +198,51 @@ public struct IngestEngine: Sendable {
             }
         }
         defer { heartbeat.cancel() }
+        let slots = Slots()
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var running = 0
+            try await withThrowingDiscardingTaskGroup { group in
                 while !Task.isCancelled {
-                    let free = max(0, configuration.concurrency - running)
+                    try slots.checkFailure()
+                    // Every item let go of since the last claim frees its slot now, so under load a claim takes
+                    // as many items as finished during the one before it (one claim per item was the limit).
+                    let free = max(0, configuration.concurrency - slots.running)
                     let claimedAt = ContinuousClock.now
                     let claimed = free == 0 ? [] : try await journal.claim(
                         job: job.name, owner: configuration.owner, limit: free, leaseSeconds: configuration.leaseSeconds,
                         states: job.mode == .batches ? Self.beforeBatches : ItemState.claimable)
                     for item in claimed {
                         await holder.hold(item.lease, since: claimedAt)
-                        running += 1
+                        slots.take()
                         group.addTask {
-                            defer { Task { await holder.drop(item.lease) } }
-                            try await self.work(item, holder: holder)
+                            let failure = await Self.failure { try await self.work(item, holder: holder) }
+                            await holder.drop(item.lease)
+                            slots.give(failure)
                         }
                     }
                     var started = claimed.count
-                    if job.mode == .batches, running < configuration.concurrency {
+                    if job.mode == .batches, slots.running < configuration.concurrency {
                         var batches = try await journal.claimBatches(
-                            job: job.name, owner: configuration.owner, limit: configuration.concurrency - running,
+                            job: job.name, owner: configuration.owner, limit: configuration.concurrency - slots.running,
                             leaseSeconds: configuration.leaseSeconds)
-                        if running + batches.count < configuration.concurrency, let packed = try await packIfReady() {
+                        if slots.running + batches.count < configuration.concurrency, let packed = try await packIfReady() {
                             batches.append(packed)
                         }
                         for batch in batches {
                             await holder.hold(batch: batch.lease)
-                            running += 1
+                            slots.take()
                             group.addTask {
-                                defer { Task { await holder.drop(batch: batch.lease) } }
-                                try await self.follow(batch, fresh: batch.lease.token == 1 && batch.batchID == nil)
+                                let failure = await Self.failure {
+                                    try await self.follow(batch, fresh: batch.lease.token == 1 && batch.batchID == nil)
+                                }
+                                await holder.drop(batch: batch.lease)
+                                slots.give(failure)
                             }
                         }
                         started += batches.count
                     }
-                    if running > 0, started == 0 || running >= configuration.concurrency {
-                        // Wait for one item to be let go of before claiming more.
-                        if try await group.next() != nil { running -= 1 }
+                    if slots.running > 0, started == 0 || slots.running >= configuration.concurrency {
+                        // Wait for an item to be let go of before claiming more.
+                        await slots.waitForGive()
                         continue
                     }
                     if started == 0 {
@@ -245,8 +253,8 @@ public struct IngestEngine: Sendable {
                         try await Task.sleep(for: .seconds(min(configuration.pollSeconds, 1)))
                     }
                 }
+                try slots.checkFailure()
                 group.cancelAll()
-                while try await group.next() != nil {}
             }
         } catch {
             await releaseAll()
@@ -254,6 +262,16 @@ public struct IngestEngine: Sendable {
         }
         await releaseAll()
         return try await Task { try await journal.status(job: job.name) }.value
+    }
+
+    /// What `work` threw, if anything.
+    private static func failure(_ work: () async throws -> Void) async -> (any Error)? {
+        do {
+            try await work()
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// Lets go of every item this worker holds, also when the run was canceled (the journal's drivers refuse
@@ -753,4 +771,58 @@ actor LeaseHolder {
     func leases() -> [Lease] { Array(held) }
     func lost(_ leases: Set<Lease>) { lostLeases.formUnion(leases) }
     func isLost(_ lease: Lease) -> Bool { lostLeases.contains(lease) }
+}
+
+/// The items and batches a worker works on now, counted as each one ends (not as a task group's results are
+/// collected), and a wait for the next to end. The first error a worker's task ended with stops the run.
+final class Slots: Sendable {
+    private struct State {
+        var running = 0
+        var givenSinceWait = false
+        var waiter: CheckedContinuation<Void, Never>?
+        var failure: (any Error)?
+    }
+    private let state = Mutex(State())
+
+    var running: Int { state.withLock { $0.running } }
+
+    func take() { state.withLock { $0.running += 1 } }
+
+    /// One ended, with `failure` when it threw.
+    func give(_ failure: (any Error)?) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.running -= 1
+            if state.failure == nil, let failure { state.failure = failure }
+            state.givenSinceWait = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Rethrows the first error a task ended with.
+    func checkFailure() throws {
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+    }
+
+    /// Returns once one has ended since the last wait returned (at once if one has), or when the task is canceled.
+    func waitForGive() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.givenSinceWait || Task.isCancelled { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+            state.withLock { $0.givenSinceWait = false }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 @testable import Ingest
 import Sandbox
 import Submission
+import Synchronization
 import Testing
 
 /// The engine end to end: real files probed by FFmpeg, real HTTP over loopback to an in-process sandbox, a
@@ -352,5 +353,57 @@ import Testing
             #expect(creates.allSatisfy { $0.status == 201 }, "\(creates.map(\.status))")
             #expect(sandbox.state.tasksByCustomID.values.allSatisfy { $0 == 1 })
         }
+    }
+}
+
+/// The worker's slots: what lets one claim take every item let go of since the last one.
+@Suite(.timeLimit(.minutes(1))) struct SlotsTests {
+    struct Stop: Error, Equatable { let n: Int }
+
+    @Test("Items let go of before the wait are counted at once; the wait returns without blocking")
+    func givenBeforeWait() async throws {
+        let slots = Slots()
+        for _ in 0..<5 { slots.take() }
+        for _ in 0..<3 { slots.give(nil) }
+        #expect(slots.running == 2)
+        await slots.waitForGive()
+        try slots.checkFailure()
+    }
+
+    @Test("The wait blocks until an item is let go of, and a wait after it blocks again")
+    func waitsForGive() async throws {
+        let slots = Slots()
+        slots.take()
+        slots.take()
+        let returned = Mutex(0)
+        let waiter = Task {
+            await slots.waitForGive()
+            returned.withLock { $0 += 1 }
+            await slots.waitForGive()
+            returned.withLock { $0 += 1 }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(returned.withLock { $0 } == 0, "nothing was let go of yet")
+        slots.give(nil)
+        while returned.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(returned.withLock { $0 } == 1, "the second wait needs a second give")
+        slots.give(nil)
+        await waiter.value
+        #expect(slots.running == 0)
+    }
+
+    @Test("A canceled wait returns; the first failure is kept and rethrown")
+    func cancelAndFailure() async throws {
+        let slots = Slots()
+        slots.take()
+        let waiter = Task { await slots.waitForGive() }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        await waiter.value
+        slots.take()
+        slots.give(Stop(n: 1))
+        slots.give(Stop(n: 2))
+        #expect(throws: Stop(n: 1)) { try slots.checkFailure() }
     }
 }
