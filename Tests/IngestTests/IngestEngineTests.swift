@@ -407,3 +407,28 @@ import Testing
         #expect(throws: Stop(n: 1)) { try slots.checkFailure() }
     }
 }
+
+/// What bounds a PostgreSQL transaction's time: one timer task for every wait, instead of a sleep per transaction.
+@Suite(.timeLimit(.minutes(1))) struct DeadlinesTests {
+    @Test("A wait ends at its deadline, and at once when its task is canceled (also before it began)")
+    func deadlineAndCancel() async throws {
+        let deadlines = Deadlines()
+        let timer = Task { await deadlines.run() }
+        defer { timer.cancel() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        await deadlines.wait(until: .now + .milliseconds(300))
+        #expect(clock.now - started >= .milliseconds(300))
+
+        let canceled = Task { await deadlines.wait(until: .now + .seconds(3600)) }
+        try await Task.sleep(for: .milliseconds(50))
+        canceled.cancel()
+        await canceled.value
+
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            await deadlines.wait(until: .now + .seconds(3600))
+        }
+        await early.value
+    }
+}
