@@ -246,9 +246,8 @@ public struct IngestEngine: Sendable {
                         continue
                     }
                     if started == 0 {
-                        let status = try await journal.status(job: job.name)
-                        let open = ItemState.claimable.reduce(0) { $0 + (status.items[$1.rawValue] ?? 0) }
-                        if open == 0, watch == nil { break }
+                        // Not the job's status: its counts read every item, and this runs every poll interval.
+                        if watch == nil, try await !journal.hasUnfinishedItems(job: job.name) { break }
                         // Items are waiting for their next poll or retry, or are held by other workers.
                         try await Task.sleep(for: .seconds(min(configuration.pollSeconds, 1)))
                     }

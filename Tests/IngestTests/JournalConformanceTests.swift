@@ -44,6 +44,20 @@ struct JournalConformanceTests {
         await reopened.close()
     }
 
+    @Test("Unfinished items: any item not done, rejected or failed, of this job only", arguments: JournalFixture.kinds)
+    func unfinishedItems(kind: JournalKind) async throws {
+        let journal = try await journalWithItems(kind, count: 3)
+        #expect(try await journal.hasUnfinishedItems(job: Self.job.name))
+        #expect(try await !journal.hasUnfinishedItems(job: "another"))
+        let states: [ItemState] = [.done, .rejected, .failed]
+        for (item, state) in zip(try await journal.claim(job: Self.job.name, owner: "w", limit: 3, leaseSeconds: 60), states) {
+            #expect(try await journal.hasUnfinishedItems(job: Self.job.name))
+            try await journal.apply(ItemUpdate.to(state).releasing(), under: item.lease)
+        }
+        #expect(try await !journal.hasUnfinishedItems(job: Self.job.name))
+        await journal.close()
+    }
+
     @Test("A journal from a newer version is refused, not changed", arguments: JournalFixture.kinds)
     func newerSchema(kind: JournalKind) async throws {
         let (journal, _) = try await JournalFixture.make(kind)

@@ -181,6 +181,11 @@ public struct IngestJournal: Sendable {
             let perFile = 2 + job.prompts.count
             new += stride(from: 0, to: results.count, by: perFile).filter { !results[$0].isEmpty }.count
         }
+        if new > 0, !d.refreshStatistics.isEmpty {
+            // Without statistics PostgreSQL takes the new table for one of a few rows, and a claim then read every
+            // unfinished item of the job and sorted them (5.7 ms a claim at 4,000 items, 1,400 pages).
+            _ = try await store.transaction(d.refreshStatistics.map { Statement($0) })
+        }
         return new
     }
 
@@ -224,12 +229,13 @@ public struct IngestJournal: Sendable {
     /// `ingest_items_due` index (migration 3), so that a claim reads the items it takes and not the whole job.
     /// The items are marked with `mark` (migration 4), by which the same transaction reads their requests.
     func claimStatement(job: String, owner: String, limit: Int, leaseSeconds: Double, states: [ItemState], mark: String) -> Statement {
-        let list = states.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        // Every unfinished state needs no state list: then the due index alone serves the claim, in its order.
+        let list = Set(states) == Set(ItemState.claimable) ? "" : "state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ", "))) AND "
         return Statement("""
             UPDATE ingest_items SET lease_owner = ?, lease_claim = ?, lease_expires_at = \(now) + ?, lease_token = lease_token + 1
             WHERE id IN (
                 SELECT id FROM ingest_items
-                WHERE job = ? AND state IN (\(list)) AND \(JournalSchema.unfinished) AND next_attempt_at <= \(now)
+                WHERE job = ? AND \(list)\(JournalSchema.unfinished) AND next_attempt_at <= \(now)
                   AND (lease_expires_at IS NULL OR lease_expires_at < \(now))
                 ORDER BY next_attempt_at, id LIMIT ?\(d.claimLock))
             """, [.text(owner), .text(mark), .real(leaseSeconds), .text(job), .integer(Int64(limit))])
@@ -343,6 +349,13 @@ public struct IngestJournal: Sendable {
                 JobStatus.RecentError(path: row.text("path") ?? "", state: row.text("state") ?? "",
                                       attempts: Int(row.integer("attempts") ?? 0), error: row.text("last_error") ?? "")
             })
+    }
+
+    /// Whether `job` has an item not yet done, rejected or failed: read from the due index, however large the job.
+    public func hasUnfinishedItems(job: String) async throws -> Bool {
+        let rows = try await store.transaction([Statement(
+            "SELECT 1 AS open FROM ingest_items WHERE job = ? AND \(JournalSchema.unfinished) LIMIT 1", [.text(job)])])
+        return !rows[0].isEmpty
     }
 
     /// One record per item and prompt, in discovery order.

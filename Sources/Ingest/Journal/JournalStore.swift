@@ -89,6 +89,9 @@ package struct SQLDialect: Sendable {
     /// Whether a `WITH` clause may hold `UPDATE … RETURNING` (PostgreSQL): then a write of several statements can
     /// be one statement, which runs without a transaction of its own to begin and commit (two round trips fewer).
     package var modifyingCTEs: Bool
+    /// What refreshes the planner's statistics of the items and requests after many rows came in, if the
+    /// dialect needs it (PostgreSQL: a table filled in one run has none until autovacuum looks, a minute later).
+    package var refreshStatistics: [String] = []
 
     package static let sqlite = SQLDialect(
         now: "((julianday('now') - 2440587.5) * 86400.0)", greatest: "max", identity: "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -100,7 +103,8 @@ package struct SQLDialect: Sendable {
         now: "(extract(epoch from now())::double precision)", greatest: "GREATEST",
         identity: "BIGSERIAL PRIMARY KEY", integer: "BIGINT", real: "DOUBLE PRECISION", claimLock: " FOR UPDATE SKIP LOCKED",
         migrationLock: "SELECT pg_advisory_xact_lock(7269657574) AS locked",
-        batchLock: "SELECT pg_advisory_xact_lock(7269657575) AS locked", modifyingCTEs: true)
+        batchLock: "SELECT pg_advisory_xact_lock(7269657575) AS locked", modifyingCTEs: true,
+        refreshStatistics: ["ANALYZE ingest_items", "ANALYZE ingest_requests"])
 }
 
 /// Where a journal's rows live: runs statement lists as single transactions. The journal's logic
