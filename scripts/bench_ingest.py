@@ -8,7 +8,8 @@
    prompt against a `tl sandbox` child with the fast lifecycle (0 s queued/pending/processing). Reported:
    items/s end to end (files / wall time of the run), journal time per item (the run's own meters: the
    database's time in transactions / files, and the time items spent waiting on the journal in all), the
-   run's peak RSS (getrusage of the child), and the journal's size.
+   run's peak RSS (getrusage of the child), the journal's size, and the CPU per item of `tl`, the sandbox and
+   (when it runs on this machine) PostgreSQL.
 3. 200 files: `tl ingest` against a plain sequential loop with the official Python SDK (for each file: create
    a base64 task, poll it every 0.1 s until it is finished), against the same sandbox; the ratio of wall times.
 Prints one JSON object per measurement and a summary with each target beside its figure.
@@ -72,6 +73,24 @@ def process_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds():
+    """CPU seconds of this machine's PostgreSQL so far: every postgres process's own, plus what the postmaster's
+    ended children (the connections' backends) spent. None when no PostgreSQL runs here."""
+    total, found = 0.0, False
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if not f.read().startswith("postgres"):
+                    continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found = True
+        total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total if found else None
+
+
 def journal_size(location):
     if location.startswith("postgres"):
         out = subprocess.run(["psql", location.replace("?sslmode=disable", ""), "-qtAc", "SELECT pg_database_size(current_database())"],
@@ -111,15 +130,18 @@ def main():
         for kind, make in journals:
             for count, folder in corpora.items():
                 location = make(count)
-                sandbox_cpu = process_cpu_seconds(sandbox.pid)
+                sandbox_cpu, database_cpu = process_cpu_seconds(sandbox.pid), postgres_cpu_seconds() if kind == "postgres" else None
                 run, report = ingest(folder, location, env)
                 sandbox_cpu = process_cpu_seconds(sandbox.pid) - sandbox_cpu
+                if database_cpu is not None:
+                    database_cpu = postgres_cpu_seconds() - database_cpu
                 done = report["items"]["done"]
                 journal_cpu = report["run"].get("journal_cpu_seconds")
                 row = {"journal": kind, "files": count, "done": done, "seconds": round(run["seconds"], 2),
                        "items_per_second": round(count / run["seconds"], 1),
                        "tl_cpu_ms_per_item": round(1000 * run["cpu_seconds"] / count, 2),
                        "sandbox_cpu_ms_per_item": round(1000 * sandbox_cpu / count, 2),
+                       "postgres_cpu_ms_per_item": None if database_cpu is None else round(1000 * database_cpu / count, 2),
                        "journal_cpu_ms_per_item": None if journal_cpu is None else round(1000 * journal_cpu / count, 3),
                        "journal_ms_per_item": round(1000 * report["run"]["journal_busy_seconds"] / count, 3),
                        "journal_wait_ms_per_item": round(1000 * report["run"]["journal_seconds"] / count, 3),
