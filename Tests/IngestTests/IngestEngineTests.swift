@@ -432,3 +432,14 @@ import Testing
         await early.value
     }
 }
+
+@Suite struct PostgresPlaceholderTests {
+    @Test("? placeholders become $1, $2, … in order, the same from the cache as the first time")
+    func numbering() {
+        let sql = "UPDATE t SET a = ?, b = ? WHERE id = ? AND s <> '-p' RETURNING id"
+        let expected = "UPDATE t SET a = $1, b = $2 WHERE id = $3 AND s <> '-p' RETURNING id"
+        #expect(PostgresJournalStore.numbered(sql) == expected)
+        #expect(PostgresJournalStore.numbered(sql) == expected)
+        #expect(PostgresJournalStore.numbered("SELECT 1") == "SELECT 1")
+    }
+}
