@@ -125,17 +125,16 @@ def main():
     results = []
     try:
         corpora = {count: corpus(root, count) for count in (1000, 10000)}
-        journals = [("sqlite", lambda n: os.path.join(root, f"journal-{n}.sqlite"))]
-        if POSTGRES:
-            journals.append(("postgres", lambda n: fresh_postgres(POSTGRES, f"tl_bench_{n}")))
+        def journal(kind, name):
+            return fresh_postgres(POSTGRES, f"tl_bench_{name}") if kind == "postgres" else os.path.join(root, f"journal-{name}.sqlite")
+
         # Every journal at --concurrency 16; PostgreSQL's 10,000 files also at 32, since its round trips take
         # longer and 16 items in flight leave the cores partly idle (BENCHMARKS.md).
-        runs = [(kind, make, count, 16) for kind, make in journals for count in corpora]
-        if POSTGRES:
-            runs.append(("postgres", journals[1][1], 10000, 32))
-        for kind, make, count, concurrency in runs:
+        kinds = ["sqlite"] + (["postgres"] if POSTGRES else [])
+        runs = [(kind, count, 16) for kind in kinds for count in corpora] + ([("postgres", 10000, 32)] if POSTGRES else [])
+        for kind, count, concurrency in runs:
             folder = corpora[count]
-            location = make(count if concurrency == 16 else f"{count}_c{concurrency}")
+            location = journal(kind, count if concurrency == 16 else f"{count}_c{concurrency}")
             sandbox_cpu, database_cpu = process_cpu_seconds(sandbox.pid), postgres_cpu_seconds() if kind == "postgres" else None
             run, report = ingest(folder, location, env, concurrency)
             sandbox_cpu = process_cpu_seconds(sandbox.pid) - sandbox_cpu

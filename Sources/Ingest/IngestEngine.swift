@@ -247,7 +247,7 @@ public struct IngestEngine: Sendable {
                     }
                     if started == 0 {
                         // Not the job's status: its counts read every item, and this runs every poll interval.
-                        if watch == nil, try await !journal.hasUnfinishedItems(job: job.name) { break }
+                        if watch == nil, try await !journal.hasItems(job: job.name) { break }
                         // Items are waiting for their next poll or retry, or are held by other workers.
                         try await Task.sleep(for: .seconds(min(configuration.pollSeconds, 1)))
                     }
@@ -346,7 +346,7 @@ public struct IngestEngine: Sendable {
         guard try await journal.activeBatchCount() < configuration.maximumActiveBatches else { return nil }
         // Counted before the candidates are read: an item whose asset became ready between the two reads would
         // otherwise be left out of a batch taken for the job's last, and go in a second one.
-        let last = try await journal.count(job: job.name, states: Self.beforeBatches) == 0
+        let last = try await !journal.hasItems(job: job.name, states: Self.beforeBatches)
         let candidates = try await journal.batchCandidates(job: job.name, limit: packer.maximumRequests)
         guard !candidates.isEmpty else { return nil }
         let (members, full) = packer.pack(candidates)

@@ -87,13 +87,6 @@ extension IngestJournal {
         }
     }
 
-    /// How many items of `job` are in one of `states`.
-    public func count(job: String, states: [ItemState]) async throws -> Int {
-        let list = states.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        let rows = try await store.transaction([Statement("SELECT COUNT(*) AS n FROM ingest_items WHERE job = ? AND state IN (\(list))", [.text(job)])])
-        return Int(rows[0].first?.integer("n") ?? 0)
-    }
-
     /// Batches not finished in the whole journal (every job): what the platform's per-account limit counts.
     public func activeBatchCount() async throws -> Int {
         let rows = try await store.transaction([Statement("SELECT COUNT(*) AS n FROM ingest_batches WHERE state IN ('intent', 'active')")])

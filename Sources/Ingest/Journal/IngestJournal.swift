@@ -229,13 +229,11 @@ public struct IngestJournal: Sendable {
     /// `ingest_items_due` index (migration 3), so that a claim reads the items it takes and not the whole job.
     /// The items are marked with `mark` (migration 4), by which the same transaction reads their requests.
     func claimStatement(job: String, owner: String, limit: Int, leaseSeconds: Double, states: [ItemState], mark: String) -> Statement {
-        // Every unfinished state needs no state list: then the due index alone serves the claim, in its order.
-        let list = Set(states) == Set(ItemState.claimable) ? "" : "state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ", "))) AND "
-        return Statement("""
+        Statement("""
             UPDATE ingest_items SET lease_owner = ?, lease_claim = ?, lease_expires_at = \(now) + ?, lease_token = lease_token + 1
             WHERE id IN (
                 SELECT id FROM ingest_items
-                WHERE job = ? AND \(list)\(JournalSchema.unfinished) AND next_attempt_at <= \(now)
+                WHERE job = ? AND \(Self.unfinished(in: states)) AND next_attempt_at <= \(now)
                   AND (lease_expires_at IS NULL OR lease_expires_at < \(now))
                 ORDER BY next_attempt_at, id LIMIT ?\(d.claimLock))
             """, [.text(owner), .text(mark), .real(leaseSeconds), .text(job), .integer(Int64(limit))])
@@ -351,11 +349,19 @@ public struct IngestJournal: Sendable {
             })
     }
 
-    /// Whether `job` has an item not yet done, rejected or failed: read from the due index, however large the job.
-    public func hasUnfinishedItems(job: String) async throws -> Bool {
+    /// Whether `job` has an item in one of `states` (by default, any not yet done, rejected or failed): one row of
+    /// the due index, however large the job.
+    public func hasItems(job: String, states: [ItemState] = ItemState.claimable) async throws -> Bool {
         let rows = try await store.transaction([Statement(
-            "SELECT 1 AS open FROM ingest_items WHERE job = ? AND \(JournalSchema.unfinished) LIMIT 1", [.text(job)])])
+            "SELECT 1 AS found FROM ingest_items WHERE job = ? AND \(Self.unfinished(in: states)) LIMIT 1", [.text(job)])])
         return !rows[0].isEmpty
+    }
+
+    /// The condition for unfinished items in `states`: no state list when every unfinished state is asked for,
+    /// so that the condition is the due index's own predicate.
+    static func unfinished(in states: [ItemState]) -> String {
+        guard Set(states) != Set(ItemState.claimable) else { return JournalSchema.unfinished }
+        return "state IN (\(states.map { "'\($0.rawValue)'" }.joined(separator: ", "))) AND \(JournalSchema.unfinished)"
     }
 
     /// One record per item and prompt, in discovery order.
