@@ -443,3 +443,32 @@ import Testing
         #expect(PostgresJournalStore.numbered("SELECT 1") == "SELECT 1")
     }
 }
+
+@Suite struct PreparedStatementTests {
+    @Test("Every number has a slot type of its own, whose number it is")
+    func slots() {
+        var seen = Set<ObjectIdentifier>()
+        for number in 1...1024 {
+            let slot = PreparedStatements.slotType(number)
+            #expect(slot.number == number)
+            seen.insert(ObjectIdentifier(slot))
+        }
+        #expect(seen.count == 1024)
+    }
+
+    @Test("A text and its arguments' kinds name one statement; DDL and transaction control are never prepared")
+    func registry() throws {
+        let sql = "UPDATE t_registry SET a = $1 WHERE id = $2"
+        let first = try #require(PreparedStatements.slot(sql, [.text("a"), .integer(1)]))
+        let again = try #require(PreparedStatements.slot(sql, [.text("b"), .integer(2)]))
+        let withNull = try #require(PreparedStatements.slot(sql, [.null, .integer(2)]))
+        #expect(ObjectIdentifier(first) == ObjectIdentifier(again))
+        #expect(ObjectIdentifier(first) != ObjectIdentifier(withNull))
+        #expect(PreparedStatements.text(first.number) == sql)
+        #expect(PreparedStatements.slot("ANALYZE ingest_items", []) == nil)
+        #expect(PreparedStatements.slot("SET LOCAL plan_cache_mode = force_custom_plan", []) == nil)
+        #expect(PreparedStatements.slot("CREATE INDEX i ON t (a)", []) == nil)
+        #expect(PreparedStatements.isPlannable("\n  WITH i AS (UPDATE t SET a = 1 RETURNING id) SELECT id FROM i"))
+        #expect(PreparedStatements.isPlannable("select 1"))
+    }
+}

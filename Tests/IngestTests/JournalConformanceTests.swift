@@ -239,6 +239,53 @@ struct JournalConformanceTests {
         await journal.close()
     }
 
+    @Test("Discovery looks files up by their key, never by reading the job, though its statements are prepared while the table is nearly empty",
+          .enabled(if: JournalFixture.postgresAvailable))
+    func discoveryLooksUpByKey() async throws {
+        // PostgreSQL keeps a prepared statement's generic plan, made after its fifth run: on a table of a few rows,
+        // that plan read every item of the job (by the older claim index), kept as discovery filled the table.
+        let (journal, url) = try await JournalFixture.make(.postgres)
+        try await journal.openJob(Self.job)
+        try await journal.discover(job: Self.job, files: (0..<3000).map { JournalFixture.file($0) })
+        await journal.close() // a connection's counts reach the statistics when it ends
+        let reader = try IngestJournal.open(url)
+        var read: Int64?
+        for _ in 0..<50 {
+            let row = try await reader.store.transaction([Statement("""
+                SELECT n_tup_ins, COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0) AS rows_read
+                FROM pg_stat_user_tables WHERE relname = 'ingest_items'
+                """)])[0].first
+            if let row, (row.integer("n_tup_ins") ?? 0) >= 3000 {
+                read = row.integer("rows_read")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let rows = try #require(read, "the server's statistics never showed the 3,000 inserts")
+        // While the table is a few pages, reading the job is the planner's right choice, and the first few hundred
+        // files are looked up so (about 600,000 rows in all); after that, by key. A plan kept from the first files
+        // reads the whole job for every later one: 3,000² / 2 = 4.5 million rows.
+        #expect(rows < 1_500_000, "\(rows) rows of ingest_items read while discovering 3,000 files")
+        await reader.close()
+    }
+
+    @Test("A prepared text bound with a value, then NULL, then a value of another type again, returns each as bound",
+          .enabled(if: JournalFixture.postgresAvailable))
+    func preparedStatementsKeepTheirTypes() async throws {
+        let (journal, _) = try await JournalFixture.make(.postgres)
+        // More than five runs of each, so that PostgreSQL has planned it once for all.
+        let sql = "SELECT ? AS a, ? AS b"
+        for round in 0..<8 {
+            let values: [(SQLValue, SQLValue)] = [(.text("t\(round)"), .integer(Int64(round))), (.null, .real(Double(round) + 0.5)),
+                                                  (.text("x"), .null), (.integer(7), .text("y"))]
+            for (a, b) in values {
+                let row = try #require(try await journal.store.transaction([Statement(sql, [a, b])])[0].first)
+                #expect(row.values["a"] == a && row.values["b"] == b, "\(row.values) for \(a), \(b)")
+            }
+        }
+        await journal.close()
+    }
+
     @Test("A claim reads the unfinished items in claim order (the due index), never sorting the whole job", arguments: JournalFixture.kinds)
     func claimUsesTheDueIndex(kind: JournalKind) async throws {
         let journal = try await journalWithItems(kind, count: 0)

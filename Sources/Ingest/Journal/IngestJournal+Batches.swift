@@ -141,7 +141,7 @@ extension IngestJournal {
                 WHERE job = ? AND state IN ('intent', 'active') AND next_poll_at <= \(now)
                   AND (lease_expires_at IS NULL OR lease_expires_at < \(now))
                 ORDER BY next_poll_at, id LIMIT ?\(d.claimLock))
-            RETURNING *
+            RETURNING \(Self.batchColumns)
             """, [.text(owner), .real(leaseSeconds), .text(job), .integer(Int64(limit))])])
         return rows[0].compactMap(Self.batch)
     }
@@ -272,6 +272,9 @@ extension IngestJournal {
             throw JournalError(.fenced, "batch \(batch.key) is held by another worker now; nothing was written")
         }
     }
+
+    /// The batch's columns that ``batch(_:)`` reads (named, as ``itemColumns`` are).
+    static let batchColumns = "id, batch_key, batch_id, state, request_count, content_seconds, lease_owner, lease_token"
 
     static func batch(_ row: JournalRow) -> JournalBatch? {
         guard let id = row.integer("id"), let key = row.text("batch_key"), let state = row.text("state").flatMap(JournalBatch.State.init(rawValue:)),

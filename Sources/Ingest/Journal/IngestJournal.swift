@@ -158,7 +158,7 @@ public struct IngestJournal: Sendable {
         }
         var new = 0
         for start in stride(from: 0, to: files.count, by: 200) {
-            var statements: [Statement] = []
+            var statements = d.planEachExecution.map { [Statement($0)] } ?? []
             for file in files[start..<min(start + 200, files.count)] {
                 let fingerprint = file.fingerprint.text
                 statements.append(Statement("""
@@ -177,9 +177,9 @@ public struct IngestJournal: Sendable {
                         """, [.integer(Int64(index)), .text("-p\(index)-g0"), .text(job.name), .text(fingerprint)]))
                 }
             }
-            let results = try await store.transaction(statements)
+            let results = try await store.transaction(statements).dropFirst(d.planEachExecution == nil ? 0 : 1)
             let perFile = 2 + job.prompts.count
-            new += stride(from: 0, to: results.count, by: perFile).filter { !results[$0].isEmpty }.count
+            new += stride(from: results.startIndex, to: results.endIndex, by: perFile).filter { !results[$0].isEmpty }.count
         }
         if new > 0, !d.refreshStatistics.isEmpty {
             // Without statistics PostgreSQL takes the new table for one of a few rows, and a claim then read every
@@ -200,11 +200,11 @@ public struct IngestJournal: Sendable {
         let claim = claimStatement(job: job, owner: owner, limit: limit, leaseSeconds: leaseSeconds, states: claimable, mark: mark)
         // Each item with its requests, a row per request (and one for an item without any). PostgreSQL reads them
         // in the claim's own statement; SQLite by the claim's mark.
-        let select = "SELECT i.*, \(Self.requestColumns) FROM"
+        let select = "SELECT \(Self.itemColumns.map { "i.\($0)" }.joined(separator: ", ")), \(Self.requestColumns) FROM"
         let join = "LEFT JOIN ingest_requests r ON r.item_id = i.id"
         let order = "ORDER BY i.id, r.prompt_index"
         let statements = d.modifyingCTEs
-            ? [Statement("WITH i AS (\(claim.sql) RETURNING *) \(select) i \(join) \(order)", claim.arguments)]
+            ? [Statement("WITH i AS (\(claim.sql) RETURNING \(Self.itemColumns.joined(separator: ", "))) \(select) i \(join) \(order)", claim.arguments)]
             : [claim, Statement("\(select) ingest_items i \(join) WHERE i.lease_owner = ? AND i.lease_claim = ? \(order)",
                                 [.text(owner), .text(mark)])]
         var items: [IngestItem] = []
@@ -220,6 +220,11 @@ public struct IngestJournal: Sendable {
         }
         return items
     }
+
+    /// The item's columns that ``item(_:)`` reads, named rather than `*`: a statement PostgreSQL has prepared
+    /// must not change the shape of its result, as `*` would when a newer migration adds a column.
+    static let itemColumns = ["id", "job", "fingerprint", "path", "size", "state", "report", "codes", "billable_seconds",
+                              "upload_state", "asset_id", "attempts", "last_error", "lease_owner", "lease_token"]
 
     /// A request's columns beside its item's, each named with the prefix `r_`.
     static let requestColumns = ["prompt_index", "generation", "custom_id", "state", "task_id", "task_status", "result", "error"]

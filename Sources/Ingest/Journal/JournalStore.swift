@@ -92,6 +92,10 @@ package struct SQLDialect: Sendable {
     /// What refreshes the planner's statistics of the items and requests after many rows came in, if the
     /// dialect needs it (PostgreSQL: a table filled in one run has none until autovacuum looks, a minute later).
     package var refreshStatistics: [String] = []
+    /// What makes the rest of a transaction plan every statement for its own values, if the dialect keeps plans
+    /// (PostgreSQL's prepared statements): discovery fills the items table, and a lookup planned while the table
+    /// was nearly empty would keep a scan of the whole table as the table grows (0.9 ms a file at 5,000 files).
+    package var planEachExecution: String?
 
     package static let sqlite = SQLDialect(
         now: "((julianday('now') - 2440587.5) * 86400.0)", greatest: "max", identity: "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -104,7 +108,8 @@ package struct SQLDialect: Sendable {
         identity: "BIGSERIAL PRIMARY KEY", integer: "BIGINT", real: "DOUBLE PRECISION", claimLock: " FOR UPDATE SKIP LOCKED",
         migrationLock: "SELECT pg_advisory_xact_lock(7269657574) AS locked",
         batchLock: "SELECT pg_advisory_xact_lock(7269657575) AS locked", modifyingCTEs: true,
-        refreshStatistics: ["ANALYZE ingest_items", "ANALYZE ingest_requests"])
+        refreshStatistics: ["ANALYZE ingest_items", "ANALYZE ingest_requests"],
+        planEachExecution: "SET LOCAL plan_cache_mode = force_custom_plan")
 }
 
 /// Where a journal's rows live: runs statement lists as single transactions. The journal's logic

@@ -119,9 +119,23 @@ package final class PostgresJournalStore: JournalStore {
     private static func run(_ statements: [Statement], on connection: PostgresConnection, logger: Logger) async throws -> [[JournalRow]] {
         var results: [[JournalRow]] = []
         for (index, statement) in statements.enumerated() {
-            let rows = try await connection.query(try query(statement), logger: logger)
+            let sql = numbered(statement.sql)
+            let binds = bindings(statement.arguments)
             var collected: [JournalRow] = []
-            for try await row in rows { collected.append(try journalRow(row)) }
+            if let slot = PreparedStatements.slot(sql, statement.arguments) {
+                do {
+                    for row in try await PreparedStatements.execute(slot, binds, on: connection, logger: logger) {
+                        collected.append(try journalRow(row))
+                    }
+                } catch let error as PSQLError {
+                    PreparedStatements.prepareAfresh()
+                    throw error
+                }
+            } else {
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                    collected.append(try journalRow(row))
+                }
+            }
             if statement.guarding == .rowsRequired, collected.isEmpty { throw JournalGuardFailure(index: index) }
             results.append(collected)
         }
@@ -176,11 +190,10 @@ package final class PostgresJournalStore: JournalStore {
         return "\(error)"
     }
 
-    /// `statement` with `$n` placeholders for `?` and its values bound.
-    private static func query(_ statement: Statement) throws -> PostgresQuery {
-        let sql = numbered(statement.sql)
-        var binds = PostgresBindings()
-        for value in statement.arguments {
+    /// `arguments` as PostgreSQL's bound values.
+    private static func bindings(_ arguments: [SQLValue]) -> PostgresBindings {
+        var binds = PostgresBindings(capacity: arguments.count)
+        for value in arguments {
             switch value {
             case .text(let text): binds.append(text)
             case .integer(let number): binds.append(number)
@@ -188,7 +201,7 @@ package final class PostgresJournalStore: JournalStore {
             case .null: binds.appendNull()
             }
         }
-        return PostgresQuery(unsafeSQL: sql, binds: binds)
+        return binds
     }
 
     /// The journal's statements are a fixed set of texts (values are always arguments), each numbered once:
