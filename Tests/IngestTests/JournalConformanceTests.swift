@@ -243,7 +243,7 @@ struct JournalConformanceTests {
           .enabled(if: JournalFixture.postgresAvailable))
     func discoveryLooksUpByKey() async throws {
         // PostgreSQL keeps a prepared statement's generic plan, made after its fifth run: on a table of a few rows,
-        // that plan read every item of the job (by the older claim index), kept as discovery filled the table.
+        // that plan read every item of the job through an index on the job, kept as discovery filled the table.
         let (journal, url) = try await JournalFixture.make(.postgres)
         try await journal.openJob(Self.job)
         try await journal.discover(job: Self.job, files: (0..<3000).map { JournalFixture.file($0) })
