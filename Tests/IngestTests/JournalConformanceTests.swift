@@ -286,6 +286,20 @@ struct JournalConformanceTests {
         await journal.close()
     }
 
+    @Test("A statement whose preparation failed is prepared afresh once the cause is gone, on the same connection",
+          .enabled(if: JournalFixture.postgresAvailable))
+    func failedPreparationIsNotKept() async throws {
+        // PostgresNIO keeps a failed preparation's error for that statement's name on its connection for good.
+        let (journal, _) = try await JournalFixture.make(.postgres)
+        let read = Statement("SELECT v FROM ingest_later WHERE v > ?", [.integer(0)])
+        await #expect(throws: JournalError.self) { try await journal.store.transaction([read]) }
+        _ = try await journal.store.transaction([Statement("CREATE TABLE ingest_later (v BIGINT)")])
+        _ = try await journal.store.transaction([Statement("INSERT INTO ingest_later (v) VALUES (?)", [.integer(4)])])
+        let rows = try await journal.store.transaction([read])
+        #expect(rows[0].first?.integer("v") == 4)
+        await journal.close()
+    }
+
     @Test("A claim reads the unfinished items in claim order (the due index), never sorting the whole job", arguments: JournalFixture.kinds)
     func claimUsesTheDueIndex(kind: JournalKind) async throws {
         let journal = try await journalWithItems(kind, count: 0)
