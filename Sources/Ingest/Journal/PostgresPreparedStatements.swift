@@ -1,5 +1,5 @@
+import NIOConcurrencyHelpers
 import PostgresNIO
-import Synchronization
 
 /// The journal's statements as PostgreSQL prepared statements: parsed and planned once per connection, then only
 /// bound and executed. Parsing and planning were 40 % of the server's CPU per ingested item (`perf`), and the
@@ -26,7 +26,9 @@ enum PreparedStatements {
         var generation = 0
     }
 
-    private static let registry = Mutex(Registry())
+    /// A pthread lock, not `Synchronization.Mutex`: under the Thread Sanitizer, two reads and writes both made
+    /// inside `Mutex.withLock` were reported as a race (CI, 2026-12-02); the sanitizer knows pthread locks.
+    private static let registry = NIOLockedValueBox(Registry())
     /// At most this many texts are prepared; any further one runs unprepared.
     static let limit = 256
 
@@ -41,7 +43,7 @@ enum PreparedStatements {
     /// `nil` when the text cannot be prepared or ``limit`` texts are already.
     static func slot(_ numbered: String, _ arguments: [SQLValue]) -> (any PreparedSlot.Type)? {
         let key = Key(sql: numbered, kinds: arguments.map(\.kind))
-        return registry.withLock { registry in
+        return registry.withLockedValue { registry in
             if let number = registry.numbers[key] { return registry.slots[number] }
             guard registry.texts.count < limit, isPlannable(numbered) else { return nil }
             let number = registry.texts.count
@@ -52,9 +54,9 @@ enum PreparedStatements {
         }
     }
 
-    static func text(_ number: Int) -> String { registry.withLock { $0.texts[number - 1] } }
-    static func name(_ number: Int) -> String { registry.withLock { "tl_journal_\($0.generation)_\(number)" } }
-    static func prepareAfresh() { registry.withLock { $0.generation += 1 } }
+    static func text(_ number: Int) -> String { registry.withLockedValue { $0.texts[number - 1] } }
+    static func name(_ number: Int) -> String { registry.withLockedValue { "tl_journal_\($0.generation)_\(number)" } }
+    static func prepareAfresh() { registry.withLockedValue { $0.generation += 1 } }
 
     /// The type whose ``PreparedSlot/number`` is `number` (≥ 1), built from its binary digits.
     static func slotType(_ number: Int) -> any PreparedSlot.Type {
@@ -78,7 +80,7 @@ enum PreparedStatements {
 }
 
 /// A number as a type: what a prepared statement's static `name` and `sql` are read by.
-protocol PreparedSlot {
+protocol PreparedSlot: Sendable {
     static var number: Int { get }
 }
 
