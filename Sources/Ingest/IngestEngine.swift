@@ -1,7 +1,7 @@
 public import AnalyzeAPI
 import Foundation
 import Metrics
-import Synchronization
+import NIOConcurrencyHelpers
 import PlatformRules
 public import Logging
 public import MediaProbe
@@ -781,15 +781,15 @@ final class Slots: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
         var failure: (any Error)?
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
-    var running: Int { state.withLock { $0.running } }
+    var running: Int { state.withLockedValue { $0.running } }
 
-    func take() { state.withLock { $0.running += 1 } }
+    func take() { state.withLockedValue { $0.running += 1 } }
 
     /// One ended, with `failure` when it threw.
     func give(_ failure: (any Error)?) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             state.running -= 1
             if state.failure == nil, let failure { state.failure = failure }
             state.givenSinceWait = true
@@ -801,23 +801,23 @@ final class Slots: Sendable {
 
     /// Rethrows the first error a task ended with.
     func checkFailure() throws {
-        if let failure = state.withLock({ $0.failure }) { throw failure }
+        if let failure = state.withLockedValue({ $0.failure }) { throw failure }
     }
 
     /// Returns once one has ended since the last wait returned (at once if one has), or when the task is canceled.
     func waitForGive() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
+                let resumeNow = state.withLockedValue { state -> Bool in
                     if state.givenSinceWait || Task.isCancelled { return true }
                     state.waiter = continuation
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
-            state.withLock { $0.givenSinceWait = false }
+            state.withLockedValue { $0.givenSinceWait = false }
         } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
                 defer { state.waiter = nil }
                 return state.waiter
             }

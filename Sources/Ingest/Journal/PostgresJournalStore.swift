@@ -3,7 +3,6 @@ package import Logging
 import NIOSSL
 import PostgresNIO
 import NIOConcurrencyHelpers
-import Synchronization
 
 /// The shared journal for a fleet of workers: PostgreSQL through PostgresNIO's connection pool.
 ///
@@ -206,12 +205,12 @@ package final class PostgresJournalStore: JournalStore {
 
     /// The journal's statements are a fixed set of texts (values are always arguments), each numbered once:
     /// numbering them character by character on every call was 4 % of `tl`'s CPU with this journal.
-    private static let numberedTexts = Mutex<[String: String]>([:])
+    private static let numberedTexts = NIOLockedValueBox<[String: String]>([:])
     static let numberedTextsLimit = 512
 
     /// `sql` with `$1`, `$2`, … for its `?` placeholders.
     static func numbered(_ sql: String) -> String {
-        if let known = numberedTexts.withLock({ $0[sql] }) { return known }
+        if let known = numberedTexts.withLockedValue({ $0[sql] }) { return known }
         var text = ""
         text.reserveCapacity(sql.utf8.count + 16)
         var number = 0
@@ -223,7 +222,7 @@ package final class PostgresJournalStore: JournalStore {
                 text.append(character)
             }
         }
-        numberedTexts.withLock { texts in
+        numberedTexts.withLockedValue { texts in
             if texts.count < numberedTextsLimit { texts[sql] = text }
         }
         return text
@@ -259,20 +258,20 @@ final class Deadlines: Sendable {
         var waiters: [Int: Waiter] = [:]
         var canceled: Set<Int> = []
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// How often ``run()`` looks: a wait ends up to this much after its deadline.
     static let tick: Duration = .seconds(1)
 
     /// Returns at `deadline` (within a ``tick``), or at once when the calling task is canceled.
     func wait(until deadline: ContinuousClock.Instant) async {
-        let id = state.withLock { state in
+        let id = state.withLockedValue { state in
             defer { state.next += 1 }
             return state.next
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { state -> Bool in
+                let now = state.withLockedValue { state -> Bool in
                     if state.canceled.remove(id) != nil { return true }
                     state.waiters[id] = Waiter(deadline: deadline, continuation: continuation)
                     return false
@@ -280,7 +279,7 @@ final class Deadlines: Sendable {
                 if now { continuation.resume() }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> Waiter? in
+            let waiter = state.withLockedValue { state -> Waiter? in
                 guard let waiter = state.waiters.removeValue(forKey: id) else {
                     state.canceled.insert(id) // canceled before it was stored: it returns as soon as it is
                     return nil
@@ -289,7 +288,7 @@ final class Deadlines: Sendable {
             }
             waiter?.continuation.resume()
         }
-        state.withLock { _ = $0.canceled.remove(id) }
+        state.withLockedValue { _ = $0.canceled.remove(id) }
     }
 
     /// Ends every wait whose deadline has passed, every ``tick``, until canceled.
@@ -297,7 +296,7 @@ final class Deadlines: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.tick)
             let now = ContinuousClock.now
-            let due = state.withLock { state -> [Waiter] in
+            let due = state.withLockedValue { state -> [Waiter] in
                 let ids = state.waiters.filter { $0.value.deadline <= now || Task.isCancelled }.map(\.key)
                 return ids.compactMap { state.waiters.removeValue(forKey: $0) }
             }
